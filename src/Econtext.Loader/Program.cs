@@ -1,0 +1,76 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using Microsoft.Win32.SafeHandles;
+
+namespace Econtext.Loader;
+
+/// <summary>
+/// Stage 1. Deletes the folder stage 0 wrote it to, reads the core image from stdin, places it in an
+/// anonymous memory file and loads it from there, so the core keeps its ReadyToRun code and nothing
+/// of ours stays on disk. Prints nothing to stdout: that is the protocol stream.
+/// </summary>
+internal static partial class Program
+{
+    private const uint MfdCloexec = 1;
+
+    private static int Main(string[] args)
+    {
+        if (args.Length > 0)
+        {
+            try
+            {
+                Directory.Delete(args[0], recursive: true);
+            }
+            catch (IOException)
+            {
+                // The folder is private to this process; failing to remove it must not stop the start.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        try
+        {
+            using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+            var lengthBytes = new byte[4];
+            input.ReadExactly(lengthBytes);
+            int length = (lengthBytes[0] << 24) | (lengthBytes[1] << 16) | (lengthBytes[2] << 8) | lengthBytes[3];
+            var image = new byte[length];
+            input.ReadExactly(image);
+
+            int fd = MemfdCreate("econtext-core", MfdCloexec);
+            if (fd < 0)
+            {
+                Console.Error.WriteLine("econtext loader: memfd_create failed, errno " + Marshal.GetLastPInvokeError());
+                return 70;
+            }
+
+            using (var memory = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0))
+            {
+                memory.Write(image);
+            }
+
+            Assembly core = AssemblyLoadContext.Default.LoadFromAssemblyPath("/proc/self/fd/" + fd);
+            Type entry = core.GetType("Econtext.Bootstrap.ChildMain", throwOnError: true)!;
+            MethodInfo run = entry.GetMethod("Run", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
+            return (int)run.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [fd], null)!;
+        }
+        catch (EndOfStreamException)
+        {
+            // The parent went away before sending the core: nothing to do.
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine("econtext loader: " + ex);
+            return 70;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MemfdCreate(string name, uint flags);
+}

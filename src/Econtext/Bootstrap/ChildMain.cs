@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Econtext.Forwarding;
+using Econtext.Loading;
+using Econtext.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Econtext.Bootstrap;
+
+/// <summary>
+/// The core's entry point in a child, called by the stage-1 loader once the core is loaded. Reads
+/// the rest of the preamble, moves the protocol off fds 0 and 1, captures fds 1 and 2, and runs
+/// the router until the parent says SHUTDOWN, SIGTERM arrives, or the parent's pipe closes.
+/// </summary>
+internal static class ChildMain
+{
+    private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(2);
+
+    public static int Run(int coreFd)
+    {
+        _ = coreFd;
+        var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        (ChildConfig config, List<(string Name, byte[] Image)> dependencies) = Preamble.Read(input);
+        var resolver = new ChildAssemblyResolver();
+        foreach ((string name, byte[] image) in dependencies)
+        {
+            resolver.Add(name, image);
+        }
+
+        // Before anything touches a type from the core's dependencies.
+        resolver.Install();
+        return RunRouter(config, resolver);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int RunRouter(ChildConfig config, ChildAssemblyResolver resolver)
+    {
+        // The protocol moves to private descriptors; fd 0 becomes /dev/null and fds 1 and 2 become
+        // pipes we read, so nothing user code or its processes print can corrupt the protocol.
+        int protocolIn = Libc.DupCloexec(0);
+        int protocolOut = Libc.DupCloexec(1);
+        int devNull = Libc.Open("/dev/null", Libc.ORdwr | Libc.OCloexec);
+        Libc.Dup2OrThrow(devNull, 0);
+        (int stdoutRead, int stdoutWrite) = Libc.Pipe();
+        (int stderrRead, int stderrWrite) = Libc.Pipe();
+        Libc.Dup2OrThrow(stdoutWrite, 1);
+        Libc.Dup2OrThrow(stderrWrite, 2);
+        Libc.Close(stdoutWrite);
+        Libc.Close(stderrWrite);
+
+        var parentInput = new FileStream(new SafeFileHandle(protocolIn, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        var parentOutput = new FileStream(new SafeFileHandle(protocolOut, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        var router = new Router(config, parentInput, parentOutput, resolver);
+        var stdout = new StdioForwarder(router, stdoutRead, RemoteOutput.StdoutStream);
+        var stderr = new StdioForwarder(router, stderrRead, RemoteOutput.StderrStream);
+
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            router.RequestChildExit("SIGTERM");
+        });
+
+        string reason = router.RunChild(Environment.ProcessId);
+        bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
+        if (!parentGone)
+        {
+            // Let what was printed reach the master: flush Console, close our ends of fds 1 and 2,
+            // and wait for the forwarders to drain the pipes (processes we started may keep them open).
+            try
+            {
+                Console.Out.Flush();
+                Console.Error.Flush();
+            }
+            catch (IOException)
+            {
+            }
+
+            Libc.Dup2OrThrow(devNull, 1);
+            Libc.Dup2OrThrow(devNull, 2);
+            stdout.Join(s_flushTimeout);
+            stderr.Join(s_flushTimeout);
+        }
+
+        router.StopChild();
+        Environment.Exit(0);
+        return 0;
+    }
+}

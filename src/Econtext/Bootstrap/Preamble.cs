@@ -1,0 +1,94 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Text;
+using Econtext.Loading;
+using Econtext.Wire;
+
+namespace Econtext.Bootstrap;
+
+/// <summary>
+/// What the master writes after stage 0's marker: the core image for the loader, then the child's
+/// configuration and the core's own dependencies, so the child never waits on a round trip to start.
+/// Layout in docs/protocol.md ("Bootstrap").
+/// </summary>
+internal static class Preamble
+{
+    private static readonly Lazy<(byte[] Core, List<(string Name, byte[] Image)> Dependencies)> s_core = new(LoadCore);
+
+    /// <summary>Image names the preamble carries, so calls do not push them again.</summary>
+    public static IEnumerable<string> CarriedAssemblies =>
+        s_core.Value.Dependencies.Select(d => d.Name).Prepend(typeof(Preamble).Assembly.GetName().Name!);
+
+    public static int Write(Stream output, ChildConfig config)
+    {
+        (byte[] core, List<(string Name, byte[] Image)> dependencies) = s_core.Value;
+        using var frame = new FrameBuilder(core.Length + 1024);
+        frame.WriteInt32(core.Length);
+        frame.WriteBytes(core);
+        int at = frame.ReserveInt32();
+        config.Write(frame);
+        frame.PatchInt32(at, frame.Position - at - 4);
+        frame.WriteInt32(dependencies.Count);
+        foreach ((string name, byte[] image) in dependencies)
+        {
+            frame.WriteShortString(name);
+            frame.WriteInt32(image.Length);
+            frame.WriteBytes(image);
+        }
+
+        // The header space of the builder is not part of the preamble.
+        ReadOnlySpan<byte> bytes = frame.Written.Span[MessageHeader.Size..];
+        output.Write(bytes);
+        output.Flush();
+        return bytes.Length;
+    }
+
+    /// <summary>Child side, after the loader consumed the core image.</summary>
+    public static (ChildConfig Config, List<(string Name, byte[] Image)> Dependencies) Read(Stream input)
+    {
+        byte[] config = new byte[ReadInt32(input)];
+        input.ReadExactly(config);
+        int count = ReadInt32(input);
+        var dependencies = new List<(string, byte[])>(count);
+        Span<byte> nameLength = stackalloc byte[2];
+        for (int i = 0; i < count; i++)
+        {
+            input.ReadExactly(nameLength);
+            byte[] name = new byte[BinaryPrimitives.ReadUInt16BigEndian(nameLength)];
+            input.ReadExactly(name);
+            byte[] image = new byte[ReadInt32(input)];
+            input.ReadExactly(image);
+            dependencies.Add((Encoding.UTF8.GetString(name), image));
+        }
+
+        return (ChildConfig.Read(config), dependencies);
+    }
+
+    private static int ReadInt32(Stream input)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        input.ReadExactly(bytes);
+        return BinaryPrimitives.ReadInt32BigEndian(bytes);
+    }
+
+    private static (byte[], List<(string, byte[])>) LoadCore()
+    {
+        Assembly core = typeof(Preamble).Assembly;
+        byte[] image = AssemblyCatalog.TryGetImage(core, out string? refusal)
+            ?? throw new InvalidOperationException($"the Econtext core cannot be sent to children: {refusal}");
+        var dependencies = new List<(string, byte[])>();
+        foreach (Assembly dependency in AssemblyCatalog.Closure(core))
+        {
+            if (dependency == core)
+            {
+                continue;
+            }
+
+            byte[] bytes = AssemblyCatalog.TryGetImage(dependency, out string? why)
+                ?? throw new InvalidOperationException($"the Econtext core's dependency {dependency.GetName().Name} cannot be sent to children: {why}");
+            dependencies.Add((dependency.GetName().Name!, bytes));
+        }
+
+        return (image, dependencies);
+    }
+}

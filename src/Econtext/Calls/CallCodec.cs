@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Econtext.Wire;
+
+namespace Econtext.Calls;
+
+/// <summary>
+/// Payload layouts of CALL and of replies (docs/protocol.md). Framing is binary; each value is one
+/// JSON document read as its declared type; byte arrays ride behind the JSON as raw attachments.
+/// </summary>
+internal static class CallCodec
+{
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static void WriteCall(FrameBuilder frame, MethodPlan plan, object?[] arguments)
+    {
+        frame.WriteShortString(plan.Method.Module.Assembly.FullName!);
+        Span<byte> mvid = stackalloc byte[16];
+        plan.Mvid.TryWriteBytes(mvid, bigEndian: true, out _);
+        frame.WriteBytes(mvid);
+        frame.WriteInt32(plan.MetadataToken);
+        WriteTypeList(frame, plan.TypeArguments);
+        WriteTypeList(frame, plan.MethodArguments);
+        frame.WriteUInt16(arguments.Length);
+        AttachmentScope scope = AttachmentScope.BeginWrite();
+        try
+        {
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                int at = frame.ReserveInt32();
+                if (i == plan.CancellationTokenIndex)
+                {
+                    frame.WriteBytes("null"u8);
+                }
+                else
+                {
+                    SerializeInto(frame, arguments[i], plan.ParameterTypes[i]);
+                }
+
+                frame.PatchInt32(at, frame.Position - at - 4);
+            }
+        }
+        finally
+        {
+            AttachmentScope.End();
+        }
+
+        WriteAttachments(frame, scope);
+    }
+
+    public static CallRequest ReadCall(byte[] payload, int length)
+    {
+        var reader = new PayloadReader(payload.AsSpan(0, length));
+        string assembly = reader.ReadShortString();
+        var mvid = new Guid(reader.ReadBytes(16), bigEndian: true);
+        int token = reader.ReadInt32();
+        string[] typeArguments = ReadTypeList(ref reader);
+        string[] methodArguments = ReadTypeList(ref reader);
+        int count = reader.ReadUInt16();
+        var arguments = new (int Offset, int Length)[count];
+        for (int i = 0; i < count; i++)
+        {
+            int size = reader.ReadInt32();
+            arguments[i] = (reader.Position, size);
+            reader.Take(size);
+        }
+
+        (int, int)[] attachments = ReadAttachments(ref reader);
+        return new CallRequest(assembly, mvid, token, typeArguments, methodArguments, arguments, attachments);
+    }
+
+    /// <summary>A reply carrying a value, or nothing when <paramref name="type"/> is null.</summary>
+    public static void WriteValue(FrameBuilder frame, object? value, Type? type)
+    {
+        int at = frame.ReserveInt32();
+        AttachmentScope scope = AttachmentScope.BeginWrite();
+        try
+        {
+            if (type is not null)
+            {
+                SerializeInto(frame, value, type);
+            }
+        }
+        finally
+        {
+            AttachmentScope.End();
+        }
+
+        frame.PatchInt32(at, frame.Position - at - 4);
+        WriteAttachments(frame, scope);
+    }
+
+    public static object? ReadValue(byte[] payload, int length, Type? type)
+    {
+        var reader = new PayloadReader(payload.AsSpan(0, length));
+        int size = reader.ReadInt32();
+        int offset = reader.Position;
+        reader.Take(size);
+        (int, int)[] attachments = ReadAttachments(ref reader);
+        if (type is null || size == 0)
+        {
+            return null;
+        }
+
+        return Deserialize(payload, offset, size, type, attachments);
+    }
+
+    public static object? Deserialize(byte[] payload, int offset, int size, Type type, (int Offset, int Length)[] attachments)
+    {
+        AttachmentScope.BeginRead(payload, attachments);
+        try
+        {
+            return JsonSerializer.Deserialize(payload.AsSpan(offset, size), type, WireJson.Options);
+        }
+        finally
+        {
+            AttachmentScope.End();
+        }
+    }
+
+    public static void WriteError(FrameBuilder frame, RemoteErrorInfo error) => SerializeInto(frame, error, typeof(RemoteErrorInfo));
+
+    public static RemoteErrorInfo ReadError(byte[] payload, int length) =>
+        JsonSerializer.Deserialize<RemoteErrorInfo>(payload.AsSpan(0, length), WireJson.Options)
+        ?? throw new ProtocolViolationException("an error reply without an error");
+
+    public static void SerializeInto(FrameBuilder frame, object? value, Type type)
+    {
+        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(frame, WireJson.WriterOptions);
+        writer.Reset(frame);
+        try
+        {
+            JsonSerializer.Serialize(writer, value, type, WireJson.Options);
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset(Stream.Null);
+        }
+    }
+
+    private static void WriteTypeList(FrameBuilder frame, Type[] types)
+    {
+        frame.WriteUInt16(types.Length);
+        foreach (Type type in types)
+        {
+            frame.WriteShortString(type.AssemblyQualifiedName ?? throw new ArgumentException($"type {type} has no assembly-qualified name"));
+        }
+    }
+
+    private static string[] ReadTypeList(ref PayloadReader reader)
+    {
+        int count = reader.ReadUInt16();
+        var names = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            names[i] = reader.ReadShortString();
+        }
+
+        return names;
+    }
+
+    private static void WriteAttachments(FrameBuilder frame, AttachmentScope scope)
+    {
+        frame.WriteInt32(scope.Outgoing.Count);
+        foreach (byte[] attachment in scope.Outgoing)
+        {
+            frame.WriteInt32(attachment.Length);
+            frame.WriteBytes(attachment);
+        }
+    }
+
+    private static (int, int)[] ReadAttachments(ref PayloadReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0 || count > reader.Remaining / 4)
+        {
+            throw new ProtocolViolationException($"{count} attachments announced with {reader.Remaining} bytes left");
+        }
+
+        var attachments = new (int, int)[count];
+        for (int i = 0; i < count; i++)
+        {
+            int size = reader.ReadInt32();
+            attachments[i] = (reader.Position, size);
+            reader.Take(size);
+        }
+
+        return attachments;
+    }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.Loader;
+using Econtext.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Econtext.Calls;
+
+/// <summary>
+/// In a child: runs CALLs from an ancestor on the thread pool (never on the receive loop, which must
+/// stay free to deliver assemblies the call may still need), replies with the value or the exception,
+/// and cancels a call's token when its caller cancels or the context shuts down.
+/// </summary>
+internal sealed class Dispatcher(Router router, ILogger log)
+{
+    private readonly ConcurrentDictionary<(int Src, int Handle), CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<(Guid, int, string), MethodPlan> _plans = new();
+
+    public int Running => _running.Count;
+
+    public void OnCall(Message message) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Item1.RunAsync(state.Item2), (this, message), preferLocal: false);
+
+    public void OnCancel(Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        int handle = reader.ReadInt32();
+        if (_running.TryGetValue((message.Header.Src, handle), out CancellationTokenSource? cts))
+        {
+            // Cancellation callbacks are user code: not on the receive loop.
+            ThreadPool.UnsafeQueueUserWorkItem(static c => TryCancel(c), cts, preferLocal: false);
+        }
+    }
+
+    private static void TryCancel(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private async Task RunAsync(Message message)
+    {
+        MessageHeader header = message.Header;
+        bool wantsReply = header.ReplyTo != Handles.None;
+        CancellationTokenSource? cts = null;
+        string what = "a call";
+        try
+        {
+            CallRequest request = CallCodec.ReadCall(message.Payload, header.Length);
+            MethodPlan plan = Resolve(request);
+            what = plan.DisplayName;
+            object?[] arguments = new object?[plan.ParameterTypes.Length];
+            if (request.Arguments.Length != arguments.Length)
+            {
+                throw new ArgumentException($"{plan.DisplayName} takes {arguments.Length} arguments; the call carried {request.Arguments.Length}");
+            }
+
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                if (i != plan.CancellationTokenIndex)
+                {
+                    (int offset, int length) = request.Arguments[i];
+                    arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);
+                }
+            }
+
+            cts = CancellationTokenSource.CreateLinkedTokenSource(router.ShuttingDown);
+            if (wantsReply)
+            {
+                _running[(header.Src, header.ReplyTo)] = cts;
+            }
+
+            if (plan.CancellationTokenIndex >= 0)
+            {
+                arguments[plan.CancellationTokenIndex] = cts.Token;
+            }
+
+            object? returned = plan.Method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            object? result = null;
+            switch (plan.ReturnKind)
+            {
+                case ReturnKind.Value:
+                    result = returned;
+                    break;
+                case ReturnKind.Task:
+                    await ((Task)returned!).ConfigureAwait(false);
+                    break;
+                case ReturnKind.ValueTask:
+                    await ((ValueTask)returned!).ConfigureAwait(false);
+                    break;
+                case ReturnKind.TaskOfT:
+                    await ((Task)returned!).ConfigureAwait(false);
+                    result = plan.ResultGetter!.GetValue(returned);
+                    break;
+                case ReturnKind.ValueTaskOfT:
+                    var task = (Task)plan.AsTask!.Invoke(returned, null)!;
+                    await task.ConfigureAwait(false);
+                    result = plan.ResultGetter!.GetValue(task);
+                    break;
+            }
+
+            if (wantsReply)
+            {
+                Reply(header, plan, result);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (wantsReply)
+            {
+                ReplyError(header, ex);
+            }
+            else
+            {
+                log.LogError(ex, "{Call} (called without reply) failed", what);
+            }
+        }
+        finally
+        {
+            if (cts is not null)
+            {
+                _running.TryRemove((header.Src, header.ReplyTo), out _);
+                cts.Dispose();
+            }
+        }
+    }
+
+    private void Reply(MessageHeader call, MethodPlan plan, object? result)
+    {
+        var frame = new FrameBuilder();
+        try
+        {
+            CallCodec.WriteValue(frame, result, plan.ResultType);
+        }
+        catch (Exception ex)
+        {
+            frame.Dispose();
+            ReplyError(call, new InvalidOperationException($"the result of {plan.DisplayName} could not be serialized: {ex.Message}", ex));
+            return;
+        }
+
+        if (frame.PayloadLength > router.Options.MaxMessageSize)
+        {
+            long size = frame.PayloadLength;
+            frame.Dispose();
+            ReplyError(call, new MessageTooLargeException($"the result of {plan.DisplayName}", size, router.Options.MaxMessageSize));
+            return;
+        }
+
+        router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.None, frame);
+    }
+
+    private void ReplyError(MessageHeader call, Exception error)
+    {
+        var frame = new FrameBuilder();
+        CallCodec.WriteError(frame, RemoteErrorInfo.From(error, router.Name));
+        router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.Error, frame);
+    }
+
+    private MethodPlan Resolve(CallRequest request)
+    {
+        string generics = request.TypeArguments.Length + request.MethodArguments.Length == 0
+            ? string.Empty
+            : string.Join('|', request.TypeArguments) + "||" + string.Join('|', request.MethodArguments);
+        var key = (request.Mvid, request.MetadataToken, generics);
+        if (_plans.TryGetValue(key, out MethodPlan? plan))
+        {
+            return plan;
+        }
+
+        Assembly assembly = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(request.AssemblyName));
+        Module module = assembly.ManifestModule;
+        if (module.ModuleVersionId != request.Mvid)
+        {
+            throw new InvalidOperationException(
+                $"{request.AssemblyName} resolved here to a different build (MVID {module.ModuleVersionId}, the caller has {request.Mvid}); "
+                + "a framework or previously loaded assembly of the same name wins in a context");
+        }
+
+        MethodBase method = module.ResolveMethod(request.MetadataToken)
+            ?? throw new InvalidOperationException($"metadata token 0x{request.MetadataToken:x8} is not a method of {request.AssemblyName}");
+        if (request.TypeArguments.Length > 0)
+        {
+            Type closed = method.DeclaringType!.MakeGenericType(request.TypeArguments.Select(ResolveType).ToArray());
+            method = MethodBase.GetMethodFromHandle(method.MethodHandle, closed.TypeHandle)!;
+        }
+
+        if (method is not MethodInfo info)
+        {
+            throw new InvalidOperationException($"{method} is a constructor, not a method");
+        }
+
+        if (request.MethodArguments.Length > 0)
+        {
+            info = info.MakeGenericMethod(request.MethodArguments.Select(ResolveType).ToArray());
+        }
+
+        if (!info.IsStatic)
+        {
+            throw new InvalidOperationException($"{info.DeclaringType}.{info.Name} is not static");
+        }
+
+        plan = MethodPlan.ForCallee(info);
+        _plans.TryAdd(key, plan);
+        return plan;
+    }
+
+    private static Type ResolveType(string assemblyQualifiedName) =>
+        Type.GetType(assemblyQualifiedName, throwOnError: false)
+        ?? throw new InvalidOperationException($"type {assemblyQualifiedName} could not be resolved in this context");
+}

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace Econtext.Calls;
+
+/// <summary>
+/// Everything both sides need to know about one remotely called method, worked out once:
+/// how it is named on the wire (assembly, MVID, metadata token, generic arguments), the declared
+/// types its values are read as, where the cancellation token goes, and how its result is awaited.
+/// Building a plan validates the method; the message says what is wrong and how to fix it.
+/// </summary>
+internal sealed class MethodPlan
+{
+    private static readonly ConcurrentDictionary<MethodInfo, MethodPlan> s_plans = new();
+
+    private MethodPlan(MethodInfo method)
+    {
+        Method = method;
+        ParameterTypes = method.GetParameters().Select(p => p.ParameterType).ToArray();
+        CancellationTokenIndex = Array.IndexOf(ParameterTypes, typeof(CancellationToken));
+        Type returnType = method.ReturnType;
+        if (returnType == typeof(void))
+        {
+            ReturnKind = ReturnKind.Void;
+        }
+        else if (returnType == typeof(Task))
+        {
+            ReturnKind = ReturnKind.Task;
+        }
+        else if (returnType == typeof(ValueTask))
+        {
+            ReturnKind = ReturnKind.ValueTask;
+        }
+        else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+        {
+            ReturnKind = ReturnKind.TaskOfT;
+            ResultType = returnType.GetGenericArguments()[0];
+            ResultGetter = returnType.GetProperty(nameof(Task<int>.Result))!;
+        }
+        else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            ReturnKind = ReturnKind.ValueTaskOfT;
+            ResultType = returnType.GetGenericArguments()[0];
+            AsTask = returnType.GetMethod(nameof(ValueTask<int>.AsTask))!;
+            ResultGetter = typeof(Task<>).MakeGenericType(ResultType).GetProperty(nameof(Task<int>.Result))!;
+        }
+        else
+        {
+            ReturnKind = ReturnKind.Value;
+            ResultType = returnType;
+        }
+
+        Module module = method.Module;
+        Mvid = module.ModuleVersionId;
+        MetadataToken = method.MetadataToken;
+        TypeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : [];
+        MethodArguments = method.IsGenericMethod ? method.GetGenericArguments() : [];
+    }
+
+    public MethodInfo Method { get; }
+
+    public Type[] ParameterTypes { get; }
+
+    /// <summary>Index of the CancellationToken parameter bound to the caller's token, or -1.</summary>
+    public int CancellationTokenIndex { get; }
+
+    public ReturnKind ReturnKind { get; }
+
+    /// <summary>The type of the value the caller gets: T of T, Task&lt;T&gt; or ValueTask&lt;T&gt;; null when there is none.</summary>
+    public Type? ResultType { get; }
+
+    public PropertyInfo? ResultGetter { get; }
+
+    public MethodInfo? AsTask { get; }
+
+    public Guid Mvid { get; }
+
+    public int MetadataToken { get; }
+
+    public Type[] TypeArguments { get; }
+
+    public Type[] MethodArguments { get; }
+
+    public string DisplayName => $"{Method.DeclaringType?.Name}.{Method.Name}";
+
+    /// <summary>Assemblies a child needs to run this method, filled in by the master on first use.</summary>
+    public IReadOnlyList<System.Reflection.Assembly>? RequiredAssemblies { get; set; }
+
+    /// <summary>The plan for a method called from this side; throws <see cref="ArgumentException"/> when it cannot be called remotely.</summary>
+    public static MethodPlan ForCaller(MethodInfo method)
+    {
+        if (s_plans.TryGetValue(method, out MethodPlan? plan))
+        {
+            return plan;
+        }
+
+        Validate(method);
+        return s_plans.GetOrAdd(method, static m => new MethodPlan(m));
+    }
+
+    /// <summary>The plan for a method resolved from a call message; the caller validated it.</summary>
+    public static MethodPlan ForCallee(MethodInfo method) => s_plans.GetOrAdd(method, static m => new MethodPlan(m));
+
+    private static void Validate(MethodInfo method)
+    {
+        string where = $"{method.DeclaringType?.FullName}.{method.Name}";
+        if (!method.IsStatic)
+        {
+            throw new ArgumentException(
+                $"Cannot call {where} in another context: it is an instance method. Call a static method; the call runs in another process, where this instance does not exist.",
+                "call");
+        }
+
+        if (method.ContainsGenericParameters)
+        {
+            throw new ArgumentException($"Cannot call {where} in another context: it has open generic parameters.", "call");
+        }
+
+        if (method.DeclaringType?.Assembly.IsDynamic == true)
+        {
+            throw new ArgumentException(
+                $"Cannot call {where} in another context: its assembly was emitted at run time and has no image to send. Compile it to a real assembly.",
+                "call");
+        }
+
+        foreach (ParameterInfo parameter in method.GetParameters())
+        {
+            Type type = parameter.ParameterType;
+            if (type.IsByRef)
+            {
+                throw new ArgumentException(
+                    $"Cannot call {where} in another context: parameter '{parameter.Name}' is passed by reference (ref, out or in); values only travel one way. Return the value instead.",
+                    parameter.Name);
+            }
+
+            if (type == typeof(CancellationToken))
+            {
+                continue;
+            }
+
+            if (WireTypeRules.Check(type) is { } reason)
+            {
+                throw new ArgumentException(
+                    $"Cannot call {where} in another context: parameter '{parameter.Name}' of type {WireTypeRules.Describe(type)} cannot be sent: {reason}.",
+                    parameter.Name);
+            }
+        }
+
+        Type returnType = method.ReturnType;
+        if (returnType.IsGenericType && (returnType.GetGenericTypeDefinition() == typeof(Task<>) || returnType.GetGenericTypeDefinition() == typeof(ValueTask<>)))
+        {
+            returnType = returnType.GetGenericArguments()[0];
+        }
+        else if (returnType == typeof(void) || returnType == typeof(Task) || returnType == typeof(ValueTask))
+        {
+            return;
+        }
+
+        if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>))
+        {
+            throw new ArgumentException($"Cannot call {where} in another context: streaming results (IAsyncEnumerable<T>) are not supported yet; return a list.", "call");
+        }
+
+        if (WireTypeRules.Check(returnType) is { } returnReason)
+        {
+            throw new ArgumentException(
+                $"Cannot call {where} in another context: its result type {WireTypeRules.Describe(returnType)} cannot be sent back: {returnReason}.",
+                "call");
+        }
+    }
+}

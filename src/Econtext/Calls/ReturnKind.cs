@@ -1,0 +1,11 @@
+namespace Econtext.Calls;
+
+internal enum ReturnKind
+{
+    Void,
+    Value,
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}

@@ -1,0 +1,92 @@
+using System.Linq.Expressions;
+using Econtext.Calls;
+
+namespace Econtext;
+
+/// <summary>
+/// Your handle on another process (a context): call static methods in it, and shut it down.
+/// Calls are validated here, at the call site; values travel typed by the method's declaration.
+/// </summary>
+public sealed class Context
+{
+    private readonly Router _router;
+    private readonly CancellationTokenSource _disconnected = new();
+
+    internal Context(Router router, int id, string name)
+    {
+        _router = router;
+        Id = id;
+        Name = name;
+    }
+
+    /// <summary>The context's id, unique within its router tree (the master is 0).</summary>
+    public int Id { get; }
+
+    /// <summary>Name used in logs and errors, such as <c>local.4242</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Cancelled when the context, or a hop to it, is gone.</summary>
+    public CancellationToken Disconnected => _disconnected.Token;
+
+    /// <summary>Why the context disconnected, once it has.</summary>
+    public string? DisconnectReason { get; private set; }
+
+    /// <summary>Process id of the context on its host, as it reported when it started.</summary>
+    public int RemoteProcessId { get; internal set; }
+
+    /// <summary>Runs <paramref name="call"/> in the context and returns its result.</summary>
+    public Task<T> CallAsync<T>(Expression<Func<T>> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<T>(this, call, cancellationToken);
+
+    /// <summary>Runs an async method in the context and returns its result.</summary>
+    public Task<T> CallAsync<T>(Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<T>(this, call, cancellationToken);
+
+    /// <summary>Runs a ValueTask-returning method in the context and returns its result.</summary>
+    public Task<T> CallAsync<T>(Expression<Func<ValueTask<T>>> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<T>(this, call, cancellationToken);
+
+    /// <summary>Runs a void method in the context; completes when it returns.</summary>
+    public Task CallAsync(Expression<Action> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<NoResult>(this, call, cancellationToken);
+
+    /// <summary>Runs an async method in the context; completes when its task does.</summary>
+    public Task CallAsync(Expression<Func<Task>> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<NoResult>(this, call, cancellationToken);
+
+    /// <summary>Runs a ValueTask-returning method in the context; completes when it does.</summary>
+    public Task CallAsync(Expression<Func<ValueTask>> call, CancellationToken cancellationToken = default) =>
+        _router.CallAsync<NoResult>(this, call, cancellationToken);
+
+    /// <summary>Starts <paramref name="call"/> in the context without waiting; its failure is only logged there.</summary>
+    public void CallNoReply(Expression<Action> call) => _router.CallNoReply(this, call);
+
+    /// <summary>Starts an async method in the context without waiting.</summary>
+    public void CallNoReply(Expression<Func<Task>> call) => _router.CallNoReply(this, call);
+
+    /// <summary>
+    /// Asks the context to exit: it cancels its running calls, flushes its output and exits. Completes
+    /// when it is gone; a context that does not exit within the grace period is killed.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken cancellationToken = default) => _router.ShutdownAsync(this, cancellationToken);
+
+    public override string ToString() => $"{Name} (id {Id})";
+
+    internal void MarkDisconnected(string reason)
+    {
+        if (DisconnectReason is not null)
+        {
+            return;
+        }
+
+        DisconnectReason = reason;
+        try
+        {
+            _disconnected.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A user's callback threw; the disconnect itself must go on.
+        }
+    }
+}

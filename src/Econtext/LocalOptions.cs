@@ -1,0 +1,17 @@
+namespace Econtext;
+
+/// <summary>A context in a child process on this machine, started through the same bootstrap as remote ones.</summary>
+public sealed record LocalOptions
+{
+    /// <summary>Name used in logs and errors; defaults to <c>local.PID</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The <c>dotnet</c> host to run; by default stage 0 looks in the usual places.</summary>
+    public string? DotnetPath { get; init; }
+
+    /// <summary>How long the child may take to start and report ready.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra environment variables for the child process.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}

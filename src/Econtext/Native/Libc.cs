@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace Econtext.Native;
+
+/// <summary>The few Linux calls the core needs that .NET does not expose.</summary>
+internal static partial class Libc
+{
+    public const uint MfdCloexec = 1;
+    public const int FDupfdCloexec = 1030;
+    public const int OCloexec = 0x80000;
+    public const int ORdwr = 2;
+    public const int Sigterm = 15;
+    public const int Sigkill = 9;
+
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    public static partial int Dup2(int oldFd, int newFd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static unsafe partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "setpgid", SetLastError = true)]
+    public static partial int SetProcessGroup(int pid, int processGroup);
+
+    public static unsafe (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (Pipe2(fds, OCloexec) != 0)
+        {
+            throw new IOException($"pipe2 failed, errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return (fds[0], fds[1]);
+    }
+
+    public static int DupCloexec(int fd)
+    {
+        int copy = Fcntl(fd, FDupfdCloexec, 3);
+        return copy >= 0 ? copy : throw new IOException($"duplicating fd {fd} failed, errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public static void Dup2OrThrow(int oldFd, int newFd)
+    {
+        if (Dup2(oldFd, newFd) < 0)
+        {
+            throw new IOException($"dup2({oldFd}, {newFd}) failed, errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+}

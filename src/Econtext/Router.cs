@@ -1,0 +1,740 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Text;
+using Econtext.Bootstrap;
+using Econtext.Calls;
+using Econtext.Forwarding;
+using Econtext.Loading;
+using Econtext.Routing;
+using Econtext.Transports;
+using Econtext.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Econtext;
+
+/// <summary>
+/// One per process. Starts contexts, owns the streams to them, routes messages by context id, and
+/// matches replies to calls. In the master, create one with <c>new Router()</c>; in a child the
+/// core creates it. Disposing it shuts every context down and leaves no process behind.
+/// </summary>
+public sealed class Router : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<int, ContextStream> _routes = new();
+    private readonly ConcurrentDictionary<int, IPendingReply> _pending = new();
+    private readonly ConcurrentDictionary<int, Context> _contexts = new();
+    private readonly ConcurrentDictionary<int, TransportProcess> _transports = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<int>> _readyWaiters = new();
+    private readonly ConcurrentDictionary<ContextStream, HashSet<string>> _pushed = new();
+    private readonly CancellationTokenSource _shuttingDown = new();
+    private readonly ILogger _log;
+    private readonly RemoteOutput _output;
+    private readonly ContextStream? _parent;
+    private readonly HashSet<int> _ancestors = [];
+    private readonly Dispatcher? _dispatcher;
+    private readonly ChildAssemblyResolver? _resolver;
+    private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _nextId;
+    private int _nextHandle = Handles.FirstDynamic - 1;
+    private int _disposed;
+
+    /// <summary>Creates the master's router.</summary>
+    public Router(RouterOptions? options = null)
+    {
+        Options = options ?? new RouterOptions();
+        if (Options.MaxMessageSize < 64 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.MaxMessageSize, "MaxMessageSize must be at least 64 KiB");
+        }
+
+        Name = "master";
+        _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
+        _output = new RemoteOutput(Options.LoggerFactory);
+    }
+
+    /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
+    internal Router(ChildConfig config, Stream parentInput, Stream parentOutput, ChildAssemblyResolver resolver)
+    {
+        Options = new RouterOptions { MaxMessageSize = config.MaxMessageSize };
+        Id = config.Id;
+        Name = config.Name;
+        _ancestors.UnionWith(config.Ancestors);
+        _ancestors.Add(config.ParentId);
+        _resolver = resolver;
+        var logs = new ForwardingLoggerFactory(this, (LogLevel)config.MinLogLevel);
+        CurrentContext.ChildLoggerFactory = logs;
+        CurrentContext.ChildRouter = this;
+        _log = logs.CreateLogger("Econtext.Child");
+        _output = new RemoteOutput(null);
+        _dispatcher = new Dispatcher(this, _log);
+        _parent = new ContextStream(parentInput, parentOutput, config.ParentId, "parent", config.MaxMessageSize);
+        resolver.Fetch = FetchAssemblyFromParent;
+    }
+
+    public RouterOptions Options { get; }
+
+    /// <summary>This router's context id: 0 in the master.</summary>
+    public int Id { get; }
+
+    internal string Name { get; }
+
+    public RouterStatistics Statistics { get; } = new();
+
+    internal CancellationToken ShuttingDown => _shuttingDown.Token;
+
+    /// <summary>Contexts this router started and that are still connected.</summary>
+    public IReadOnlyCollection<Context> Contexts => _contexts.Values.Where(c => c.DisconnectReason is null).ToList();
+
+    /// <summary>Starts a context in a child process on this machine.</summary>
+    public async Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        options ??= new LocalOptions();
+        string script = Stage0.Build(options.DotnetPath);
+        TransportProcess transport = TransportProcess.Start("/bin/sh", ["-c", script], options.Environment, "local child (/bin/sh -c <stage 0>)");
+        string name = options.Name ?? $"local.{transport.ProcessId}";
+        return await ConnectAsync(transport, name, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs stage 0 to its marker, sends the preamble, and waits for the child's READY.</summary>
+    private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        int id = Interlocked.Increment(ref _nextId);
+        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _readyWaiters[id] = ready;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            using CancellationTokenRegistration killOnTimeout = deadline.Token.Register(transport.Kill);
+
+            string marker = await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
+            if (marker != Stage0.ReadyMarker)
+            {
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+            }
+
+            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)_output.MinimumLevel(name), [.. _ancestors]);
+            try
+            {
+                Preamble.Write(transport.Input, config);
+            }
+            catch (IOException)
+            {
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+            }
+
+            var stream = new ContextStream(transport.Output, transport.Input, id, name, Options.MaxMessageSize);
+            var context = new Context(this, id, name);
+            _contexts[id] = context;
+            _transports[id] = transport;
+            _routes[id] = stream;
+            _pushed[stream] = new HashSet<string>(Preamble.CarriedAssemblies, StringComparer.OrdinalIgnoreCase);
+            transport.LateStderr = line => _output.OnTransportLine(name, line);
+            stream.Start(OnMessage, OnStreamBroken);
+
+            Task finished = await Task.WhenAny(ready.Task, stream.Broken, Task.Delay(Timeout.Infinite, deadline.Token)).ConfigureAwait(false);
+            if (finished != ready.Task)
+            {
+                stream.Break(deadline.IsCancellationRequested ? "connect timed out" : "the child ended before it was ready");
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+            }
+
+            context.RemoteProcessId = await ready.Task.ConfigureAwait(false);
+            return context;
+        }
+        catch (Exception ex) when (ex is not ConnectionException and not OperationCanceledException)
+        {
+            transport.Kill();
+            throw new ConnectionException(ConnectionFailure.TransportExited, name, $"starting {name} failed: {ex.Message}", transport.RecentLines(), ex);
+        }
+        catch
+        {
+            transport.Kill();
+            throw;
+        }
+        finally
+        {
+            _readyWaiters.TryRemove(id, out _);
+        }
+    }
+
+    private static Exception Failure(TransportProcess transport, string name, string marker, bool timedOut, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string exit = transport.DescribeExit(TimeSpan.FromSeconds(2));
+        transport.StderrDrained.Wait(TimeSpan.FromSeconds(2));
+        IReadOnlyList<string> lines = transport.RecentLines();
+        string said = lines.Count == 0 ? "It printed nothing." : "It said:" + Environment.NewLine + string.Join(Environment.NewLine, lines.Select(l => "  " + l));
+        if (marker.StartsWith(Stage0.NoRuntimeMarker, StringComparison.Ordinal))
+        {
+            return new ConnectionException(
+                ConnectionFailure.RuntimeNotFound,
+                name,
+                $"{name}: no .NET runtime was found on the target ({marker[Stage0.NoRuntimeMarker.Length..].Trim()}). Looked in: {string.Join(", ", Stage0.SearchOrder)}. "
+                + "Install .NET 10 or newer there, or point at one with DotnetPath or DOTNET_ROOT.",
+                lines);
+        }
+
+        if (lines.Any(l => l.Contains("You must install or update .NET", StringComparison.Ordinal) || l.Contains("framework 'Microsoft.NETCore.App', version", StringComparison.Ordinal)))
+        {
+            return new ConnectionException(
+                ConnectionFailure.RuntimeTooOld,
+                name,
+                $"{name}: the target's .NET runtime is too old for Econtext, which needs .NET 10 or newer. {said}",
+                lines);
+        }
+
+        if (timedOut)
+        {
+            return new ConnectionException(ConnectionFailure.ConnectTimeout, name, $"{name}: the context did not start within the connect timeout ({transport.Description}, {exit}). {said}", lines);
+        }
+
+        return new ConnectionException(
+            ConnectionFailure.TransportExited,
+            name,
+            $"{name}: {transport.Description} {exit} before the context was running. {said}",
+            lines);
+    }
+
+    internal Task<T> CallAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
+    {
+        (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);
+        if (context.DisconnectReason is { } gone)
+        {
+            return Task.FromException<T>(new ContextDisconnectedException(context.Name, gone));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        var pending = new PendingCall<T>(context, plan);
+        int handle = AllocateHandle();
+        FrameBuilder? frame = null;
+        try
+        {
+            frame = BuildCall(context, plan, arguments);
+            _pending[handle] = pending;
+            if (context.DisconnectReason is { } reason)
+            {
+                // The disconnect sweep may have run before the call was registered.
+                _pending.TryRemove(handle, out _);
+                frame.Dispose();
+                return Task.FromException<T>(new ContextDisconnectedException(context.Name, reason));
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                pending.Registration = cancellationToken.Register(() => CancelCall(context, handle, pending, cancellationToken));
+            }
+
+            PushAssemblies(context, plan);
+            Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
+            frame = null;
+        }
+        catch (MessageTooLargeException ex)
+        {
+            _pending.TryRemove(handle, out _);
+            return Task.FromException<T>(ex);
+        }
+        catch (StreamBrokenException ex)
+        {
+            _pending.TryRemove(handle, out _);
+            pending.Fail(new ContextDisconnectedException(context.Name, ex.Reason));
+        }
+        finally
+        {
+            frame?.Dispose();
+        }
+
+        return pending.Task;
+    }
+
+    internal void CallNoReply(Context context, LambdaExpression call)
+    {
+        (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);
+        if (context.DisconnectReason is { } gone)
+        {
+            throw new ContextDisconnectedException(context.Name, gone);
+        }
+
+        FrameBuilder frame = BuildCall(context, plan, arguments);
+        try
+        {
+            PushAssemblies(context, plan);
+            Send(context.Id, Handles.Call, Handles.None, MessageFlags.None, frame);
+        }
+        catch (StreamBrokenException ex)
+        {
+            throw new ContextDisconnectedException(context.Name, ex.Reason);
+        }
+    }
+
+    private FrameBuilder BuildCall(Context context, MethodPlan plan, object?[] arguments)
+    {
+        var frame = new FrameBuilder();
+        try
+        {
+            CallCodec.WriteCall(frame, plan, arguments);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
+        {
+            frame.Dispose();
+            throw new ArgumentException($"The arguments of {plan.DisplayName} could not be serialized for {context.Name}: {ex.Message}", "call", ex);
+        }
+
+        if (frame.PayloadLength > Options.MaxMessageSize)
+        {
+            long size = frame.PayloadLength;
+            frame.Dispose();
+            throw new MessageTooLargeException($"the call to {plan.DisplayName} on {context.Name}", size, Options.MaxMessageSize);
+        }
+
+        return frame;
+    }
+
+    private void CancelCall(Context context, int handle, IPendingReply pending, CancellationToken token)
+    {
+        if (!_pending.TryRemove(handle, out _))
+        {
+            return;
+        }
+
+        pending.Cancel(token);
+        var frame = new FrameBuilder(8);
+        frame.WriteInt32(handle);
+        TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>Sends, once per stream, the assemblies a call needs and the child does not have yet.</summary>
+    private void PushAssemblies(Context context, MethodPlan plan)
+    {
+        if (!_routes.TryGetValue(context.Id, out ContextStream? stream) || !_pushed.TryGetValue(stream, out HashSet<string>? sent))
+        {
+            return;
+        }
+
+        IReadOnlyList<System.Reflection.Assembly> required = plan.RequiredAssemblies ??= RequiredAssemblies(plan);
+        lock (sent)
+        {
+            foreach (System.Reflection.Assembly assembly in required)
+            {
+                string name = assembly.GetName().Name!;
+                if (sent.Contains(name))
+                {
+                    continue;
+                }
+
+                byte[]? image = AssemblyCatalog.TryGetImage(assembly, out string? refusal);
+                if (image is null || image.Length + 1024 > Options.MaxMessageSize)
+                {
+                    // The child will ask, and get the reason then.
+                    _log.LogDebug("not pushing {Assembly} to {Context}: {Reason}", name, context.Name, refusal ?? "too large");
+                    sent.Add(name);
+                    continue;
+                }
+
+                var frame = new FrameBuilder(image.Length + 256);
+                frame.WriteShortString(name);
+                frame.WriteBytes(image);
+                Send(context.Id, Handles.LoadAssembly, Handles.None, MessageFlags.None, frame);
+                Statistics.CountPush(image.Length);
+                sent.Add(name);
+            }
+        }
+    }
+
+    private static List<System.Reflection.Assembly> RequiredAssemblies(MethodPlan plan)
+    {
+        var all = new List<System.Reflection.Assembly>();
+        var roots = new List<System.Reflection.Assembly> { plan.Method.Module.Assembly };
+        roots.AddRange(plan.TypeArguments.Concat(plan.MethodArguments).Select(t => t.Assembly));
+        foreach (System.Reflection.Assembly root in roots)
+        {
+            foreach (System.Reflection.Assembly assembly in AssemblyCatalog.Closure(root))
+            {
+                if (!all.Contains(assembly))
+                {
+                    all.Add(assembly);
+                }
+            }
+        }
+
+        return all;
+    }
+
+    internal Task ShutdownAsync(Context context, CancellationToken cancellationToken)
+    {
+        if (context.DisconnectReason is null)
+        {
+            TrySend(context.Id, Handles.Shutdown, Handles.None, MessageFlags.None, new FrameBuilder(0));
+        }
+
+        return WaitGoneAsync(context, cancellationToken);
+    }
+
+    private async Task WaitGoneAsync(Context context, CancellationToken cancellationToken)
+    {
+        if (_routes.TryGetValue(context.Id, out ContextStream? stream))
+        {
+            Task broken = stream.Broken;
+            if (await Task.WhenAny(broken, Task.Delay(Options.ShutdownGracePeriod, cancellationToken)).ConfigureAwait(false) != broken)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Break($"{context.Name} did not exit within {Options.ShutdownGracePeriod.TotalSeconds:0.#} s of SHUTDOWN and was terminated");
+            }
+        }
+
+        if (_transports.TryGetValue(context.Id, out TransportProcess? transport))
+        {
+            await transport.TerminateAsync(Options.ShutdownGracePeriod).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _shuttingDown.Cancel();
+        var waits = new List<Task>();
+        foreach (Context context in _contexts.Values)
+        {
+            waits.Add(ShutdownAsync(context, CancellationToken.None));
+        }
+
+        try
+        {
+            await Task.WhenAll(waits).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning(ex, "shutting contexts down failed; killing them");
+        }
+
+        foreach (TransportProcess transport in _transports.Values)
+        {
+            transport.Dispose();
+        }
+
+        foreach (ContextStream stream in _routes.Values)
+        {
+            stream.Break("the router was disposed");
+        }
+    }
+
+    internal int AllocateHandle()
+    {
+        while (true)
+        {
+            int handle = Interlocked.Increment(ref _nextHandle);
+            if (handle < Handles.FirstDynamic)
+            {
+                Interlocked.CompareExchange(ref _nextHandle, Handles.FirstDynamic, handle);
+                continue;
+            }
+
+            if (!_pending.ContainsKey(handle))
+            {
+                return handle;
+            }
+        }
+    }
+
+    /// <summary>Completes <paramref name="frame"/> from this context and sends it towards <paramref name="dst"/>.</summary>
+    /// <exception cref="StreamBrokenException">No route, or the stream on the way is broken.</exception>
+    internal void Send(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
+    {
+        ContextStream stream = RouteTo(dst) ?? throw DisposeAnd(frame, new StreamBrokenException($"no route to context {dst}"));
+        frame.Complete(dst, Id, Id, handle, replyTo, flags);
+        stream.Send(frame);
+    }
+
+    /// <summary><see cref="Send"/> for replies and notices whose loss is already being reported elsewhere.</summary>
+    internal bool TrySend(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
+    {
+        try
+        {
+            Send(dst, handle, replyTo, flags, frame);
+            return true;
+        }
+        catch (StreamBrokenException ex)
+        {
+            _log.LogDebug("dropped {Handle} to {Dst}: {Reason}", Handles.Name(handle), dst, ex.Reason);
+            return false;
+        }
+    }
+
+    /// <summary>In a child: a notice for the master (stdio, logs).</summary>
+    internal void SendUpward(int handle, FrameBuilder frame)
+    {
+        if (_parent is null)
+        {
+            frame.Dispose();
+            return;
+        }
+
+        frame.Complete(0, Id, Id, handle, Handles.None, MessageFlags.None);
+        try
+        {
+            _parent.Send(frame);
+        }
+        catch (StreamBrokenException)
+        {
+        }
+    }
+
+    private static Exception DisposeAnd(FrameBuilder frame, Exception error)
+    {
+        frame.Dispose();
+        return error;
+    }
+
+    private ContextStream? RouteTo(int dst) => _routes.TryGetValue(dst, out ContextStream? stream) ? stream : _parent;
+
+    private void OnMessage(ContextStream from, Message message)
+    {
+        MessageHeader header = message.Header;
+        if (!SourceIsBehind(from, header.Src))
+        {
+            Drop(from, message, $"source {header.Src} does not live behind {from.Name}");
+            return;
+        }
+
+        if (header.Dst != Id)
+        {
+            Forward(from, message);
+            return;
+        }
+
+        try
+        {
+            if (header.Handle >= Handles.FirstDynamic)
+            {
+                if (_pending.TryGetValue(header.Handle, out IPendingReply? pending) && pending.TargetId == header.Src
+                    && _pending.TryRemove(header.Handle, out _))
+                {
+                    pending.Complete(message);
+                }
+
+                return;
+            }
+
+            switch (header.Handle)
+            {
+                case Handles.Call when FromAncestor(from, header):
+                    _dispatcher!.OnCall(message);
+                    break;
+                case Handles.Cancel when FromAncestor(from, header):
+                    _dispatcher!.OnCancel(message);
+                    break;
+                case Handles.Shutdown when FromAncestor(from, header):
+                    _childExit.TrySetResult("SHUTDOWN from the parent");
+                    break;
+                case Handles.LoadAssembly when FromAncestor(from, header):
+                    OnLoadAssembly(message);
+                    break;
+                case Handles.GetAssembly:
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
+                    break;
+                case Handles.Ready when _readyWaiters.TryGetValue(header.Src, out TaskCompletionSource<int>? waiter):
+                    waiter.TrySetResult(new PayloadReader(message.Span).ReadInt32());
+                    break;
+                case Handles.Stdio when _parent is null:
+                    _output.OnStdio(header.Src, ContextName(header.Src), message.Span);
+                    break;
+                case Handles.ForwardLog when _parent is null:
+                    (LogLevel level, int eventId, string category, string text, string exception) = LogRecordCodec.Read(message.Span);
+                    _output.OnLog(ContextName(header.Src), level, eventId, category, text, exception);
+                    break;
+                default:
+                    Drop(from, message, "not accepted here (a command needs an ancestor's authority)");
+                    break;
+            }
+        }
+        catch (ProtocolViolationException ex)
+        {
+            from.Break($"protocol violation from {from.Name}: {ex.Message} in {message}");
+        }
+    }
+
+    private bool SourceIsBehind(ContextStream from, int src) =>
+        from == _parent ? src != Id && !_routes.ContainsKey(src) : from.Owns(src);
+
+    private bool FromAncestor(ContextStream from, MessageHeader header) =>
+        from == _parent && _ancestors.Contains(header.Auth) && _ancestors.Contains(header.Src);
+
+    private void Drop(ContextStream from, Message message, string why)
+    {
+        Statistics.CountDropped();
+        _log.LogWarning("dropped {Message} from {Stream}: {Why}", message.ToString(), from.Name, why);
+        if (message.Header.ReplyTo != Handles.None && message.Header.Handle != Handles.Ready)
+        {
+            var frame = new FrameBuilder(64);
+            frame.WriteBytes(Encoding.UTF8.GetBytes("refused by " + Name + ": " + why));
+            frame.Complete(message.Header.Src, Id, Id, message.Header.ReplyTo, Handles.None, MessageFlags.Dead);
+            try
+            {
+                from.Send(frame);
+            }
+            catch (StreamBrokenException)
+            {
+            }
+        }
+    }
+
+    private void Forward(ContextStream from, Message message)
+    {
+        MessageHeader header = message.Header;
+        ContextStream? next = RouteTo(header.Dst);
+        if (next is null || next == from)
+        {
+            Drop(from, message, $"no route to context {header.Dst}");
+            return;
+        }
+
+        var frame = new FrameBuilder(header.Length);
+        frame.WriteBytes(message.Span);
+        frame.Complete(header.Dst, header.Src, header.Auth, header.Handle, header.ReplyTo, header.Flags);
+        try
+        {
+            next.Send(frame);
+        }
+        catch (StreamBrokenException)
+        {
+        }
+    }
+
+    private string ContextName(int id) => _contexts.TryGetValue(id, out Context? context) ? context.Name : "context " + id;
+
+    private void OnStreamBroken(ContextStream stream, string reason)
+    {
+        int id = stream.RemoteId;
+        string detail = reason;
+        if (_transports.TryGetValue(id, out TransportProcess? transport))
+        {
+            detail = $"{reason}; the process {transport.DescribeExit(TimeSpan.FromMilliseconds(250))}";
+            _ = transport.TerminateAsync(Options.ShutdownGracePeriod);
+        }
+
+        _routes.TryRemove(id, out _);
+        _pushed.TryRemove(stream, out _);
+        if (_contexts.TryGetValue(id, out Context? context))
+        {
+            context.MarkDisconnected(detail);
+            _output.Flush(id, context.Name);
+        }
+
+        string name = context?.Name ?? stream.Name;
+        foreach ((int handle, IPendingReply pending) in _pending)
+        {
+            if (stream.Owns(pending.TargetId) && _pending.TryRemove(handle, out _))
+            {
+                pending.Fail(new ContextDisconnectedException(name, detail));
+            }
+        }
+
+        _log.LogDebug("{Context} disconnected: {Reason}", name, detail);
+    }
+
+    private void OnLoadAssembly(Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        string name = reader.ReadShortString();
+        _resolver?.Add(name, reader.ReadBytes(reader.Remaining).ToArray());
+    }
+
+    private void ServeAssembly(Message request)
+    {
+        MessageHeader header = request.Header;
+        Statistics.CountRequest();
+        string name = Encoding.UTF8.GetString(request.Span);
+        byte[]? image = _resolver?.GetImage(name);
+        string? refusal = null;
+        if (image is null && _parent is null)
+        {
+            image = AssemblyCatalog.TryGetImage(name, out refusal);
+        }
+
+        var frame = new FrameBuilder((image?.Length ?? 256) + 64);
+        if (image is null)
+        {
+            frame.WriteBytes(Encoding.UTF8.GetBytes(refusal ?? $"{name} is not available from {Name}"));
+            TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.Error, frame);
+            return;
+        }
+
+        frame.WriteBytes(image);
+        TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>In a child: asks the parent for an assembly and waits for it (never on a receive loop).</summary>
+    private byte[]? FetchAssemblyFromParent(string name)
+    {
+        if (ContextStream.OnReceiveThread)
+        {
+            _log.LogError("{Assembly} was needed on the receive loop, where waiting for it would deadlock", name);
+            return null;
+        }
+
+        int parentId = _parent!.RemoteId;
+        var waiter = new AssemblyWaiter(parentId);
+        int handle = AllocateHandle();
+        _pending[handle] = waiter;
+        var frame = new FrameBuilder(name.Length * 3);
+        frame.WriteBytes(Encoding.UTF8.GetBytes(name));
+        try
+        {
+            Send(parentId, Handles.GetAssembly, handle, MessageFlags.None, frame);
+        }
+        catch (StreamBrokenException)
+        {
+            _pending.TryRemove(handle, out _);
+            return null;
+        }
+
+        if (!waiter.Task.Wait(TimeSpan.FromSeconds(60)))
+        {
+            _pending.TryRemove(handle, out _);
+            _log.LogError("the parent did not answer for {Assembly} within 60 s", name);
+            return null;
+        }
+
+        (byte[]? image, string? refusal) = waiter.Task.Result;
+        if (image is null)
+        {
+            _log.LogWarning("the parent refused {Assembly}: {Reason}", name, refusal);
+        }
+
+        return image;
+    }
+
+    /// <summary>In a child: runs the router until SHUTDOWN, SIGTERM or the parent's end of the pipe closing.</summary>
+    internal string RunChild(int processId)
+    {
+        _parent!.Start(OnMessage, (_, reason) => _childExit.TrySetResult("the parent is gone: " + reason));
+        var frame = new FrameBuilder(8);
+        frame.WriteInt32(processId);
+        SendUpwardTo(_parent.RemoteId, Handles.Ready, frame);
+        return _childExit.Task.GetAwaiter().GetResult();
+    }
+
+    internal void RequestChildExit(string reason) => _childExit.TrySetResult(reason);
+
+    /// <summary>In a child, at exit: cancel running calls, then close the pipe to the parent once queued output is out.</summary>
+    internal void StopChild()
+    {
+        _shuttingDown.Cancel();
+        _parent?.CloseOutput();
+    }
+
+    private void SendUpwardTo(int dst, int handle, FrameBuilder frame)
+    {
+        frame.Complete(dst, Id, Id, handle, Handles.None, MessageFlags.None);
+        _parent!.Send(frame);
+    }
+}

@@ -1,0 +1,31 @@
+namespace Econtext;
+
+/// <summary>Counters of one router, for diagnostics and for tests that count round trips.</summary>
+public sealed class RouterStatistics
+{
+    private long _assembliesPushed;
+    private long _assemblyBytesPushed;
+    private long _assemblyRequests;
+    private long _messagesDropped;
+
+    /// <summary>Assemblies sent ahead of need (LOAD_ASSEMBLY), not counting the bootstrap preamble.</summary>
+    public long AssembliesPushed => Interlocked.Read(ref _assembliesPushed);
+
+    public long AssemblyBytesPushed => Interlocked.Read(ref _assemblyBytesPushed);
+
+    /// <summary>GET_ASSEMBLY requests received from children: each one is a round trip a call waited for.</summary>
+    public long AssemblyRequests => Interlocked.Read(ref _assemblyRequests);
+
+    /// <summary>Messages refused: forged sources, unauthorised commands, unroutable destinations.</summary>
+    public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
+
+    internal void CountPush(int bytes)
+    {
+        Interlocked.Increment(ref _assembliesPushed);
+        Interlocked.Add(ref _assemblyBytesPushed, bytes);
+    }
+
+    internal void CountRequest() => Interlocked.Increment(ref _assemblyRequests);
+
+    internal void CountDropped() => Interlocked.Increment(ref _messagesDropped);
+}

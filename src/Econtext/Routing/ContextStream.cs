@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using Econtext.Wire;
+
+namespace Econtext.Routing;
+
+/// <summary>
+/// One duplex byte pipe to one directly connected context (or, in a child, to its parent).
+/// One receive loop on a dedicated thread; one send path that drains a queue in order, on the
+/// sending thread when the pipe is idle (no thread hop on the hot path) and never on a receive
+/// thread (so two receive loops can never wait on each other's full pipes). One abort path,
+/// <see cref="Break"/>, that records the first failure.
+/// </summary>
+internal sealed class ContextStream
+{
+    [ThreadStatic]
+    private static bool t_isReceiveThread;
+
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly int _maxMessageSize;
+    private readonly ConcurrentQueue<FrameBuilder> _outbound = new();
+    private readonly TaskCompletionSource<string> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<int> _idsBehind = [];
+    private int _draining;
+    private string? _brokenReason;
+    private Action<ContextStream, Message>? _onMessage;
+    private Action<ContextStream, string>? _onBroken;
+
+    public ContextStream(Stream input, Stream output, int remoteId, string name, int maxMessageSize)
+    {
+        _input = input;
+        _output = output;
+        RemoteId = remoteId;
+        Name = name;
+        _maxMessageSize = maxMessageSize;
+        _idsBehind.Add(remoteId);
+    }
+
+    /// <summary>Id of the context at the other end of this pipe.</summary>
+    public int RemoteId { get; }
+
+    public string Name { get; set; }
+
+    public bool IsBroken => _brokenReason is not null;
+
+    public string? BrokenReason => _brokenReason;
+
+    /// <summary>Completes with the reason once the stream is broken.</summary>
+    public Task<string> Broken => _broken.Task;
+
+    /// <summary>Outbound frames not yet written, for diagnostics and tests.</summary>
+    public int QueuedFrames => _outbound.Count;
+
+    /// <summary>True when the current thread is the receive loop of some stream.</summary>
+    public static bool OnReceiveThread => t_isReceiveThread;
+
+    /// <summary>Whether <paramref name="id"/> lives at or behind the other end of this stream.</summary>
+    public bool Owns(int id)
+    {
+        lock (_idsBehind)
+        {
+            return _idsBehind.Contains(id);
+        }
+    }
+
+    public void Start(Action<ContextStream, Message> onMessage, Action<ContextStream, string> onBroken)
+    {
+        _onMessage = onMessage;
+        _onBroken = onBroken;
+        var thread = new Thread(ReceiveLoop)
+        {
+            IsBackground = true,
+            Name = "econtext receive " + Name,
+        };
+        thread.Start();
+    }
+
+    /// <summary>Queues a complete frame; takes ownership of <paramref name="frame"/>.</summary>
+    /// <exception cref="StreamBrokenException">The stream is broken; the frame was not sent.</exception>
+    public void Send(FrameBuilder frame)
+    {
+        if (_brokenReason is { } reason)
+        {
+            frame.Dispose();
+            throw new StreamBrokenException(reason);
+        }
+
+        _outbound.Enqueue(frame);
+        if (t_isReceiveThread)
+        {
+            if (Volatile.Read(ref _draining) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Drain(), this, preferLocal: false);
+            }
+
+            return;
+        }
+
+        Drain();
+    }
+
+    /// <summary>Stops the stream for good. The first reason wins; later calls do nothing.</summary>
+    public void Break(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _brokenReason, reason, null) is not null)
+        {
+            return;
+        }
+
+        TryDispose(_output);
+        TryDispose(_input);
+        while (_outbound.TryDequeue(out FrameBuilder? frame))
+        {
+            frame.Dispose();
+        }
+
+        _broken.TrySetResult(reason);
+        _onBroken?.Invoke(this, reason);
+    }
+
+    /// <summary>Closes our writing end so the peer sees EOF, without breaking the receive side.</summary>
+    public void CloseOutput()
+    {
+        Drain();
+        TryDispose(_output);
+    }
+
+    private void Drain()
+    {
+        while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            try
+            {
+                while (_outbound.TryDequeue(out FrameBuilder? frame))
+                {
+                    using (frame)
+                    {
+                        if (_brokenReason is not null)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlyMemory<byte> bytes = frame.Written;
+                        _output.Write(bytes.Span);
+                    }
+                }
+
+                _output.Flush();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                Break($"writing to {Name} failed: {ex.Message}");
+            }
+            finally
+            {
+                Volatile.Write(ref _draining, 0);
+            }
+
+            if (_outbound.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    private void ReceiveLoop()
+    {
+        t_isReceiveThread = true;
+        byte[] buffer = new byte[64 * 1024];
+        int start = 0;
+        int end = 0;
+        try
+        {
+            while (true)
+            {
+                while (end - start < MessageHeader.Size)
+                {
+                    if (!Fill(buffer, ref start, ref end))
+                    {
+                        Break(end == start ? "the stream closed (EOF)" : $"the stream closed (EOF) inside a frame header ({end - start} of {MessageHeader.Size} bytes)");
+                        return;
+                    }
+                }
+
+                if (!MessageHeader.TryRead(buffer.AsSpan(start, MessageHeader.Size), _maxMessageSize, out MessageHeader header, out string? error))
+                {
+                    Break("protocol violation from " + Name + ": " + error);
+                    return;
+                }
+
+                start += MessageHeader.Size;
+                byte[] payload = header.Length == 0 ? [] : GC.AllocateUninitializedArray<byte>(header.Length);
+                int have = Math.Min(end - start, header.Length);
+                buffer.AsSpan(start, have).CopyTo(payload);
+                start += have;
+                while (have < header.Length)
+                {
+                    int n = _input.Read(payload, have, header.Length - have);
+                    if (n <= 0)
+                    {
+                        Break($"the stream closed (EOF) inside a {header.Length}-byte frame after {have} bytes");
+                        return;
+                    }
+
+                    have += n;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+
+                _onMessage!(this, new Message(header, payload));
+                if (_brokenReason is not null)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            Break($"reading from {Name} failed: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            Break($"internal error while receiving from {Name}: {ex}");
+        }
+    }
+
+    private bool Fill(byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0 && buffer.Length - end < MessageHeader.Size)
+        {
+            Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+
+        int n = _input.Read(buffer, end, buffer.Length - end);
+        if (n <= 0)
+        {
+            return false;
+        }
+
+        end += n;
+        return true;
+    }
+
+    private static void TryDispose(Stream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void AddIdBehind(int id)
+    {
+        lock (_idsBehind)
+        {
+            _idsBehind.Add(id);
+        }
+    }
+}

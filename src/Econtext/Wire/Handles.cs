@@ -1,0 +1,42 @@
+namespace Econtext.Wire;
+
+/// <summary>Reserved handles, as in Mitogen. Replies go to dynamic handles from <see cref="FirstDynamic"/> up.</summary>
+internal static class Handles
+{
+    /// <summary>In reply-to: no reply is wanted.</summary>
+    public const int None = 0;
+    public const int Call = 1;
+    public const int GetAssembly = 2;
+    public const int LoadAssembly = 3;
+    public const int ForwardLog = 4;
+    public const int Stdio = 5;
+    public const int AddRoute = 6;
+    public const int DelRoute = 7;
+    public const int AllocateIds = 8;
+    public const int Shutdown = 9;
+    public const int Cancel = 10;
+    public const int Detaching = 11;
+
+    /// <summary>Sent once by a child whose core is running: carries its pid, host and runtime.</summary>
+    public const int Ready = 12;
+
+    public const int FirstDynamic = 1000;
+
+    public static string Name(int handle) => handle switch
+    {
+        None => "NONE",
+        Call => "CALL",
+        GetAssembly => "GET_ASSEMBLY",
+        LoadAssembly => "LOAD_ASSEMBLY",
+        ForwardLog => "FORWARD_LOG",
+        Stdio => "STDIO",
+        AddRoute => "ADD_ROUTE",
+        DelRoute => "DEL_ROUTE",
+        AllocateIds => "ALLOCATE_IDS",
+        Shutdown => "SHUTDOWN",
+        Cancel => "CANCEL",
+        Detaching => "DETACHING",
+        Ready => "READY",
+        _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
