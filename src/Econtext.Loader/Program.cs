@@ -8,7 +8,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Econtext.Loader;
 
 /// <summary>
-/// Stage 1. Deletes the folder stage 0 wrote it to, reads the core image from stdin, places it in an
+/// Stage 1. Deletes the two files stage 0 wrote, reads the core image from stdin, places it in an
 /// anonymous memory file and loads it from there, so the core keeps its ReadyToRun code and nothing
 /// of ours stays on disk. Prints nothing to stdout: that is the protocol stream.
 /// </summary>
@@ -20,17 +20,9 @@ internal static partial class Program
     {
         if (args.Length > 0)
         {
-            try
-            {
-                Directory.Delete(args[0], recursive: true);
-            }
-            catch (IOException)
-            {
-                // The folder is private to this process; failing to remove it must not stop the start.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            // Stage 0 wrote PREFIX.dll and PREFIX.json; the runtime has both open or mapped by now.
+            TryDelete(args[0] + ".dll");
+            TryDelete(args[0] + ".json");
         }
 
         try
@@ -68,6 +60,21 @@ internal static partial class Program
         {
             Console.Error.WriteLine("econtext loader: " + ex);
             return 70;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The file is private to this process; failing to remove it must not stop the start.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

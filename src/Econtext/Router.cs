@@ -100,6 +100,7 @@ public sealed class Router : IAsyncDisposable
     private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, CancellationToken cancellationToken)
     {
         int id = Interlocked.Increment(ref _nextId);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _readyWaiters[id] = ready;
         try
@@ -114,6 +115,7 @@ public sealed class Router : IAsyncDisposable
                 throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
             }
 
+            TimeSpan atMarker = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)_output.MinimumLevel(name), [.. _ancestors]);
             try
             {
@@ -141,6 +143,11 @@ public sealed class Router : IAsyncDisposable
             }
 
             context.RemoteProcessId = await ready.Task.ConfigureAwait(false);
+            _log.LogDebug(
+                "{Context} ready in {Total:0.0} ms (stage 0 marker after {Marker:0.0} ms)",
+                name,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                atMarker.TotalMilliseconds);
             return context;
         }
         catch (Exception ex) when (ex is not ConnectionException and not OperationCanceledException)
@@ -346,24 +353,8 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
-    private static List<System.Reflection.Assembly> RequiredAssemblies(MethodPlan plan)
-    {
-        var all = new List<System.Reflection.Assembly>();
-        var roots = new List<System.Reflection.Assembly> { plan.Method.Module.Assembly };
-        roots.AddRange(plan.TypeArguments.Concat(plan.MethodArguments).Select(t => t.Assembly));
-        foreach (System.Reflection.Assembly root in roots)
-        {
-            foreach (System.Reflection.Assembly assembly in AssemblyCatalog.Closure(root))
-            {
-                if (!all.Contains(assembly))
-                {
-                    all.Add(assembly);
-                }
-            }
-        }
-
-        return all;
-    }
+    private static List<System.Reflection.Assembly> RequiredAssemblies(MethodPlan plan) =>
+        RelatedAssemblies.For(plan.Method, plan.TypeArguments.Concat(plan.MethodArguments));
 
     internal Task ShutdownAsync(Context context, CancellationToken cancellationToken)
     {
