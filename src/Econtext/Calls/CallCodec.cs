@@ -110,7 +110,8 @@ internal static class CallCodec
         AttachmentScope.BeginRead(payload, attachments);
         try
         {
-            return JsonSerializer.Deserialize(payload.AsSpan(offset, size), type, WireJson.Options);
+            ReadOnlySpan<byte> json = payload.AsSpan(offset, size);
+            return ScalarJson.Handles(type) ? ScalarJson.Read(json, type) : JsonSerializer.Deserialize(json, type, WireJson.Options);
         }
         finally
         {
@@ -130,7 +131,15 @@ internal static class CallCodec
         writer.Reset(frame);
         try
         {
-            JsonSerializer.Serialize(writer, value, type, WireJson.Options);
+            if (ScalarJson.Handles(type))
+            {
+                ScalarJson.Write(writer, value, type);
+            }
+            else
+            {
+                JsonSerializer.Serialize(writer, value, type, WireJson.Options);
+            }
+
             writer.Flush();
         }
         finally
