@@ -19,6 +19,9 @@ internal static class ChildMain
     public static int Run(int coreFd)
     {
         _ = coreFd;
+
+        // Start the thread pool's workers now, while the preamble streams in; the first call needs them.
+        ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
         var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
         (ChildConfig config, List<(string Name, byte[] Image)> dependencies) = Preamble.Read(input);
         var resolver = new ChildAssemblyResolver();
@@ -64,8 +67,7 @@ internal static class ChildMain
         bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
         if (!parentGone)
         {
-            // Let what was printed reach the master: flush Console, close our ends of fds 1 and 2,
-            // and wait for the forwarders to drain the pipes (processes we started may keep them open).
+            // Let what was printed reach the master before the pipe to it closes.
             try
             {
                 Console.Out.Flush();
@@ -75,10 +77,8 @@ internal static class ChildMain
             {
             }
 
-            Libc.Dup2OrThrow(devNull, 1);
-            Libc.Dup2OrThrow(devNull, 2);
-            stdout.Join(s_flushTimeout);
-            stderr.Join(s_flushTimeout);
+            stdout.Drain(s_flushTimeout);
+            stderr.Drain(s_flushTimeout);
         }
 
         router.StopChild();

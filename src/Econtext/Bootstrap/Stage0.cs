@@ -4,8 +4,8 @@ namespace Econtext.Bootstrap;
 
 /// <summary>
 /// The POSIX shell command that starts a context on any target: finds dotnet, writes the loader and
-/// its runtimeconfig to a private folder on tmpfs, prints a marker, and execs the loader (which
-/// deletes the folder first thing). Works under sh, dash, bash and busybox sh.
+/// its runtimeconfig to tmpfs, prints a marker, and execs the loader (which deletes both files
+/// first thing). Works under sh, dash, bash and busybox sh.
 /// </summary>
 internal static class Stage0
 {
@@ -22,38 +22,63 @@ internal static class Stage0
 
     private const string RuntimeConfig =
         "{\"runtimeOptions\":{\"tfm\":\"net10.0\",\"rollForward\":\"LatestMajor\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"10.0.0\"},"
-        + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false}}}";
+        + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false,\"Switch.System.Reflection.ForceInterpretedInvoke\":true}}}";
 
-    private static readonly Lazy<string> s_loaderBase64 = new(() =>
+    private static readonly Lazy<string> s_loaderPrintf = new(() =>
     {
         using Stream stream = typeof(Stage0).Assembly.GetManifestResourceStream("Econtext.Loader.dll")
             ?? throw new InvalidOperationException("the stage-1 loader is missing from the Econtext assembly's resources");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        return Convert.ToBase64String(memory.ToArray());
+        return PrintfFormat(memory.ToArray());
     });
 
+    /// <summary>
+    /// Builds the script. Every command in it is a shell builtin until the final exec: no fork, no
+    /// mktemp, no base64 (each fork costs a millisecond or more, several over a slow link).
+    /// </summary>
     public static string Build(string? dotnetPath)
     {
-        var script = new StringBuilder(16 * 1024);
+        var script = new StringBuilder(32 * 1024);
         script.Append("d=;for c in ");
         if (!string.IsNullOrEmpty(dotnetPath))
         {
             script.Append(Quote(dotnetPath)).Append(' ');
         }
 
-        script.Append("\"${DOTNET_ROOT:+$DOTNET_ROOT/dotnet}\" \"$(command -v dotnet 2>/dev/null)\" \"${HOME:-/nonexistent}/.dotnet/dotnet\" ")
-            .Append("/usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet /usr/local/share/dotnet/dotnet /opt/dotnet/dotnet;do ")
-            .Append("if [ -n \"$c\" ]&&[ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;")
+        script.Append("\"${DOTNET_ROOT:+$DOTNET_ROOT/dotnet}\";do if [ -n \"$c\" ]&&[ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;")
+            .Append("if [ -z \"$d\" ];then o=$IFS;IFS=:;set -f;for p in $PATH;do if [ -n \"$p\" ]&&[ -f \"$p/dotnet\" ]&&[ -x \"$p/dotnet\" ];then d=$p/dotnet;break;fi;done;set +f;IFS=$o;fi;")
+            .Append("if [ -z \"$d\" ];then for c in \"${HOME:-/nonexistent}/.dotnet/dotnet\" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet /usr/local/share/dotnet/dotnet /opt/dotnet/dotnet;do ")
+            .Append("if [ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;fi;")
             .Append("if [ -z \"$d\" ];then echo \"").Append(NoRuntimeMarker).Append(" PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;fi;")
-            .Append("t=;for b in \"${XDG_RUNTIME_DIR:-}\" /dev/shm \"${TMPDIR:-/tmp}\" /tmp;do ")
-            .Append("if [ -n \"$b\" ]&&[ -d \"$b\" ]&&[ -w \"$b\" ];then t=$(mktemp -d \"$b/econtext.XXXXXX\" 2>/dev/null)&&break;fi;t=;done;")
+            // A private name (pid) written with noclobber under umask 077: a file planted under that
+            // name in a shared directory makes the write fail instead of being followed.
+            .Append("umask 077;set -C;t=;for b in \"${XDG_RUNTIME_DIR:-}\" /dev/shm \"${TMPDIR:-/tmp}\" /tmp;do ")
+            .Append("if [ -n \"$b\" ]&&[ -d \"$b\" ]&&[ -w \"$b\" ];then t=$b/econtext.$$;")
+            .Append("{ printf '").Append(s_loaderPrintf.Value).Append("' >\"$t.dll\"&&printf '%s' '").Append(RuntimeConfig).Append("' >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
-            .Append("echo '").Append(s_loaderBase64.Value).Append("'|base64 -d >\"$t/l.dll\"&&")
-            .Append("printf '%s' '").Append(RuntimeConfig).Append("' >\"$t/l.json\"||exit 1;")
             .Append("echo ").Append(ReadyMarker).Append(';')
-            .Append("exec \"$d\" exec --runtimeconfig \"$t/l.json\" \"$t/l.dll\" \"$t\"");
+            .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
         return script.ToString();
+    }
+
+    /// <summary>Bytes as a printf format: printable ASCII as is, everything else as a 3-digit octal escape.</summary>
+    private static string PrintfFormat(byte[] bytes)
+    {
+        var format = new StringBuilder(bytes.Length * 3);
+        foreach (byte b in bytes)
+        {
+            if (b >= 0x20 && b < 0x7f && b != (byte)'\'' && b != (byte)'\\' && b != (byte)'%')
+            {
+                format.Append((char)b);
+            }
+            else
+            {
+                format.Append('\\').Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
+            }
+        }
+
+        return format.ToString();
     }
 
     /// <summary>Single-quotes a word for sh.</summary>

@@ -36,6 +36,25 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "setpgid", SetLastError = true)]
     public static partial int SetProcessGroup(int pid, int processGroup);
 
+    public const int Fionread = 0x541B;
+    public const short PollIn = 1;
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static unsafe partial int Ioctl(int fd, nuint request, int* argument);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    public static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>Bytes waiting in a pipe, or -1.</summary>
+    public static unsafe int BytesAvailable(int fd)
+    {
+        int available = 0;
+        return Ioctl(fd, Fionread, &available) == 0 ? available : -1;
+    }
+
     public static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
