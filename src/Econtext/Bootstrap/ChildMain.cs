@@ -42,6 +42,11 @@ internal static class ChildMain
         // pipes we read, so nothing user code or its processes print can corrupt the protocol.
         int protocolIn = Libc.DupCloexec(0);
         int protocolOut = Libc.DupCloexec(1);
+
+        // A 64 KiB pipe turns each 1 MiB message into 16 writer/reader wake-ups; ask for 1 MiB (the
+        // unprivileged maximum by default). Not a pipe (a socket, a tty): nothing happens.
+        _ = Libc.Fcntl(protocolIn, Libc.FSetPipeSize, 1 << 20);
+        _ = Libc.Fcntl(protocolOut, Libc.FSetPipeSize, 1 << 20);
         int devNull = Libc.Open("/dev/null", Libc.ORdwr | Libc.OCloexec);
         Libc.Dup2OrThrow(devNull, 0);
         (int stdoutRead, int stdoutWrite) = Libc.Pipe();

@@ -37,6 +37,7 @@ internal static partial class Libc
     public static partial int SetProcessGroup(int pid, int processGroup);
 
     public const int Fionread = 0x541B;
+    public const int FSetPipeSize = 1031;
     public const short PollIn = 1;
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]

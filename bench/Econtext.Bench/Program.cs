@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Econtext;
+using Econtext.Bench;
+
+// One command, one JSON line: `dotnet run -c Release --project bench/Econtext.Bench`.
+// Keys follow ../shared/peers/mitogen-bench.py so the figures sit beside Mitogen's.
+int connects = ArgInt("--connects", 10);
+int rttCalls = ArgInt("--calls", 5000);
+int mib = ArgInt("--mib", 100);
+
+var result = new JsonObject
+{
+    ["machine"] = $"{Environment.ProcessorCount} cpu, {Environment.OSVersion.VersionString}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}",
+    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+};
+
+await using (var router = new Router())
+{
+    // Warm the master once, so the figures are those of a context, not of this process's JIT.
+    Context warm = await router.LocalAsync();
+    await warm.CallAsync(() => Workloads.Ping());
+    await warm.ShutdownAsync();
+
+    var connectMs = new List<double>();
+    for (int i = 0; i < connects; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        Context context = await router.LocalAsync();
+        await context.CallAsync(() => Workloads.Ping());
+        connectMs.Add(watch.Elapsed.TotalMilliseconds);
+        await context.ShutdownAsync();
+    }
+
+    result["local_connect_first_call"] = new JsonObject
+    {
+        ["median_ms"] = Stats.Round(Stats.Median(connectMs)),
+        ["min_ms"] = Stats.Round(connectMs.Min()),
+        ["runs_ms"] = new JsonArray(connectMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
+    };
+
+    Context ctx = await router.LocalAsync();
+    for (int i = 0; i < 2000; i++)
+    {
+        await ctx.CallAsync(() => Workloads.Ping());
+    }
+
+    var rtt = new List<double>(rttCalls);
+    for (int i = 0; i < rttCalls; i++)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await ctx.CallAsync(() => Workloads.Ping());
+        rtt.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+    }
+
+    long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);
+
+    byte[] chunk = new byte[1024 * 1024];
+    Random.Shared.NextBytes(chunk);
+    var push = Stopwatch.StartNew();
+    for (int i = 0; i < mib; i++)
+    {
+        await ctx.CallAsync(() => Workloads.Sink(chunk));
+    }
+
+    double pushMibS = mib / push.Elapsed.TotalSeconds;
+    var pull = Stopwatch.StartNew();
+    for (int i = 0; i < mib; i++)
+    {
+        _ = await ctx.CallAsync(() => Workloads.Source(1024 * 1024));
+    }
+
+    double pullMibS = mib / pull.Elapsed.TotalSeconds;
+    result["local"] = new JsonObject
+    {
+        ["call_rtt"] = new JsonObject
+        {
+            ["median_us"] = Stats.Round(Stats.Median(rtt)),
+            ["p90_us"] = Stats.Round(Stats.Percentile(rtt, 90)),
+            ["p99_us"] = Stats.Round(Stats.Percentile(rtt, 99)),
+            ["n"] = rttCalls,
+        },
+        ["send_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(pushMibS), ["mib"] = mib },
+        ["recv_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(pullMibS), ["mib"] = mib },
+    };
+    result["child_mem_local_kib"] = new JsonObject
+    {
+        ["peak_after_calls"] = childRssAfterCalls,
+        ["peak_after_transfers"] = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId),
+    };
+    result["child_peak_rss_kib"] = childRssAfterCalls;
+    await ctx.ShutdownAsync();
+}
+
+result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");
+Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+
+int ArgInt(string name, int fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
