@@ -530,6 +530,7 @@ public sealed class Router : IAsyncDisposable
                     OnLoadAssembly(message);
                     break;
                 case Handles.GetAssembly:
+                    message.Retain();
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
                     break;
                 case Handles.Ready when _readyWaiters.TryGetValue(header.Src, out TaskCompletionSource<int>? waiter):
@@ -644,6 +645,7 @@ public sealed class Router : IAsyncDisposable
         MessageHeader header = request.Header;
         Statistics.CountRequest();
         string name = Encoding.UTF8.GetString(request.Span);
+        request.Release();
         byte[]? image = _resolver?.GetImage(name);
         string? refusal = null;
         if (image is null && _parent is null)

@@ -18,8 +18,11 @@ internal sealed class Dispatcher(Router router, ILogger log)
 
     public int Running => _running.Count;
 
-    public void OnCall(Message message) =>
+    public void OnCall(Message message)
+    {
+        message.Retain();
         ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Item1.RunAsync(state.Item2), (this, message), preferLocal: false);
+    }
 
     public void OnCancel(Message message)
     {
@@ -71,6 +74,8 @@ internal sealed class Dispatcher(Router router, ILogger log)
                     arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);
                 }
             }
+
+            message.Release();
 
             cts = CancellationTokenSource.CreateLinkedTokenSource(router.ShuttingDown);
             if (wantsReply)
@@ -125,6 +130,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
         finally
         {
+            message.Release();
             if (cts is not null)
             {
                 _running.TryRemove((header.Src, header.ReplyTo), out _);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Econtext.Wire;
 
@@ -12,6 +13,9 @@ namespace Econtext.Routing;
 /// </summary>
 internal sealed class ContextStream
 {
+    /// <summary>Payloads above this size come from the array pool instead of the GC heap.</summary>
+    private const int PoolThreshold = 16 * 1024;
+
     [ThreadStatic]
     private static bool t_isReceiveThread;
 
@@ -189,7 +193,8 @@ internal sealed class ContextStream
                 }
 
                 start += MessageHeader.Size;
-                byte[] payload = header.Length == 0 ? [] : GC.AllocateUninitializedArray<byte>(header.Length);
+                bool pooled = header.Length > PoolThreshold;
+                byte[] payload = header.Length == 0 ? [] : pooled ? ArrayPool<byte>.Shared.Rent(header.Length) : GC.AllocateUninitializedArray<byte>(header.Length);
                 int have = Math.Min(end - start, header.Length);
                 buffer.AsSpan(start, have).CopyTo(payload);
                 start += have;
@@ -198,6 +203,11 @@ internal sealed class ContextStream
                     int n = _input.Read(payload, have, header.Length - have);
                     if (n <= 0)
                     {
+                        if (pooled)
+                        {
+                            ArrayPool<byte>.Shared.Return(payload);
+                        }
+
                         Break($"the stream closed (EOF) inside a {header.Length}-byte frame after {have} bytes");
                         return;
                     }
@@ -210,7 +220,16 @@ internal sealed class ContextStream
                     start = end = 0;
                 }
 
-                _onMessage!(this, new Message(header, payload));
+                var message = new Message(header, payload, pooled);
+                try
+                {
+                    _onMessage!(this, message);
+                }
+                finally
+                {
+                    message.ReleaseUnlessRetained();
+                }
+
                 if (_brokenReason is not null)
                 {
                     return;
