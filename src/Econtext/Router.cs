@@ -91,13 +91,66 @@ public sealed class Router : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         options ??= new LocalOptions();
         string script = Stage0.Build(options.DotnetPath);
-        TransportProcess transport = TransportProcess.Start("/bin/sh", ["-c", script], options.Environment, "local child (/bin/sh -c <stage 0>)");
+        TransportProcess transport = StartTransport("/bin/sh", ["-c", script], options.Environment, "local child (/bin/sh -c <stage 0>)", options.Name ?? "local");
         string name = options.Name ?? $"local.{transport.ProcessId}";
-        return await ConnectAsync(transport, name, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(transport, name, options.ConnectTimeout, FailureHints.None, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a context on another host through OpenSSH's ssh client. Failures are
+    /// <see cref="ConnectionException"/>s that quote what ssh said and classify it.
+    /// </summary>
+    public async Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (options.Via is not null)
+        {
+            throw new NotSupportedException("SshOptions.Via (running ssh from inside another context) is not supported yet; start ssh from the master, or use ProxyJump in SshArgs.");
+        }
+
+        string name = options.Name ?? SshCommand.DefaultName(options);
+        string command = SshCommand.PortableCommand(Stage0.Build(options.DotnetPath));
+        using AskPass? askPass = options.Password is null ? null : AskPass.Create(options.Password);
+        TransportProcess transport = StartTransport(options.SshPath, SshCommand.Arguments(options, command), askPass?.Environment(), "ssh", name);
+
+        // ssh bounds the TCP connect and banner itself (ConnectTimeout); authentication and the
+        // remote runtime's start get a further 30 s before the whole attempt is abandoned.
+        var hints = new FailureHints(options.Password is not null, () => askPass?.TimesAsked > 0);
+        return await ConnectAsync(transport, name, options.ConnectTimeout + TimeSpan.FromSeconds(30), hints, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a context as another user through sudo.</summary>
+    public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default) =>
+        throw new NotImplementedException("the sudo transport is being built (issue 3)");
+
+    /// <summary>Starts a context as another user through su.</summary>
+    public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default) =>
+        throw new NotImplementedException("the su transport is being built (issue 3)");
+
+    /// <summary>Starts a context as another user through doas.</summary>
+    public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default) =>
+        throw new NotImplementedException("the doas transport is being built (issue 3)");
+
+    private static TransportProcess StartTransport(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, string description, string name)
+    {
+        try
+        {
+            return TransportProcess.Start(program, arguments, environment, description);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new ConnectionException(
+                ConnectionFailure.TransportExited,
+                name,
+                $"{name}: {program} could not be started: {ex.Message}. Install it, or give its full path in the options.",
+                [],
+                ex);
+        }
     }
 
     /// <summary>Runs stage 0 to its marker, sends the preamble, and waits for the child's READY.</summary>
-    private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, FailureHints hints, CancellationToken cancellationToken)
     {
         int id = Interlocked.Increment(ref _nextId);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -112,7 +165,7 @@ public sealed class Router : IAsyncDisposable
             string marker = await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
             if (marker != Stage0.ReadyMarker)
             {
-                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, hints, cancellationToken);
             }
 
             TimeSpan atMarker = System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -123,7 +176,7 @@ public sealed class Router : IAsyncDisposable
             }
             catch (IOException)
             {
-                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, hints, cancellationToken);
             }
 
             var stream = new ContextStream(transport.Output, transport.Input, id, name, Options.MaxMessageSize);
@@ -139,7 +192,7 @@ public sealed class Router : IAsyncDisposable
             if (finished != ready.Task)
             {
                 stream.Break(deadline.IsCancellationRequested ? "connect timed out" : "the child ended before it was ready");
-                throw Failure(transport, name, marker, deadline.IsCancellationRequested, cancellationToken);
+                throw Failure(transport, name, marker, deadline.IsCancellationRequested, hints, cancellationToken);
             }
 
             context.RemoteProcessId = await ready.Task.ConfigureAwait(false);
@@ -166,7 +219,7 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
-    private static Exception Failure(TransportProcess transport, string name, string marker, bool timedOut, CancellationToken cancellationToken)
+    private static Exception Failure(TransportProcess transport, string name, string marker, bool timedOut, FailureHints hints, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         string exit = transport.DescribeExit(TimeSpan.FromSeconds(2));
@@ -183,13 +236,9 @@ public sealed class Router : IAsyncDisposable
                 lines);
         }
 
-        if (lines.Any(l => l.Contains("You must install or update .NET", StringComparison.Ordinal) || l.Contains("framework 'Microsoft.NETCore.App', version", StringComparison.Ordinal)))
+        if (TransportFailure.Classify(lines, hints.PasswordGiven, hints.PasswordUsed()) is { } known)
         {
-            return new ConnectionException(
-                ConnectionFailure.RuntimeTooOld,
-                name,
-                $"{name}: the target's .NET runtime is too old for Econtext, which needs .NET 10 or newer. {said}",
-                lines);
+            return new ConnectionException(known.Kind, name, $"{name}: {transport.Description} {exit} before the context was running. {said}{Environment.NewLine}{known.Advice}", lines);
         }
 
         if (timedOut)
