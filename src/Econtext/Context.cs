@@ -31,6 +31,9 @@ public sealed class Context
     /// <summary>Why the context disconnected, once it has.</summary>
     public string? DisconnectReason { get; private set; }
 
+    /// <summary>The context this one was started through, or null for a direct child.</summary>
+    internal Context? Via { get; init; }
+
     /// <summary>Process id of the context on its host, as it reported when it started.</summary>
     public int RemoteProcessId { get; internal set; }
 

@@ -12,6 +12,9 @@ public sealed record LocalOptions
     /// <summary>How long the child may take to start and report ready.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A context to start the child from (it becomes the child's parent), instead of this process.</summary>
+    public Context? Via { get; init; }
+
     /// <summary>Extra environment variables for the child process.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 }

@@ -25,7 +25,7 @@ public sealed class Router : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Context> _contexts = new();
     private readonly ConcurrentDictionary<int, TransportProcess> _transports = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<int>> _readyWaiters = new();
-    private readonly ConcurrentDictionary<ContextStream, HashSet<string>> _pushed = new();
+    private readonly ConcurrentDictionary<int, HashSet<string>> _pushed = new();
     private readonly CancellationTokenSource _shuttingDown = new();
     private readonly ILogger _log;
     private readonly RemoteOutput _output;
@@ -34,6 +34,7 @@ public sealed class Router : IAsyncDisposable
     private readonly Dispatcher? _dispatcher;
     private readonly ChildAssemblyResolver? _resolver;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LogLevel _childMinLogLevel;
     private int _nextId;
     private int _nextHandle = Handles.FirstDynamic - 1;
     private int _disposed;
@@ -59,6 +60,7 @@ public sealed class Router : IAsyncDisposable
         Id = config.Id;
         Name = config.Name;
         _ancestors.UnionWith(config.Ancestors);
+        _childMinLogLevel = (LogLevel)config.MinLogLevel;
         _ancestors.Add(config.ParentId);
         _resolver = resolver;
         var logs = new ForwardingLoggerFactory(this, (LogLevel)config.MinLogLevel);
@@ -86,38 +88,118 @@ public sealed class Router : IAsyncDisposable
     public IReadOnlyCollection<Context> Contexts => _contexts.Values.Where(c => c.DisconnectReason is null).ToList();
 
     /// <summary>Starts a context in a child process on this machine.</summary>
-    public async Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         options ??= new LocalOptions();
-        string script = Stage0.Build(options.DotnetPath);
-        TransportProcess transport = StartTransport("/bin/sh", ["-c", script], options.Environment, "local child (/bin/sh -c <stage 0>)", options.Name ?? "local");
-        string name = options.Name ?? $"local.{transport.ProcessId}";
-        return await ConnectAsync(transport, name, options.ConnectTimeout, FailureHints.None, cancellationToken).ConfigureAwait(false);
+        var spec = new TransportSpec
+        {
+            Program = "/bin/sh",
+            Arguments = ["-c", Stage0.Build(options.DotnetPath)],
+            Environment = options.Environment?.ToDictionary(),
+            Description = "local child (/bin/sh -c <stage 0>)",
+            Name = options.Name ?? (options.Via is null ? string.Empty : "local@" + options.Via.Name),
+            TimeoutMilliseconds = (long)options.ConnectTimeout.TotalMilliseconds,
+        };
+        return StartContextAsync(spec, options.Via, cancellationToken);
     }
 
     /// <summary>
     /// Starts a context on another host through OpenSSH's ssh client. Failures are
     /// <see cref="ConnectionException"/>s that quote what ssh said and classify it.
     /// </summary>
-    public async Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
+    public Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (options.Via is not null)
+        string name = options.Name ?? SshCommand.DefaultName(options) + (options.Via is null ? string.Empty : "@" + options.Via.Name);
+        string command = SshCommand.PortableCommand(Stage0.Build(options.DotnetPath));
+        var spec = new TransportSpec
         {
-            throw new NotSupportedException("SshOptions.Via (running ssh from inside another context) is not supported yet; start ssh from the master, or use ProxyJump in SshArgs.");
+            Program = options.SshPath,
+            Arguments = SshCommand.Arguments(options, command),
+            Description = "ssh",
+            Name = name,
+
+            // ssh bounds the TCP connect and banner itself (ConnectTimeout); authentication and the
+            // remote runtime's start get a further 30 s before the whole attempt is abandoned.
+            TimeoutMilliseconds = (long)(options.ConnectTimeout + TimeSpan.FromSeconds(30)).TotalMilliseconds,
+            PasswordMode = options.Password is null ? PasswordMode.None : PasswordMode.AskPass,
+            Password = options.Password,
+        };
+        return StartContextAsync(spec, options.Via, cancellationToken);
+    }
+
+    /// <summary>Starts a transport here, or inside <paramref name="via"/>, and waits for the new context to be ready.</summary>
+    private async Task<Context> StartContextAsync(TransportSpec spec, Context? via, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (via is null)
+        {
+            using TransportLaunch launch = TransportLaunch.Start(spec);
+            return await ConnectAsync(launch.Process, spec.Name, spec.Timeout, launch.Hints, cancellationToken).ConfigureAwait(false);
         }
 
-        string name = options.Name ?? SshCommand.DefaultName(options);
-        string command = SshCommand.PortableCommand(Stage0.Build(options.DotnetPath));
-        using AskPass? askPass = options.Password is null ? null : AskPass.Create(options.Password);
-        TransportProcess transport = StartTransport(options.SshPath, SshCommand.Arguments(options, command), askPass?.Environment(), "ssh", name);
+        if (via.DisconnectReason is { } gone)
+        {
+            throw new ContextDisconnectedException(via.Name, gone);
+        }
 
-        // ssh bounds the TCP connect and banner itself (ConnectTimeout); authentication and the
-        // remote runtime's start get a further 30 s before the whole attempt is abandoned.
-        var hints = new FailureHints(options.Password is not null, () => askPass?.TimesAsked > 0);
-        return await ConnectAsync(transport, name, options.ConnectTimeout + TimeSpan.FromSeconds(30), hints, cancellationToken).ConfigureAwait(false);
+        if (!_routes.TryGetValue(via.Id, out ContextStream? stream))
+        {
+            throw new ArgumentException($"{via.Name} does not belong to this router", nameof(via));
+        }
+
+        int id = AllocateContextId();
+        var context = new Context(this, id, spec.Name) { Via = via };
+        _contexts[id] = context;
+        _pushed[id] = new HashSet<string>(Preamble.CarriedAssemblies, StringComparer.OrdinalIgnoreCase);
+        stream.AddIdBehind(id);
+        _routes[id] = stream;
+
+        // Every context between here and the spawner must know the new id lives behind the next hop.
+        for (Context hop = via; hop.Via is { } above; hop = above)
+        {
+            var frame = new FrameBuilder(8);
+            frame.WriteInt32(id);
+            frame.WriteInt32(hop.Id);
+            Send(above.Id, Handles.AddRoute, Handles.None, MessageFlags.None, frame);
+        }
+
+        SpawnResult result;
+        try
+        {
+            result = await via.CallAsync(() => RemoteSpawner.SpawnAsync(spec, id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            stream.RemoveIdBehind(id);
+            ForgetContext(id, "starting it failed: " + ex.Message);
+            throw;
+        }
+
+        if (result.Failure is { } failure)
+        {
+            stream.RemoveIdBehind(id);
+            ForgetContext(id, result.Message ?? failure.ToString());
+            throw new ConnectionException(failure, spec.Name, result.Message ?? failure.ToString(), result.TransportOutput);
+        }
+
+        context.RemoteProcessId = result.ProcessId;
+        return context;
+    }
+
+    /// <summary>In an intermediate, at the master's request: start a transport and become the new context's parent.</summary>
+    internal async Task<SpawnResult> SpawnForParentAsync(TransportSpec spec, int id)
+    {
+        try
+        {
+            using TransportLaunch launch = TransportLaunch.Start(spec);
+            Context context = await ConnectAsync(launch.Process, spec.Name, spec.Timeout, launch.Hints, ShuttingDown, id).ConfigureAwait(false);
+            return new SpawnResult { ProcessId = context.RemoteProcessId };
+        }
+        catch (ConnectionException ex)
+        {
+            return new SpawnResult { Failure = ex.Kind, Message = ex.Message, TransportOutput = [.. ex.TransportOutput] };
+        }
     }
 
     /// <summary>Starts a context as another user through sudo.</summary>
@@ -132,28 +214,20 @@ public sealed class Router : IAsyncDisposable
     public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default) =>
         throw new NotImplementedException("the doas transport is being built (issue 3)");
 
-    private static TransportProcess StartTransport(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, string description, string name)
-    {
-        try
-        {
-            return TransportProcess.Start(program, arguments, environment, description);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new ConnectionException(
-                ConnectionFailure.TransportExited,
-                name,
-                $"{name}: {program} could not be started: {ex.Message}. Install it, or give its full path in the options.",
-                [],
-                ex);
-        }
-    }
-
     /// <summary>Runs stage 0 to its marker, sends the preamble, and waits for the child's READY.</summary>
-    private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, FailureHints hints, CancellationToken cancellationToken)
+    private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, FailureHints hints, CancellationToken cancellationToken, int id = 0)
     {
-        int id = Interlocked.Increment(ref _nextId);
+        if (id == 0)
+        {
+            id = AllocateContextId();
+        }
+
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (name.Length == 0)
+        {
+            name = $"local.{transport.ProcessId}";
+        }
+
         var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _readyWaiters[id] = ready;
         try
@@ -169,7 +243,7 @@ public sealed class Router : IAsyncDisposable
             }
 
             TimeSpan atMarker = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)_output.MinimumLevel(name), [.. _ancestors]);
+            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)(_parent is null ? _output.MinimumLevel(name) : _childMinLogLevel), [.. _ancestors]);
             try
             {
                 Preamble.Write(transport.Input, config);
@@ -184,7 +258,7 @@ public sealed class Router : IAsyncDisposable
             _contexts[id] = context;
             _transports[id] = transport;
             _routes[id] = stream;
-            _pushed[stream] = new HashSet<string>(Preamble.CarriedAssemblies, StringComparer.OrdinalIgnoreCase);
+            _pushed[id] = new HashSet<string>(Preamble.CarriedAssemblies, StringComparer.OrdinalIgnoreCase);
             transport.LateStderr = line => _output.OnTransportLine(name, line);
             stream.Start(OnMessage, OnStreamBroken);
 
@@ -367,7 +441,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Sends, once per stream, the assemblies a call needs and the child does not have yet.</summary>
     private void PushAssemblies(Context context, MethodPlan plan)
     {
-        if (!_routes.TryGetValue(context.Id, out ContextStream? stream) || !_pushed.TryGetValue(stream, out HashSet<string>? sent))
+        if (!_pushed.TryGetValue(context.Id, out HashSet<string>? sent))
         {
             return;
         }
@@ -466,6 +540,10 @@ public sealed class Router : IAsyncDisposable
             stream.Break("the router was disposed");
         }
     }
+
+    /// <summary>Context ids come from the master only, so they are unique in the whole tree.</summary>
+    internal int AllocateContextId() =>
+        _parent is null ? Interlocked.Increment(ref _nextId) : throw new InvalidOperationException("only the master allocates context ids");
 
     internal int AllocateHandle()
     {
@@ -578,6 +656,12 @@ public sealed class Router : IAsyncDisposable
                 case Handles.LoadAssembly when FromAncestor(from, header):
                     OnLoadAssembly(message);
                     break;
+                case Handles.AddRoute when FromAncestor(from, header):
+                    OnAddRoute(from, message);
+                    break;
+                case Handles.DelRoute when from != _parent:
+                    OnDelRoute(from, message);
+                    break;
                 case Handles.GetAssembly:
                     message.Retain();
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
@@ -662,24 +746,78 @@ public sealed class Router : IAsyncDisposable
             _ = transport.TerminateAsync(Options.ShutdownGracePeriod);
         }
 
-        _routes.TryRemove(id, out _);
-        _pushed.TryRemove(stream, out _);
-        if (_contexts.TryGetValue(id, out Context? context))
+        string died = ContextName(id);
+        foreach (int behind in stream.IdsBehind())
         {
-            context.MarkDisconnected(detail);
-            _output.Flush(id, context.Name);
+            ForgetContext(behind, behind == id ? detail : $"{died}, the context it was reached through, is gone: {detail}");
+        }
+    }
+
+    /// <summary>
+    /// A context is gone: drop its route, fail every call waiting on it, and tell the parent (which
+    /// tells its own, up to the master), so everything above learns at once.
+    /// </summary>
+    private void ForgetContext(int id, string reason)
+    {
+        _routes.TryRemove(id, out _);
+        _pushed.TryRemove(id, out _);
+        _contexts.TryGetValue(id, out Context? context);
+        string name = context?.Name ?? "context " + id;
+        if (context is not null)
+        {
+            context.MarkDisconnected(reason);
+            _output.Flush(id, name);
         }
 
-        string name = context?.Name ?? stream.Name;
         foreach ((int handle, IPendingReply pending) in _pending)
         {
-            if (stream.Owns(pending.TargetId) && _pending.TryRemove(handle, out _))
+            if (pending.TargetId == id && _pending.TryRemove(handle, out _))
             {
-                pending.Fail(new ContextDisconnectedException(name, detail));
+                pending.Fail(new ContextDisconnectedException(name, reason));
             }
         }
 
-        _log.LogDebug("{Context} disconnected: {Reason}", name, detail);
+        if (_parent is not null && !_parent.IsBroken)
+        {
+            var frame = new FrameBuilder(reason.Length + 16);
+            frame.WriteInt32(id);
+            frame.WriteBytes(Encoding.UTF8.GetBytes(reason));
+            SendUpwardTo(_parent.RemoteId, Handles.DelRoute, frame);
+        }
+
+        _log.LogDebug("{Context} disconnected: {Reason}", name, reason);
+    }
+
+    /// <summary>DEL_ROUTE from an immediate child, for a context that lives behind it (never itself or anything else).</summary>
+    private void OnDelRoute(ContextStream from, Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        int id = reader.ReadInt32();
+        string reason = Encoding.UTF8.GetString(reader.ReadBytes(reader.Remaining));
+        if (id == from.RemoteId || !from.Owns(id))
+        {
+            Drop(from, message, $"DEL_ROUTE for context {id}, which does not live behind {from.Name}");
+            return;
+        }
+
+        from.RemoveIdBehind(id);
+        ForgetContext(id, reason);
+    }
+
+    /// <summary>ADD_ROUTE from an ancestor: <c>id</c> will live behind the stream that leads to <c>via</c>.</summary>
+    private void OnAddRoute(ContextStream from, Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        int id = reader.ReadInt32();
+        int via = reader.ReadInt32();
+        if (!_routes.TryGetValue(via, out ContextStream? stream) || stream == from)
+        {
+            Drop(from, message, $"ADD_ROUTE for {id} via {via}, which is not below this context");
+            return;
+        }
+
+        stream.AddIdBehind(id);
+        _routes[id] = stream;
     }
 
     private void OnLoadAssembly(Message message)
@@ -700,6 +838,15 @@ public sealed class Router : IAsyncDisposable
         if (image is null && _parent is null)
         {
             image = AssemblyCatalog.TryGetImage(name, out refusal);
+        }
+        else if (image is null)
+        {
+            // An intermediate: fetch it once from above, keep it, and serve it.
+            image = FetchAssemblyFromParent(name);
+            if (image is not null)
+            {
+                _resolver!.Add(name, image);
+            }
         }
 
         var frame = new FrameBuilder((image?.Length ?? 256) + 64);

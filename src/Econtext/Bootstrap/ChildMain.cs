@@ -18,7 +18,6 @@ internal static class ChildMain
 
     public static int Run(int coreFd)
     {
-        _ = coreFd;
 
         // Start the thread pool's workers now, while the preamble streams in; the first call needs them.
         ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
@@ -32,7 +31,16 @@ internal static class ChildMain
 
         // Before anything touches a type from the core's dependencies.
         resolver.Install();
+        Preamble.UseChildImages(() => ReadMemoryFile(coreFd), dependencies);
         return RunRouter(config, resolver);
+    }
+
+    private static byte[] ReadMemoryFile(int fd)
+    {
+        using var file = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        byte[] bytes = new byte[file.Length];
+        RandomAccess.Read(file.SafeFileHandle, bytes, 0);
+        return bytes;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

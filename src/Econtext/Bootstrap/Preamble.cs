@@ -13,7 +13,14 @@ namespace Econtext.Bootstrap;
 /// </summary>
 internal static class Preamble
 {
-    private static readonly Lazy<(byte[] Core, List<(string Name, byte[] Image)> Dependencies)> s_core = new(LoadCore);
+    private static Lazy<(byte[] Core, List<(string Name, byte[] Image)> Dependencies)> s_core = new(LoadCore);
+
+    /// <summary>
+    /// In a child, the core is not a file: it is re-read from the memfd the loader put it in, and its
+    /// dependencies come from what the child received, so an intermediate can start contexts too.
+    /// </summary>
+    public static void UseChildImages(Func<byte[]> core, List<(string Name, byte[] Image)> dependencies) =>
+        s_core = new Lazy<(byte[], List<(string, byte[])>)>(() => (core(), dependencies));
 
     /// <summary>Image names the preamble carries, so calls do not push them again.</summary>
     public static IEnumerable<string> CarriedAssemblies =>

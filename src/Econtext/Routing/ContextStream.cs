@@ -276,6 +276,22 @@ internal sealed class ContextStream
         }
     }
 
+    public int[] IdsBehind()
+    {
+        lock (_idsBehind)
+        {
+            return [.. _idsBehind];
+        }
+    }
+
+    public void RemoveIdBehind(int id)
+    {
+        lock (_idsBehind)
+        {
+            _idsBehind.Remove(id);
+        }
+    }
+
     public void AddIdBehind(int id)
     {
         lock (_idsBehind)
