@@ -202,17 +202,28 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a context as another user through sudo.</summary>
-    public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("the sudo transport is being built (issue 3)");
+    /// <summary>Starts a context as another user through sudo, here or inside <see cref="SudoOptions.Via"/>.</summary>
+    public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartContextAsync(BecomeCommand.Sudo(options, options.Name ?? BecomeName("sudo", options.User, options.Via)), options.Via, cancellationToken);
+    }
 
-    /// <summary>Starts a context as another user through su.</summary>
-    public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("the su transport is being built (issue 3)");
+    /// <summary>Starts a context as another user through su, here or inside <see cref="SuOptions.Via"/>.</summary>
+    public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartContextAsync(BecomeCommand.Su(options, options.Name ?? BecomeName("su", options.User, options.Via)), options.Via, cancellationToken);
+    }
 
-    /// <summary>Starts a context as another user through doas.</summary>
-    public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("the doas transport is being built (issue 3)");
+    /// <summary>Starts a context as another user through doas, here or inside <see cref="DoasOptions.Via"/>.</summary>
+    public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartContextAsync(BecomeCommand.Doas(options, options.Name ?? BecomeName("doas", options.User, options.Via)), options.Via, cancellationToken);
+    }
+
+    private static string BecomeName(string method, string user, Context? via) => $"{method}:{user}" + (via is null ? string.Empty : "@" + via.Name);
 
     /// <summary>Runs stage 0 to its marker, sends the preamble, and waits for the child's READY.</summary>
     private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, FailureHints hints, CancellationToken cancellationToken, int id = 0)
@@ -297,7 +308,7 @@ public sealed class Router : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         string exit = transport.DescribeExit(TimeSpan.FromSeconds(2));
-        transport.StderrDrained.Wait(TimeSpan.FromSeconds(2));
+        transport.OutputDrained.Wait(TimeSpan.FromSeconds(2));
         IReadOnlyList<string> lines = transport.RecentLines();
         string said = lines.Count == 0 ? "It printed nothing." : "It said:" + Environment.NewLine + string.Join(Environment.NewLine, lines.Select(l => "  " + l));
         if (marker.StartsWith(Stage0.NoRuntimeMarker, StringComparison.Ordinal))
@@ -310,7 +321,7 @@ public sealed class Router : IAsyncDisposable
                 lines);
         }
 
-        if (TransportFailure.Classify(lines, hints.PasswordGiven, hints.PasswordUsed()) is { } known)
+        if (TransportFailure.Classify(lines, hints) is { } known)
         {
             return new ConnectionException(known.Kind, name, $"{name}: {transport.Description} {exit} before the context was running. {said}{Environment.NewLine}{known.Advice}", lines);
         }

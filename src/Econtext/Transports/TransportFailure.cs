@@ -8,9 +8,20 @@ namespace Econtext.Transports;
 /// </summary>
 internal static partial class TransportFailure
 {
-    public static (ConnectionFailure Kind, string Advice)? Classify(IReadOnlyList<string> lines, bool passwordGiven, bool passwordUsed)
+    public static (ConnectionFailure Kind, string Advice)? Classify(IReadOnlyList<string> lines, FailureHints hints)
     {
         string all = string.Join('\n', lines);
+        bool passwordGiven = hints.PasswordGiven;
+        bool passwordUsed = hints.PasswordUsed();
+        if (hints.PasswordRefused())
+        {
+            return (ConnectionFailure.PasswordIncorrect, "The password was typed in and the prompt came back: it was refused. Check it (for sudo and doas it is the invoking user's password; for su, the target user's).");
+        }
+
+        if (hints.PasswordMissing())
+        {
+            return (ConnectionFailure.PasswordRequired, "It asked for a password and none was given: set Password, or allow this user without one (NOPASSWD in sudoers, nopass in doas.conf).");
+        }
 
         if (Contains(all, "REMOTE HOST IDENTIFICATION HAS CHANGED") || Contains(all, "Offending ") && Contains(all, "Host key verification failed"))
         {

@@ -31,8 +31,12 @@ internal sealed class TransportLaunch : IDisposable
 
         try
         {
-            TransportProcess process = TransportProcess.Start(spec.Program, spec.Arguments, environment, spec.Description);
-            var hints = new FailureHints(spec.Password is not null, () => askPass?.TimesAsked > 0);
+            TransportProcess process = TransportProcess.Start(spec, environment);
+            var hints = new FailureHints(
+                spec.Password is not null,
+                () => askPass?.TimesAsked > 0 || process.PasswordTyped,
+                () => process.PasswordRefused,
+                () => process.PasswordMissing);
             return new TransportLaunch(process, hints, askPass);
         }
         catch (System.ComponentModel.Win32Exception ex)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Econtext.Bootstrap;
 using Econtext.Native;
@@ -7,60 +6,69 @@ namespace Econtext.Transports;
 
 /// <summary>
 /// A process that carries a context over its stdin/stdout: the child itself for local contexts, or
-/// ssh/sudo/... for others. Keeps the transport's last 100 lines of output for diagnostics and makes
-/// sure the process is gone when the context is (SIGTERM, then SIGKILL after a grace period).
+/// ssh/sudo/su/doas for others. Keeps the transport's last 100 lines of output for diagnostics,
+/// answers its password prompt on the terminal once (a second prompt means the password was
+/// refused), and makes sure the process is gone when the context is (SIGTERM, then SIGKILL).
 /// </summary>
 internal sealed class TransportProcess : IDisposable
 {
     private const int KeptLines = 100;
-    private readonly Process _process;
+    private readonly SpawnedProcess _process;
     private readonly Queue<string> _lines = new();
     private readonly Task _stderrPump;
+    private readonly Task _terminalPump;
+    private readonly string? _prompt;
+    private readonly byte[]? _password;
+    private int _prompts;
 
-    private TransportProcess(Process process, string description)
+    private TransportProcess(SpawnedProcess process, string description, string? prompt, string? password)
     {
         _process = process;
         Description = description;
-        _stderrPump = Task.Factory.StartNew(PumpStderr, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _prompt = prompt;
+        _password = password is null ? null : Encoding.UTF8.GetBytes(password + "\n");
+        // sudo and doas ask on /dev/tty; su's PAM conversation prints to stderr and reads stdin.
+        // Whichever way the prompt comes, the answer goes back the same way, once.
+        Stream? answerOnStdin = _prompt is null && _password is null && process.Terminal is null ? null : process.StandardInput;
+        _stderrPump = Task.Factory.StartNew(() => Pump(_process.StandardError, answerOnStdin), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _terminalPump = _process.Terminal is null
+            ? Task.CompletedTask
+            : Task.Factory.StartNew(() => Pump(_process.Terminal, _process.Terminal), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public string Description { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
 
-    public Stream Output => _process.StandardOutput.BaseStream;
+    public Stream Output => _process.StandardOutput;
 
-    public Stream Input => _process.StandardInput.BaseStream;
+    public Stream Input => _process.StandardInput;
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>Lines the process printed to stderr after the context started, for the output sink.</summary>
     public Action<string>? LateStderr { get; set; }
 
-    public static TransportProcess Start(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, string description)
+    /// <summary>The password was typed in once already and the prompt came back: it was refused.</summary>
+    public bool PasswordRefused => Volatile.Read(ref _prompts) > 1 && _password is not null;
+
+    /// <summary>The transport asked for a password and none was given.</summary>
+    public bool PasswordMissing => Volatile.Read(ref _prompts) > 0 && _password is null;
+
+    /// <summary>The password was typed in at least once.</summary>
+    public bool PasswordTyped => Volatile.Read(ref _prompts) > 0 && _password is not null;
+
+    /// <summary>Stderr and terminal output are both drained.</summary>
+    public Task OutputDrained => Task.WhenAll(_stderrPump, _terminalPump);
+
+    public static TransportProcess Start(TransportSpec spec, IReadOnlyDictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        if (environment is not null)
-        {
-            foreach ((string key, string value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-        }
-
-        Process process = Process.Start(start) ?? throw new InvalidOperationException($"starting {fileName} returned no process");
-        return new TransportProcess(process, description);
+        SpawnedProcess process = SpawnedProcess.Start(spec.Program, spec.Arguments, environment, withTerminal: spec.UseTerminal);
+        return new TransportProcess(
+            process,
+            spec.Description,
+            spec.PasswordMode == PasswordMode.Terminal ? spec.PasswordPrompt : null,
+            spec.PasswordMode == PasswordMode.Terminal ? spec.Password : null);
     }
 
     /// <summary>The transport's recent output lines, oldest first.</summary>
@@ -87,7 +95,7 @@ internal sealed class TransportProcess : IDisposable
 
     /// <summary>
     /// Reads stdout up to stage 0's marker line, byte by byte so nothing of the protocol is consumed.
-    /// Lines before it (banners, MOTD, shell noise) are remembered. Returns the marker line.
+    /// Lines before it (banners, shell noise) are remembered. Returns the marker line, or "" at EOF.
     /// </summary>
     public string ReadUntilMarker()
     {
@@ -96,7 +104,16 @@ internal sealed class TransportProcess : IDisposable
         Span<byte> one = stackalloc byte[1];
         while (true)
         {
-            int n = output.Read(one);
+            int n;
+            try
+            {
+                n = output.Read(one);
+            }
+            catch (IOException)
+            {
+                n = 0;
+            }
+
             if (n <= 0)
             {
                 if (line.Count > 0)
@@ -127,95 +144,143 @@ internal sealed class TransportProcess : IDisposable
     /// <summary>How the process ended, waiting up to <paramref name="wait"/> for it to do so.</summary>
     public string DescribeExit(TimeSpan wait)
     {
-        if (!_process.WaitForExit(wait))
+        if (!_process.WaitForExitAsync().Wait(wait))
         {
             return "still running";
         }
 
-        int code = _process.ExitCode;
+        int code = _process.ExitCode ?? SpawnedProcess.UnknownExitCode;
         return code > 128 && code < 160 ? $"killed by signal {code - 128}{SignalName(code - 128)}" : $"exited with code {code}";
     }
 
     /// <summary>Waits for a clean exit, then SIGTERM, then SIGKILL; completes once the process is gone.</summary>
     public async Task TerminateAsync(TimeSpan grace)
     {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (await ExitedWithin(grace).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        _process.Signal(Libc.Sigterm);
+        if (await ExitedWithin(grace).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        _process.Kill();
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
+    public void Kill() => _process.Kill();
+
+    public void Dispose() => _process.Dispose();
+
+    private async Task<bool> ExitedWithin(TimeSpan time)
+    {
+        Task exited = _process.WaitForExitAsync();
+        return await Task.WhenAny(exited, Task.Delay(time)).ConfigureAwait(false) == exited;
+    }
+
+    /// <summary>
+    /// Reads stderr or the terminal: complete lines are remembered (and, once the context runs,
+    /// passed on); an unfinished line that ends in the password prompt is answered on the terminal.
+    /// </summary>
+    private void Pump(Stream stream, Stream? answerTo)
+    {
+        var pending = new StringBuilder();
+        var decoder = Encoding.UTF8.GetDecoder();
+        byte[] buffer = new byte[4096];
+        char[] chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
         try
         {
-            if (_process.HasExited)
+            while (true)
             {
-                return;
-            }
+                int n = stream.Read(buffer, 0, buffer.Length);
+                if (n <= 0)
+                {
+                    break;
+                }
 
-            using (var first = new CancellationTokenSource(grace))
-            {
-                try
+                pending.Append(chars, 0, decoder.GetChars(buffer, 0, n, chars, 0));
+                int newline;
+                while ((newline = IndexOfNewline(pending)) >= 0)
                 {
-                    await _process.WaitForExitAsync(first.Token).ConfigureAwait(false);
-                    return;
+                    string line = pending.ToString(0, newline).TrimEnd('\r');
+                    pending.Remove(0, newline + 1);
+                    if (line.Length > 0)
+                    {
+                        Remember(line);
+                        LateStderr?.Invoke(line);
+                    }
                 }
-                catch (OperationCanceledException)
+
+                if (answerTo is not null && IsPrompt(pending))
                 {
+                    Remember(pending.ToString().TrimEnd());
+                    pending.Clear();
+                    Answer(answerTo);
                 }
             }
-
-            _ = Libc.Kill(_process.Id, Libc.Sigterm);
-            using (var second = new CancellationTokenSource(grace))
-            {
-                try
-                {
-                    await _process.WaitForExitAsync(second.Token).ConfigureAwait(false);
-                    return;
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
-            // Already reaped.
+        }
+
+        if (pending.Length > 0)
+        {
+            Remember(pending.ToString());
         }
     }
 
-    public void Kill()
+    private bool IsPrompt(StringBuilder pending)
     {
+        if (pending.Length == 0)
+        {
+            return false;
+        }
+
+        string text = pending.ToString().TrimEnd();
+        return _prompt is not null
+            ? text.EndsWith(_prompt, StringComparison.Ordinal)
+            : text.EndsWith(':') && text.Contains("password", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private void Answer(Stream answerTo)
+    {
+        int seen = Interlocked.Increment(ref _prompts);
+        if (_password is null || seen > 1)
+        {
+            // No password to give, or it was refused: asking again cannot help.
+            _process.Kill();
+            return;
+        }
+
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
+            answerTo.Write(_password);
+            answerTo.Flush();
         }
-        catch (InvalidOperationException)
+        catch (IOException)
         {
         }
     }
 
-    public void Dispose()
+    private static int IndexOfNewline(StringBuilder text)
     {
-        Kill();
-        _process.Dispose();
-    }
-
-    public Task StderrDrained => _stderrPump;
-
-    private void PumpStderr()
-    {
-        try
+        for (int i = 0; i < text.Length; i++)
         {
-            StreamReader reader = _process.StandardError;
-            while (reader.ReadLine() is { } line)
+            if (text[i] == '\n')
             {
-                Remember(line);
-                LateStderr?.Invoke(line);
+                return i;
             }
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
+
+        return -1;
     }
 
     private static string SignalName(int signal) => signal switch
