@@ -94,8 +94,21 @@ await using (var router = new Router())
     await ctx.ShutdownAsync();
 }
 
+string? sshConfig = ArgString("--ssh-config", Environment.GetEnvironmentVariable("PEERS_SSH_CONFIG"));
+string sshHost = ArgString("--ssh-host", Environment.GetEnvironmentVariable("PEERS_HOST")) ?? "peer";
+if (sshConfig is not null)
+{
+    await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, mib);
+}
+
 result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");
 Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+
+string? ArgString(string name, string? fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
 
 int ArgInt(string name, int fallback)
 {

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Econtext.Bench;
+
+/// <summary>
+/// The same workloads over ssh, beside the OpenSSH floor measured in the same run and interleaved
+/// with it: `ssh host true` and `ssh host 'cat >/dev/null'` fed the same bytes.
+/// </summary>
+internal static class SshBench
+{
+    public static async Task RunAsync(JsonObject result, string config, string host, int connects, int calls, int mib)
+    {
+        await using var router = new Router();
+        var options = new SshOptions { Host = host, SshArgs = ["-F", config] };
+
+        // Warm this process (JIT, first ssh) before timing anything.
+        Context warm = await router.SshAsync(options);
+        await warm.CallAsync(() => Workloads.Ping());
+        await warm.ShutdownAsync();
+        _ = await SshTrueMs(config, host);
+
+        var connectMs = new List<double>();
+        var trueMs = new List<double>();
+        for (int i = 0; i < connects; i++)
+        {
+            trueMs.Add(await SshTrueMs(config, host));
+            var watch = Stopwatch.StartNew();
+            Context context = await router.SshAsync(options);
+            await context.CallAsync(() => Workloads.Ping());
+            connectMs.Add(watch.Elapsed.TotalMilliseconds);
+            await context.ShutdownAsync();
+        }
+
+        Context ctx = await router.SshAsync(options);
+        for (int i = 0; i < 1000; i++)
+        {
+            await ctx.CallAsync(() => Workloads.Ping());
+        }
+
+        var rtt = new List<double>(calls);
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await ctx.CallAsync(() => Workloads.Ping());
+            rtt.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+
+        byte[] chunk = new byte[1024 * 1024];
+        Random.Shared.NextBytes(chunk);
+        double pipeMibS = await SshPipeMibS(config, host, chunk, mib);
+        var push = Stopwatch.StartNew();
+        for (int i = 0; i < mib; i++)
+        {
+            await ctx.CallAsync(() => Workloads.Sink(chunk));
+        }
+
+        double pushMibS = mib / push.Elapsed.TotalSeconds;
+        await ctx.ShutdownAsync();
+
+        double connectMedian = Stats.Median(connectMs);
+        double trueMedian = Stats.Median(trueMs);
+        result["ssh_connect_first_call"] = new JsonObject
+        {
+            ["median_ms"] = Stats.Round(connectMedian),
+            ["runs_ms"] = new JsonArray(connectMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
+            ["ratio_to_ssh_true"] = Stats.Round(connectMedian / trueMedian, 2),
+        };
+        result["ssh"] = new JsonObject
+        {
+            ["call_rtt"] = new JsonObject
+            {
+                ["median_us"] = Stats.Round(Stats.Median(rtt)),
+                ["p90_us"] = Stats.Round(Stats.Percentile(rtt, 90)),
+                ["p99_us"] = Stats.Round(Stats.Percentile(rtt, 99)),
+                ["n"] = calls,
+            },
+            ["send_1mib_msgs"] = new JsonObject
+            {
+                ["mib_per_s"] = Stats.Round(pushMibS),
+                ["mib"] = mib,
+                ["ratio_to_ssh_pipe"] = Stats.Round(pushMibS / pipeMibS, 2),
+            },
+        };
+        result["floor"] = new JsonObject
+        {
+            ["ssh_true_ms"] = Stats.Round(trueMedian),
+            ["ssh_true_runs_ms"] = new JsonArray(trueMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
+            ["ssh_pipe_mib_per_s"] = Stats.Round(pipeMibS),
+        };
+    }
+
+    private static async Task<double> SshTrueMs(string config, string host)
+    {
+        var watch = Stopwatch.StartNew();
+        using Process ssh = Start(config, host, "true", redirectInput: false);
+        await ssh.WaitForExitAsync();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>The plain OpenSSH pipe with the same ssh options, fed the same 1 MiB chunk; connect excluded.</summary>
+    private static async Task<double> SshPipeMibS(string config, string host, byte[] chunk, int mib)
+    {
+        using Process ssh = Start(config, host, "echo ready; exec cat >/dev/null", redirectInput: true);
+        _ = await ssh.StandardOutput.ReadLineAsync();
+        Stream input = ssh.StandardInput.BaseStream;
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < mib; i++)
+        {
+            await input.WriteAsync(chunk);
+        }
+
+        input.Close();
+        await ssh.WaitForExitAsync();
+        return mib / watch.Elapsed.TotalSeconds;
+    }
+
+    private static Process Start(string config, string host, string command, bool redirectInput)
+    {
+        var start = new ProcessStartInfo("ssh")
+        {
+            RedirectStandardInput = redirectInput,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+
+        // The same options Econtext passes, so both sides pay for the same cipher and no compression.
+        foreach (string argument in (string[])["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", "-T", host, command])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+}
