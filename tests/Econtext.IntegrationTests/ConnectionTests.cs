@@ -1,0 +1,93 @@
+namespace Econtext.IntegrationTests;
+
+/// <summary>Contexts that cannot start fail with a ConnectionException that says why.</summary>
+public sealed class ConnectionTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact(Timeout = 60000, Skip = "Cannot be produced for real on this machine: stage 0 also searches /usr/share/dotnet (and the other fixed locations), "
+        + "which holds the runtime here, so a missing DotnetPath/DOTNET_ROOT/PATH/HOME still finds one. Making it pass would need hiding /usr/share/dotnet.")]
+    public async Task Missing_runtime_is_reported_as_RuntimeNotFound()
+    {
+        await using var router = new Router();
+        var options = new LocalOptions
+        {
+            Name = "no-runtime",
+            DotnetPath = "/nonexistent/dotnet",
+            Environment = new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["DOTNET_ROOT"] = "/nonexistent", ["HOME"] = "/nonexistent" },
+        };
+
+        ConnectionException ex = await Assert.ThrowsAsync<ConnectionException>(() => router.LocalAsync(options)).WaitAsync(Bound);
+
+        Assert.Equal(ConnectionFailure.RuntimeNotFound, ex.Kind);
+        Assert.Equal("no-runtime", ex.ContextName);
+        Assert.Contains("/usr/share/dotnet", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Nonexistent_DotnetPath_falls_back_to_the_search_order()
+    {
+        await using var router = new Router();
+        var options = new LocalOptions
+        {
+            Name = "fallback",
+            DotnetPath = "/nonexistent/dotnet",
+            Environment = new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["DOTNET_ROOT"] = "/nonexistent", ["HOME"] = "/nonexistent" },
+        };
+
+        Context ctx = await router.LocalAsync(options).WaitAsync(Bound);
+
+        Assert.Equal(5, await ctx.CallAsync(() => Echo.Add(2, 3)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Runtime_host_that_exits_at_once_is_reported_with_its_output()
+    {
+        await using var router = new Router();
+        var options = new LocalOptions { Name = "false-host", DotnetPath = "/bin/false" };
+
+        ConnectionException ex = await Assert.ThrowsAsync<ConnectionException>(() => router.LocalAsync(options)).WaitAsync(Bound);
+
+        Assert.Equal(ConnectionFailure.TransportExited, ex.Kind);
+        Assert.Equal("false-host", ex.ContextName);
+        Assert.Contains("exited with code 1", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(ex.TransportOutput);
+        Assert.Empty(router.Contexts);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task What_the_runtime_host_printed_is_quoted_in_the_exception()
+    {
+        string script = Path.Combine(Path.GetTempPath(), "econtext-test-host-" + Guid.NewGuid().ToString("N") + ".sh");
+        string said = "broken host says " + Guid.NewGuid();
+        await File.WriteAllTextAsync(script, "#!/bin/sh\necho '" + said + "' >&2\nexit 3\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            await using var router = new Router();
+            ConnectionException ex = await Assert.ThrowsAsync<ConnectionException>(
+                () => router.LocalAsync(new LocalOptions { Name = "broken-host", DotnetPath = script })).WaitAsync(Bound);
+
+            Assert.Equal(ConnectionFailure.TransportExited, ex.Kind);
+            Assert.Equal("broken-host", ex.ContextName);
+            Assert.Contains(said, ex.TransportOutput);
+            Assert.Contains(said, ex.Message, StringComparison.Ordinal);
+            Assert.Contains("exited with code 3", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Connect_can_be_cancelled_by_the_caller()
+    {
+        await using var router = new Router();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => router.LocalAsync(new LocalOptions { Name = "cancelled" }, cts.Token)).WaitAsync(Bound);
+        Assert.Empty(router.Contexts);
+    }
+}

@@ -1,0 +1,56 @@
+namespace Econtext.IntegrationTests;
+
+/// <summary>A router whose messages may not exceed 1 MiB.</summary>
+public sealed class SmallMessagesFixture : ChildFixture
+{
+    public const int Limit = 1024 * 1024;
+
+    protected override RouterOptions Configure(RouterOptions options) => options with { MaxMessageSize = Limit };
+}
+
+/// <summary>Calls and results over RouterOptions.MaxMessageSize fail cleanly and leave the context usable.</summary>
+public sealed class MessageSizeTests(SmallMessagesFixture fixture) : IClassFixture<SmallMessagesFixture>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly Context _ctx = fixture.Context;
+
+    [Fact(Timeout = 60000)]
+    public async Task Oversize_call_fails_at_the_caller_and_the_context_still_works()
+    {
+        byte[] huge = new byte[2 * SmallMessagesFixture.Limit];
+
+        MessageTooLargeException ex = await Assert.ThrowsAsync<MessageTooLargeException>(() => _ctx.CallAsync(() => Echo.Length(huge))).WaitAsync(Bound);
+        Assert.Equal(SmallMessagesFixture.Limit, ex.MaxMessageSize);
+        Assert.True(ex.Size > SmallMessagesFixture.Limit, $"reported size {ex.Size}");
+        Assert.Contains("Length", ex.Message, StringComparison.Ordinal);
+
+        Assert.Null(_ctx.DisconnectReason);
+        byte[] fits = new byte[SmallMessagesFixture.Limit / 2];
+        Assert.Equal(fits.Length, await _ctx.CallAsync(() => Echo.Length(fits)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Oversize_CallNoReply_throws_at_the_caller_and_the_context_still_works()
+    {
+        byte[] huge = new byte[2 * SmallMessagesFixture.Limit];
+        string key = Guid.NewGuid().ToString();
+
+        Assert.Throws<MessageTooLargeException>(() => _ctx.CallNoReply(() => Effects.Set(key, Convert.ToBase64String(huge))));
+
+        Assert.Null(_ctx.DisconnectReason);
+        Assert.Null(await _ctx.CallAsync(() => Effects.WaitFor(key, 0)).WaitAsync(Bound));
+        Assert.Equal(3, await _ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Oversize_result_fails_the_call_and_the_context_still_works()
+    {
+        RemoteException ex = await Assert.ThrowsAsync<RemoteException>(() => _ctx.CallAsync(() => Echo.Bytes(2 * SmallMessagesFixture.Limit, 1))).WaitAsync(Bound);
+        Assert.Equal(typeof(MessageTooLargeException).FullName, ex.RemoteType);
+        Assert.Equal(_ctx.Name, ex.ContextName);
+
+        Assert.Null(_ctx.DisconnectReason);
+        byte[] fits = await _ctx.CallAsync(() => Echo.Bytes(SmallMessagesFixture.Limit / 2, 1)).WaitAsync(Bound);
+        Assert.Equal(SmallMessagesFixture.Limit / 2, fits.Length);
+    }
+}
