@@ -20,8 +20,15 @@ internal sealed class Dispatcher(Router router, ILogger log)
 
     public void OnCall(Message message)
     {
+        // Registered here, on the receive loop, so a CANCEL right behind the CALL finds it.
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(router.ShuttingDown);
+        if (message.Header.ReplyTo != Handles.None)
+        {
+            _running[(message.Header.Src, message.Header.ReplyTo)] = cts;
+        }
+
         message.Retain();
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Item1.RunAsync(state.Item2), (this, message), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Item1.RunAsync(state.Item2, state.Item3), (this, message, cts), preferLocal: false);
     }
 
     public void OnCancel(Message message)
@@ -49,11 +56,10 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
     }
 
-    private async Task RunAsync(Message message)
+    private async Task RunAsync(Message message, CancellationTokenSource cts)
     {
         MessageHeader header = message.Header;
         bool wantsReply = header.ReplyTo != Handles.None;
-        CancellationTokenSource? cts = null;
         string what = "a call";
         try
         {
@@ -77,12 +83,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
 
             message.Release();
 
-            cts = CancellationTokenSource.CreateLinkedTokenSource(router.ShuttingDown);
-            if (wantsReply)
-            {
-                _running[(header.Src, header.ReplyTo)] = cts;
-            }
-
+            cts.Token.ThrowIfCancellationRequested();
             if (plan.CancellationTokenIndex >= 0)
             {
                 arguments[plan.CancellationTokenIndex] = cts.Token;
@@ -131,11 +132,12 @@ internal sealed class Dispatcher(Router router, ILogger log)
         finally
         {
             message.Release();
-            if (cts is not null)
+            if (wantsReply)
             {
                 _running.TryRemove((header.Src, header.ReplyTo), out _);
-                cts.Dispose();
             }
+
+            cts.Dispose();
         }
     }
 

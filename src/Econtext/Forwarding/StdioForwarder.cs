@@ -37,7 +37,10 @@ internal sealed class StdioForwarder
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (!_closed)
         {
-            if (!_busy && Libc.BytesAvailable(_fd) <= 0)
+            // Pipe first, then the pump: data leaves the pipe only while the pump is busy, so an empty
+            // pipe followed by an idle pump means it was all sent. The other order has a window where
+            // the pump empties the pipe between the two reads.
+            if (Libc.BytesAvailable(_fd) <= 0 && !_busy)
             {
                 return true;
             }

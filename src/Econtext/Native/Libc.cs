@@ -46,6 +46,16 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
 
+    public const short PollOut = 4;
+    public const int FGetFl = 3;
+    public const int FSetFl = 4;
+    public const int ONonblock = 0x800;
+    public const int Eagain = 11;
+    public const int Eintr = 4;
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     public static unsafe partial nint Read(int fd, byte* buffer, nuint count);
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Econtext.Native;
 using Econtext.Wire;
 
 namespace Econtext.Routing;
@@ -26,6 +28,10 @@ internal sealed class ContextStream
     private readonly TaskCompletionSource<string> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<int> _idsBehind = [];
     private int _draining;
+    private readonly int _outFd = -1;
+    private readonly SafeHandle? _outHandle;
+    private FrameBuilder? _current;
+    private int _currentOffset;
     private string? _brokenReason;
     private Action<ContextStream, Message>? _onMessage;
     private Action<ContextStream, string>? _onBroken;
@@ -38,6 +44,16 @@ internal sealed class ContextStream
         Name = name;
         _maxMessageSize = maxMessageSize;
         _idsBehind.Add(remoteId);
+        if (output is FileStream { SafeFileHandle: { IsInvalid: false } handle })
+        {
+            int fd = (int)handle.DangerousGetHandle();
+            int flags = Libc.Fcntl(fd, Libc.FGetFl, 0);
+            if (flags >= 0 && Libc.Fcntl(fd, Libc.FSetFl, flags | Libc.ONonblock) == 0)
+            {
+                _outFd = fd;
+                _outHandle = handle;
+            }
+        }
     }
 
     /// <summary>Id of the context at the other end of this pipe.</summary>
@@ -90,17 +106,7 @@ internal sealed class ContextStream
         }
 
         _outbound.Enqueue(frame);
-        if (t_isReceiveThread)
-        {
-            if (Volatile.Read(ref _draining) == 0)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Drain(), this, preferLocal: false);
-            }
-
-            return;
-        }
-
-        Drain();
+        Drain(mayBlock: !t_isReceiveThread);
     }
 
     /// <summary>Stops the stream for good. The first reason wins; later calls do nothing.</summary>
@@ -118,38 +124,32 @@ internal sealed class ContextStream
             frame.Dispose();
         }
 
-        _broken.TrySetResult(reason);
+        // The owner forgets the context and fails its calls before anyone waiting on Broken resumes.
         _onBroken?.Invoke(this, reason);
+        _broken.TrySetResult(reason);
     }
 
     /// <summary>Closes our writing end so the peer sees EOF, without breaking the receive side.</summary>
     public void CloseOutput()
     {
-        Drain();
+        Drain(mayBlock: true);
         TryDispose(_output);
     }
 
-    private void Drain()
+    /// <summary>
+    /// Writes queued frames in order; one drainer at a time. On a pipe we own the descriptor of, it
+    /// is non-blocking: a receive thread writes what fits and leaves the rest to a pool thread, so it
+    /// forwards and replies without a thread hop yet never waits on a full pipe (two receive loops
+    /// waiting on each other's full pipes would deadlock).
+    /// </summary>
+    private void Drain(bool mayBlock)
     {
         while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
+            bool handedOff = false;
             try
             {
-                while (_outbound.TryDequeue(out FrameBuilder? frame))
-                {
-                    using (frame)
-                    {
-                        if (_brokenReason is not null)
-                        {
-                            continue;
-                        }
-
-                        ReadOnlyMemory<byte> bytes = frame.Written;
-                        _output.Write(bytes.Span);
-                    }
-                }
-
-                _output.Flush();
+                handedOff = !WriteQueued(mayBlock);
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
@@ -160,10 +160,114 @@ internal sealed class ContextStream
                 Volatile.Write(ref _draining, 0);
             }
 
-            if (_outbound.IsEmpty)
+            if (handedOff)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Drain(mayBlock: true), this, preferLocal: false);
+                return;
+            }
+
+            if (_outbound.IsEmpty && _current is null)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Returns false when the pipe is full and blocking is not allowed.</summary>
+    private unsafe bool WriteQueued(bool mayBlock)
+    {
+        if (_outFd < 0 && !mayBlock)
+        {
+            return _outbound.IsEmpty;
+        }
+
+        while (true)
+        {
+            if (_current is null)
+            {
+                if (!_outbound.TryDequeue(out _current))
+                {
+                    if (_outFd < 0)
+                    {
+                        _output.Flush();
+                    }
+
+                    return true;
+                }
+
+                _currentOffset = 0;
+            }
+
+            if (_brokenReason is not null)
+            {
+                _current.Dispose();
+                _current = null;
+                continue;
+            }
+
+            ReadOnlyMemory<byte> bytes = _current.Written;
+            if (_outFd < 0)
+            {
+                _output.Write(bytes.Span);
+                _currentOffset = bytes.Length;
+            }
+            else
+            {
+                // Hold the handle so a concurrent Break cannot close the descriptor (and let its
+                // number be reused) in the middle of a write.
+                bool added = false;
+                _outHandle!.DangerousAddRef(ref added);
+                try
+                {
+                fixed (byte* start = bytes.Span)
+                {
+                    while (_currentOffset < bytes.Length)
+                    {
+                        nint n = Libc.Write(_outFd, start + _currentOffset, (nuint)(bytes.Length - _currentOffset));
+                        if (n > 0)
+                        {
+                            _currentOffset += (int)n;
+                            continue;
+                        }
+
+                        int errno = Marshal.GetLastPInvokeError();
+                        if (n < 0 && errno == Libc.Eintr)
+                        {
+                            continue;
+                        }
+
+                        if (n < 0 && errno == Libc.Eagain)
+                        {
+                            if (!mayBlock)
+                            {
+                                return false;
+                            }
+
+                            if (_brokenReason is not null)
+                            {
+                                break;
+                            }
+
+                            var poll = new PollFd { Fd = _outFd, Events = Libc.PollOut };
+                            _ = Libc.Poll(&poll, 1, 1000);
+                            continue;
+                        }
+
+                        throw new IOException($"write failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+                    }
+                }
+                }
+                finally
+                {
+                    if (added)
+                    {
+                        _outHandle.DangerousRelease();
+                    }
+                }
+            }
+
+            _current.Dispose();
+            _current = null;
         }
     }
 
