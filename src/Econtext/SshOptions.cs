@@ -32,7 +32,10 @@ public sealed record SshOptions
     /// <summary>Extra arguments placed before the host, e.g. <c>["-F", "cfg"]</c>.</summary>
     public IReadOnlyList<string> SshArgs { get; init; } = [];
 
-    /// <summary>Passed to ssh as ConnectTimeout, and bounds the whole start of the context.</summary>
+    /// <summary>
+    /// Passed to ssh as ConnectTimeout (the TCP connect and the banner exchange). Authentication and
+    /// the target's runtime start get 30 s more before the attempt is abandoned.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>ServerAliveInterval; zero turns keepalives off.</summary>
@@ -41,7 +44,7 @@ public sealed record SshOptions
     /// <summary>ssh compression; off by default (it cuts LAN throughput several times).</summary>
     public bool Compression { get; init; }
 
-    /// <summary>Name used in logs and errors; defaults to <c>ssh:[user@]host</c>.</summary>
+    /// <summary>Name used in logs and errors; defaults to <c>ssh:[user@]host[:port]</c>, with <c>@via</c> when started through a context.</summary>
     public string? Name { get; init; }
 
     /// <summary>A context to run ssh from instead of this process.</summary>

@@ -40,13 +40,16 @@ internal static class Stage0
     public static string Build(string? dotnetPath)
     {
         var script = new StringBuilder(32 * 1024);
-        script.Append("d=;for c in ");
+        script.Append("d=;");
         if (!string.IsNullOrEmpty(dotnetPath))
         {
-            script.Append(Quote(dotnetPath)).Append(' ');
+            // An explicit path is used or reported, never silently replaced by another runtime.
+            string quoted = Quote(dotnetPath);
+            script.Append("if [ -f ").Append(quoted).Append(" ]&&[ -x ").Append(quoted).Append(" ];then d=").Append(quoted)
+                .Append(";else echo \"").Append(NoRuntimeMarker).Append(" DotnetPath=\"").Append(quoted).Append("\" is not an executable file\";exit 127;fi;");
         }
 
-        script.Append("\"${DOTNET_ROOT:+$DOTNET_ROOT/dotnet}\";do if [ -n \"$c\" ]&&[ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;")
+        script.Append("for c in \"${DOTNET_ROOT:+$DOTNET_ROOT/dotnet}\";do if [ -n \"$d\" ];then break;fi;if [ -n \"$c\" ]&&[ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;")
             .Append("if [ -z \"$d\" ];then o=$IFS;IFS=:;set -f;for p in $PATH;do if [ -n \"$p\" ]&&[ -f \"$p/dotnet\" ]&&[ -x \"$p/dotnet\" ];then d=$p/dotnet;break;fi;done;set +f;IFS=$o;fi;")
             .Append("if [ -z \"$d\" ];then for c in \"${HOME:-/nonexistent}/.dotnet/dotnet\" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet /usr/local/share/dotnet/dotnet /opt/dotnet/dotnet;do ")
             .Append("if [ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;fi;")

@@ -116,7 +116,7 @@ internal static partial class Spawn
     public static unsafe partial int TcSetAttr(int fd, int when, void* termios);
 
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
-    public static unsafe partial int WaitPid(int pid, int* status, int options);
+    public static partial int WaitPid(int pid, out int status, int options);
 
     [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
@@ -137,6 +137,30 @@ internal static partial class Spawn
 
     /// <summary>Signals the process behind a pidfd: unlike kill(2), never a recycled pid.</summary>
     public static int PidfdSendSignal(int pidfd, int signal) => (int)Syscall4(SysPidfdSendSignal, pidfd, signal, 0, 0);
+
+    // PIDFD_GET_INFO = _IOWR(PIDFS_IOCTL_MAGIC 0xFF, 11, struct pidfd_info), first version's 64 bytes:
+    // u64 mask, u64 cgroupid, eleven u32 ids (pid ... fsgid), then s32 exit_code at offset 60.
+    private const nuint PidfdGetInfo = 0xC040FF0B;
+    private const ulong PidfdInfoExit = 1 << 3;
+    private const int PidfdInfoSize = 64;
+    private const int PidfdInfoExitCodeOffset = 60;
+
+    /// <summary>
+    /// The wait status the kernel (6.15+) keeps for a pidfd's process once it has been reaped, by
+    /// whoever reaped it; null while it is not yet reaped, or on an older kernel.
+    /// </summary>
+    public static unsafe int? PidfdExitStatus(int pidfd)
+    {
+        ulong* info = stackalloc ulong[PidfdInfoSize / sizeof(ulong)];
+        new Span<byte>(info, PidfdInfoSize).Clear();
+        info[0] = PidfdInfoExit;
+        if (Libc.Ioctl(pidfd, PidfdGetInfo, (int*)info) != 0 || (info[0] & PidfdInfoExit) == 0)
+        {
+            return null;
+        }
+
+        return *(int*)((byte*)info + PidfdInfoExitCodeOffset);
+    }
 
     /// <summary>waitpid's status as .NET's Process reports it: the exit code, or 128 + the signal.</summary>
     public static int DecodeWaitStatus(int status)

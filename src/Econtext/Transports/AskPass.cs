@@ -31,7 +31,9 @@ internal sealed partial class AskPass : IDisposable
         }
 
         ScriptPath = Path.Combine(_directory, "askpass");
-        File.WriteAllText(ScriptPath, "#!/bin/sh\ncase \"$1\" in *yes/no*|*fingerprint*) echo no; exit 0;; esac\nexec cat '" + _fifo + "'\n");
+        // Exactly one line per question, read with the shell's own read: a `cat` could pass on a
+        // second copy written while it still had the FIFO open, and fail on the closed pipe.
+        File.WriteAllText(ScriptPath, "#!/bin/sh\ncase \"$1\" in *yes/no*|*fingerprint*) echo no; exit 0;; esac\nIFS= read -r p < '" + _fifo + "' && printf '%s\\n' \"$p\"\n");
         File.SetUnixFileMode(ScriptPath, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         _secret = Encoding.UTF8.GetBytes(password + "\n");
         _writer = new Thread(Serve) { IsBackground = true, Name = "econtext askpass" };

@@ -12,9 +12,9 @@ namespace Econtext.Transports;
 /// controlling terminal, which System.Diagnostics.Process cannot set up. The protocol runs over the
 /// pipes (a tty's 4 KiB buffer and line discipline would throttle and mangle it); the terminal is
 /// only there so su/sudo/doas can open /dev/tty to ask for a password, which the caller answers by
-/// writing to <see cref="Terminal"/>. The layout is Mitogen's: openpty, then posix_spawn with
-/// POSIX_SPAWN_SETSID and the slave opened by path in the child, so it becomes the controlling
-/// terminal of the new session.
+/// writing to <see cref="Terminal"/>. The layout is Mitogen's: a pty pair (posix_openpt), then
+/// posix_spawn with POSIX_SPAWN_SETSID and the slave opened by path in the child, so it becomes the
+/// controlling terminal of the new session.
 /// </summary>
 internal sealed class SpawnedProcess : IDisposable
 {
@@ -46,10 +46,11 @@ internal sealed class SpawnedProcess : IDisposable
         StandardError = new FileStream(new SafeFileHandle(stderrRead, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         Terminal = terminalMaster >= 0 ? new TerminalStream(new SafeFileHandle(terminalMaster, ownsHandle: true)) : null;
 
-        // A thread blocked in waitpid(pid) wakes the moment the child dies, with no polling. .NET's
-        // SIGCHLD handling only reaps the pids System.Diagnostics.Process started, so it leaves ours
-        // alone, except when it is pid 1 or SIGCHLD was ignored at startup: then it reaps every child,
-        // and this blocked waitpid, woken directly by the kernel, almost always gets there first.
+        // A thread of its own blocks in waitpid(pid), which the kernel wakes the moment the child
+        // dies: no polling. .NET's SIGCHLD handling reaps only the pids System.Diagnostics.Process
+        // started and leaves ours alone, except when .NET is pid 1 (then it reaps every child) or
+        // SIGCHLD was ignored when it started (then the kernel reaps them). waitpid then fails with
+        // ECHILD, and the status comes from the pidfd instead (see StatusReapedElsewhere).
         var reaper = new Thread(Reap, ReaperStackSize) { IsBackground = true, Name = $"Econtext reaper {processId}" };
         reaper.UnsafeStart();
     }
@@ -77,7 +78,10 @@ internal sealed class SpawnedProcess : IDisposable
 
     public bool HasExited => _exit.Task.IsCompleted;
 
-    /// <summary>The exit code, 128 + the signal if a signal ended it, or null while it runs.</summary>
+    /// <summary>
+    /// The exit code, 128 + the signal if a signal ended it (as Process reports it), null while it
+    /// runs, or <see cref="UnknownExitCode"/> if someone else reaped it and the status is lost.
+    /// </summary>
     public int? ExitCode => _exit.Task.IsCompleted ? _exit.Task.Result : null;
 
     /// <summary>
@@ -194,26 +198,17 @@ internal sealed class SpawnedProcess : IDisposable
         Terminal?.Dispose();
     }
 
-    private unsafe void Reap()
+    private void Reap()
     {
-        int status = 0;
+        int status;
         int result;
-        while (true)
+        do
         {
-            result = Spawn.WaitPid(ProcessId, &status, 0);
-            if (result == ProcessId && !Spawn.IsTermination(status))
-            {
-                continue;
-            }
-
-            if (result >= 0 || Marshal.GetLastPInvokeError() != Spawn.Eintr)
-            {
-                break;
-            }
+            result = Spawn.WaitPid(ProcessId, out status, 0);
         }
+        while ((result == ProcessId && !Spawn.IsTermination(status)) || (result < 0 && Marshal.GetLastPInvokeError() == Spawn.Eintr));
 
-        // ECHILD: .NET reaped it first (pid 1 or SIGCHLD ignored, see the constructor).
-        int code = result == ProcessId ? Spawn.DecodeWaitStatus(status) : UnknownExitCode;
+        int code = result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere();
         lock (_gate)
         {
             _reaped = true;
@@ -227,6 +222,33 @@ internal sealed class SpawnedProcess : IDisposable
         }
 
         _exit.TrySetResult(code);
+    }
+
+    /// <summary>
+    /// After ECHILD: .NET (as pid 1) or the kernel (SIGCHLD ignored) reaped the process first; see
+    /// the constructor. Kernels from 6.15 keep its status for the pidfd. Whoever reaped it records
+    /// the status just after making it unwaitable, so it may take a moment; the spin is bounded.
+    /// Without a pidfd (an old kernel, or a child reaped before we could open one) it is lost.
+    /// </summary>
+    private int StatusReapedElsewhere()
+    {
+        if (_pidfd < 0)
+        {
+            return UnknownExitCode;
+        }
+
+        var spin = default(SpinWait);
+        for (int attempt = 0; attempt < 40; attempt++)
+        {
+            if (Spawn.PidfdExitStatus(_pidfd) is int status)
+            {
+                return Spawn.DecodeWaitStatus(status);
+            }
+
+            spin.SpinOnce();
+        }
+
+        return UnknownExitCode;
     }
 
     private static Dictionary<string, string> MergeEnvironment(IReadOnlyDictionary<string, string>? overrides)

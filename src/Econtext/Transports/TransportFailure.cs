@@ -77,13 +77,14 @@ internal static partial class TransportFailure
             return (ConnectionFailure.NotPermitted, "The user may not run this command as the target user. Add a rule for it (sudoers, doas.conf), or use another user.");
         }
 
-        if (Contains(all, "a password is required") || Contains(all, "a terminal is required to read the password") || Contains(all, "no tty present"))
+        if (Contains(all, "a password is required") || Contains(all, "a terminal is required to read the password") || Contains(all, "no tty present")
+            || Contains(all, "doas: Authentication required"))
         {
             return (ConnectionFailure.PasswordRequired, "A password is needed and none was given: set Password, or allow this user without one (NOPASSWD in sudoers, nopass in doas.conf).");
         }
 
         if (Contains(all, "incorrect password") || Contains(all, "Sorry, try again") || Contains(all, "Authentication failure") || Contains(all, "Authorization failed")
-            || Contains(all, "authentication failed"))
+            || Contains(all, "authentication failed") || Contains(all, "doas: Authentication failed"))
         {
             return (ConnectionFailure.PasswordIncorrect, "The password was refused. Check it (for sudo and doas it is the invoking user's password; for su, the target user's).");
         }

@@ -132,9 +132,21 @@ internal sealed class TransportProcess : IDisposable
 
             string text = Encoding.UTF8.GetString(line.ToArray()).TrimEnd('\r');
             line.Clear();
-            if (text == Stage0.ReadyMarker || text.StartsWith(Stage0.NoRuntimeMarker, StringComparison.Ordinal) || text == Stage0.NoTempMarker)
+
+            // A login script may leave a line unfinished (a terminal title escape, a prompt), so
+            // the marker can arrive at the end of someone else's line.
+            foreach (string marker in (ReadOnlySpan<string>)[Stage0.ReadyMarker, Stage0.NoRuntimeMarker, Stage0.NoTempMarker])
             {
-                return text;
+                int at = text.IndexOf(marker, StringComparison.Ordinal);
+                if (at >= 0 && (marker == Stage0.NoRuntimeMarker || at + marker.Length == text.Length))
+                {
+                    if (at > 0)
+                    {
+                        Remember(text[..at]);
+                    }
+
+                    return text[at..];
+                }
             }
 
             Remember(text);

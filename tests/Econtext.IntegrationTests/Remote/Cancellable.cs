@@ -40,6 +40,13 @@ public static class Cancellable
 
     public static Task<bool> WaitObservedAsync(string key, int timeoutMs) => WaitAsync(s_observed, key, timeoutMs);
 
+    /// <summary>
+    /// True when the method saw its cancellation, or never started (a call cancelled before it runs
+    /// is not run at all). False only when it started and still waits: the cancellation was lost.
+    /// </summary>
+    public static async Task<bool> WaitObservedOrNeverStartedAsync(string key, int timeoutMs) =>
+        await WaitAsync(s_observed, key, timeoutMs) || !Slot(s_started, key).Task.IsCompleted;
+
     private static async Task<bool> WaitAsync(ConcurrentDictionary<string, TaskCompletionSource> slots, string key, int timeoutMs)
     {
         try

@@ -1,0 +1,4 @@
+global using Econtext.TransportTests.Infrastructure;
+global using Econtext.TransportTests.Remote;
+global using Xunit;
+global using Xunit.Abstractions;
