@@ -18,7 +18,6 @@ internal static partial class Spawn
     public const int ONoctty = 0x100;
     public const int OCloexec = 0x80000;
 
-    public const int Wnohang = 1;
     public const int XOk = 1;
     public const int Tcsanow = 0;
 
@@ -43,9 +42,7 @@ internal static partial class Spawn
     public const int Eintr = 4;
     public const int Eio = 5;
     public const int Enoexec = 8;
-    public const int Echild = 10;
     public const int Eacces = 13;
-    public const int Enosys = 38;
 
     public const int Sigpipe = 13;
 
