@@ -11,6 +11,20 @@ public static class Workloads
 
     public static byte[] Source(int size) => new byte[size];
 
+    public static void ResetReceived() => Interlocked.Exchange(ref s_received, 0);
+
+    /// <summary>Waits until <paramref name="total"/> bytes have arrived through <see cref="Sink"/>.</summary>
+    public static async Task<long> WaitReceivedAsync(long total)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (Interlocked.Read(ref s_received) < total && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1);
+        }
+
+        return Interlocked.Read(ref s_received);
+    }
+
     public static long PeakRssKib() => ReadStatus("VmHWM:");
 
     public static long RssKib() => ReadStatus("VmRSS:");

@@ -53,6 +53,11 @@ internal sealed class AttachmentScope
         }
 
         (int offset, int length) = _incoming[index];
-        return _payload.AsSpan(offset, length).ToArray();
+
+        // Every byte is overwritten by the copy: skip the zeroing (measured: 11% of the CPU time
+        // of a 1 MiB-message stream went to memset).
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(length);
+        _payload.AsSpan(offset, length).CopyTo(bytes);
+        return bytes;
     }
 }
