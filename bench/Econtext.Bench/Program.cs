@@ -34,6 +34,7 @@ await using (var router = new Router())
         await context.ShutdownAsync();
     }
 
+    result["floor_dotnet_start_ms"] = await RuntimeFloor.MedianMsAsync(connects) is { } floorMs ? Stats.Round(floorMs) : null;
     result["local_connect_first_call"] = new JsonObject
     {
         ["median_ms"] = Stats.Round(Stats.Median(connectMs)),
