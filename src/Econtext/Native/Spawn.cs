@@ -14,9 +14,7 @@ internal static partial class Spawn
     public const short PosixSpawnSetSigMask = 0x08;
     public const short PosixSpawnSetSid = 0x80;
 
-    public const int ORdwr = 2;
     public const int ONoctty = 0x100;
-    public const int OCloexec = 0x80000;
 
     public const int XOk = 1;
     public const int Tcsanow = 0;
@@ -39,7 +37,6 @@ internal static partial class Spawn
 
     public const int Enoent = 2;
     public const int Esrch = 3;
-    public const int Eintr = 4;
     public const int Eio = 5;
     public const int Enoexec = 8;
     public const int Eacces = 13;
@@ -118,8 +115,6 @@ internal static partial class Spawn
     [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
 
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
 
     // syscall(2) is variadic; on x86-64 and arm64 Linux integer varargs travel exactly like fixed
     // arguments, so a fixed signature is sound there. glibc only wraps pidfd_* from 2.36.

@@ -206,7 +206,7 @@ internal sealed class SpawnedProcess : IDisposable
         {
             result = Spawn.WaitPid(ProcessId, out status, 0);
         }
-        while ((result == ProcessId && !Spawn.IsTermination(status)) || (result < 0 && Marshal.GetLastPInvokeError() == Spawn.Eintr));
+        while ((result == ProcessId && !Spawn.IsTermination(status)) || (result < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr));
 
         int code = result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere();
         lock (_gate)
@@ -360,7 +360,7 @@ internal sealed class SpawnedProcess : IDisposable
     {
         // posix_openpt rather than openpty: it lives in libc on every glibc (openpty was in libutil
         // before 2.34) and takes O_CLOEXEC, so no other child can inherit the master.
-        int master = Spawn.PosixOpenpt(Spawn.ORdwr | Spawn.ONoctty | Spawn.OCloexec);
+        int master = Spawn.PosixOpenpt(Libc.ORdwr | Spawn.ONoctty | Libc.OCloexec);
         if (master < 0)
         {
             throw NativeError("opening a pseudo-terminal (posix_openpt)", Marshal.GetLastPInvokeError());
@@ -385,7 +385,7 @@ internal sealed class SpawnedProcess : IDisposable
             string name = Marshal.PtrToStringUTF8((nint)buffer) ?? string.Empty;
 
             // O_NOCTTY: it must become the child's controlling terminal, never ours.
-            slave = Libc.Open(name, Spawn.ORdwr | Spawn.ONoctty | Spawn.OCloexec);
+            slave = Libc.Open(name, Libc.ORdwr | Spawn.ONoctty | Libc.OCloexec);
             if (slave < 0)
             {
                 throw NativeError($"opening {name}", Marshal.GetLastPInvokeError());
@@ -458,7 +458,7 @@ internal sealed class SpawnedProcess : IDisposable
             AddCloseFrom(actions, 3);
             if (terminalName is not null)
             {
-                Check(Spawn.FileActionsAddOpen(actions, 3, paths[1], Spawn.ORdwr, 0), "posix_spawn_file_actions_addopen");
+                Check(Spawn.FileActionsAddOpen(actions, 3, paths[1], Libc.ORdwr, 0), "posix_spawn_file_actions_addopen");
                 Check(Spawn.FileActionsAddClose(actions, 3), "posix_spawn_file_actions_addclose");
             }
 
@@ -631,7 +631,7 @@ internal sealed class SpawnedProcess : IDisposable
                             return 0;
                         }
 
-                        if (error != Spawn.Eintr)
+                        if (error != Libc.Eintr)
                         {
                             throw new IOException($"Reading the terminal failed: {Marshal.GetPInvokeErrorMessage(error)}", error);
                         }
@@ -665,7 +665,7 @@ internal sealed class SpawnedProcess : IDisposable
                     int written = 0;
                     while (written < buffer.Length)
                     {
-                        nint count = Spawn.Write(fd, bytes + written, (nuint)(buffer.Length - written));
+                        nint count = Libc.Write(fd, bytes + written, (nuint)(buffer.Length - written));
                         if (count >= 0)
                         {
                             written += (int)count;
@@ -673,7 +673,7 @@ internal sealed class SpawnedProcess : IDisposable
                         }
 
                         int error = Marshal.GetLastPInvokeError();
-                        if (error != Spawn.Eintr)
+                        if (error != Libc.Eintr)
                         {
                             throw new IOException($"Writing to the terminal failed: {Marshal.GetPInvokeErrorMessage(error)}", error);
                         }
@@ -768,7 +768,7 @@ internal sealed class SpawnedProcess : IDisposable
                             if (ready < 0)
                             {
                                 int error = Marshal.GetLastPInvokeError();
-                                if (error == Spawn.Eintr)
+                                if (error == Libc.Eintr)
                                 {
                                     continue;
                                 }
@@ -804,7 +804,7 @@ internal sealed class SpawnedProcess : IDisposable
         private static unsafe void WakeUp(int fd)
         {
             byte one = 1;
-            _ = Spawn.Write(fd, &one, 1);
+            _ = Libc.Write(fd, &one, 1);
         }
     }
 }
