@@ -502,6 +502,23 @@ public sealed class Router : IAsyncDisposable
 
     private async Task WaitGoneAsync(Context context, CancellationToken cancellationToken)
     {
+        if (context.Via is not null)
+        {
+            // Reached through another context: its parent reports it gone (DEL_ROUTE) once it exits,
+            // and reaps the process. The stream here is the intermediate's, which must stay up.
+            var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (context.Disconnected.Register(() => gone.TrySetResult()))
+            {
+                if (await Task.WhenAny(gone.Task, Task.Delay(Options.ShutdownGracePeriod, cancellationToken)).ConfigureAwait(false) != gone.Task)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    ForgetContext(context.Id, $"{context.Name} did not report its exit within {Options.ShutdownGracePeriod.TotalSeconds:0.#} s of SHUTDOWN");
+                }
+            }
+
+            return;
+        }
+
         if (_routes.TryGetValue(context.Id, out ContextStream? stream))
         {
             Task broken = stream.Broken;

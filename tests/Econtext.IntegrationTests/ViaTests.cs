@@ -1,0 +1,100 @@
+using Econtext.TestAssets.Middle;
+using Microsoft.Extensions.Logging;
+
+namespace Econtext.IntegrationTests;
+
+/// <summary>Contexts started through other contexts (LocalOptions.Via) behave like direct ones, and die with their hop.</summary>
+public sealed class ViaTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact(Timeout = 60000)]
+    public async Task A_grandchild_is_started_by_its_intermediate_and_answers_calls()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using ILoggerFactory factory = logs.CreateFactory();
+        await using var router = new Router(new RouterOptions { LoggerFactory = factory });
+        Context middle = await router.LocalAsync(new LocalOptions { Name = "middle" }).WaitAsync(Bound);
+        Context leaf = await router.LocalAsync(new LocalOptions { Name = "leaf", Via = middle }).WaitAsync(Bound);
+
+        Assert.Equal(middle.RemoteProcessId, await leaf.CallAsync(() => Hops.ParentProcessId()).WaitAsync(Bound));
+        ChildInfo info = await leaf.CallAsync(() => Probe.WhoAmI()).WaitAsync(Bound);
+        Assert.Equal("leaf", info.Name);
+        Assert.Equal(leaf.Id, info.Id);
+
+        // Assemblies reach the grandchild through the intermediate, pushed ahead: no request waited.
+        string described = await leaf.CallAsync(() => MiddleApi.DescribeAll(new List<Econtext.TestAssets.Leaf.LeafItem>())).WaitAsync(Bound);
+        Assert.Equal(string.Empty, described);
+        Assert.StartsWith("Econtext.TestAssets.Leaf@/proc/self/fd/", await leaf.CallAsync(() => MiddleApi.WhereIsLeaf()).WaitAsync(Bound), StringComparison.Ordinal);
+        Assert.Equal(0, router.Statistics.AssemblyRequests);
+
+        // Output of the grandchild is labelled with its own name.
+        string line = "from the leaf " + Guid.NewGuid();
+        await leaf.CallAsync(() => Output.Stdout(line)).WaitAsync(Bound);
+        await logs.WaitForLineAsync("leaf.stdout", line).WaitAsync(Bound);
+
+        // Exceptions carry the grandchild's name.
+        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => leaf.CallAsync(() => Failing.VoidThrows("deep"))).WaitAsync(Bound);
+        Assert.Equal("deep", error.Message);
+        Assert.Equal("leaf", error.ContextName);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Killing_the_intermediate_fails_calls_to_the_grandchild_at_once_and_the_grandchild_exits()
+    {
+        await using var router = new Router();
+        Context middle = await router.LocalAsync(new LocalOptions { Name = "hop" }).WaitAsync(Bound);
+        Context leaf = await router.LocalAsync(new LocalOptions { Name = "below-hop", Via = middle }).WaitAsync(Bound);
+        Context bystander = await router.LocalAsync(new LocalOptions { Name = "bystander" }).WaitAsync(Bound);
+        int leafPid = leaf.RemoteProcessId;
+        Task<int> pending = leaf.CallAsync(() => Hops.SleepAsync(60_000));
+
+        System.Diagnostics.Process.GetProcessById(middle.RemoteProcessId).Kill();
+
+        ContextDisconnectedException ex = await Assert.ThrowsAsync<ContextDisconnectedException>(() => pending).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("below-hop", ex.ContextName);
+        Assert.Contains("hop, the context it was reached through, is gone", ex.Reason, StringComparison.Ordinal);
+        Assert.True(leaf.Disconnected.IsCancellationRequested);
+        Assert.True(await ProcessWatch.WaitForExitAsync(leafPid, TimeSpan.FromSeconds(5)), "the grandchild outlived its parent");
+        Assert.Equal(3, await bystander.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Shutting_a_grandchild_down_leaves_its_intermediate_working()
+    {
+        await using var router = new Router();
+        Context middle = await router.LocalAsync(new LocalOptions { Name = "keeps-working" }).WaitAsync(Bound);
+        Context leaf = await router.LocalAsync(new LocalOptions { Name = "goes-away", Via = middle }).WaitAsync(Bound);
+        int leafPid = leaf.RemoteProcessId;
+
+        await leaf.ShutdownAsync().WaitAsync(Bound);
+
+        Assert.True(leaf.Disconnected.IsCancellationRequested, "the grandchild should be reported gone when ShutdownAsync returns");
+        Assert.True(await ProcessWatch.WaitForExitAsync(leafPid, TimeSpan.FromSeconds(5)), "the grandchild still runs");
+        Assert.False(middle.Disconnected.IsCancellationRequested, "shutting the grandchild down took its intermediate with it");
+        Assert.Equal(5, await middle.CallAsync(() => Echo.Add(2, 3)).WaitAsync(Bound));
+        await Assert.ThrowsAsync<ContextDisconnectedException>(() => leaf.CallAsync(() => Echo.Add(1, 1))).WaitAsync(Bound);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_context_three_hops_away_behaves_like_a_direct_one()
+    {
+        await using var router = new Router();
+        Context one = await router.LocalAsync(new LocalOptions { Name = "one" }).WaitAsync(Bound);
+        Context two = await router.LocalAsync(new LocalOptions { Name = "two", Via = one }).WaitAsync(Bound);
+        Context three = await router.LocalAsync(new LocalOptions { Name = "three", Via = two }).WaitAsync(Bound);
+
+        Assert.Equal(two.RemoteProcessId, await three.CallAsync(() => Hops.ParentProcessId()).WaitAsync(Bound));
+        byte[] data = new byte[3 * 1024 * 1024];
+        Random.Shared.NextBytes(data);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data)), (await three.CallAsync(() => Work.Digest(0, data)).WaitAsync(Bound)).Split(':')[1]);
+
+        using var cts = new CancellationTokenSource();
+        string key = Guid.NewGuid().ToString();
+        Task<int> call = three.CallAsync(() => Cancellable.WaitUntilCancelledAsync(key, CancellationToken.None, 1), cts.Token);
+        Assert.True(await three.CallAsync(() => Cancellable.WaitStartedAsync(key, 20_000)).WaitAsync(Bound));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call).WaitAsync(Bound);
+        Assert.True(await three.CallAsync(() => Cancellable.WaitObservedAsync(key, 20_000)).WaitAsync(Bound), "the cancellation did not cross two hops");
+    }
+}
