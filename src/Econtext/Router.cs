@@ -450,11 +450,23 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Sends, once per stream, the assemblies a call needs and the child does not have yet.</summary>
+    /// <summary>
+    /// Sends the assemblies a call needs ahead of it, once per context. For a context reached through
+    /// others, an assembly that already crossed the first hop is not sent again: every intermediate
+    /// keeps what passes through it and answers its children's requests from there, so the master's
+    /// link carries each assembly once per subtree.
+    /// </summary>
     private void PushAssemblies(Context context, MethodPlan plan)
     {
         if (!_pushed.TryGetValue(context.Id, out HashSet<string>? sent))
         {
             return;
+        }
+
+        HashSet<string>? firstHop = null;
+        if (context.Via is not null && _routes.TryGetValue(context.Id, out ContextStream? stream))
+        {
+            _pushed.TryGetValue(stream.RemoteId, out firstHop);
         }
 
         IReadOnlyList<System.Reflection.Assembly> required = plan.RequiredAssemblies ??= RequiredAssemblies(plan);
@@ -463,7 +475,7 @@ public sealed class Router : IAsyncDisposable
             foreach (System.Reflection.Assembly assembly in required)
             {
                 string name = assembly.GetName().Name!;
-                if (sent.Contains(name))
+                if (sent.Contains(name) || (firstHop is not null && HoldsAssembly(firstHop, name)))
                 {
                     continue;
                 }
@@ -483,7 +495,22 @@ public sealed class Router : IAsyncDisposable
                 Send(context.Id, Handles.LoadAssembly, Handles.None, MessageFlags.None, frame);
                 Statistics.CountPush(image.Length);
                 sent.Add(name);
+                if (firstHop is not null)
+                {
+                    lock (firstHop)
+                    {
+                        firstHop.Add(name);
+                    }
+                }
             }
+        }
+    }
+
+    private static bool HoldsAssembly(HashSet<string> names, string name)
+    {
+        lock (names)
+        {
+            return names.Contains(name);
         }
     }
 
@@ -748,6 +775,14 @@ public sealed class Router : IAsyncDisposable
         {
             Drop(from, message, $"no route to context {header.Dst}");
             return;
+        }
+
+        if (header.Handle == Handles.LoadAssembly && _resolver is not null && from == _parent)
+        {
+            // Keep what passes through for our own children: the master sends it once per subtree.
+            var reader = new PayloadReader(message.Span);
+            string name = reader.ReadShortString();
+            _resolver.Keep(name, reader.ReadBytes(reader.Remaining).ToArray());
         }
 
         var frame = new FrameBuilder(header.Length);

@@ -97,4 +97,25 @@ public sealed class ViaTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call).WaitAsync(Bound);
         Assert.True(await three.CallAsync(() => Cancellable.WaitObservedAsync(key, 20_000)).WaitAsync(Bound), "the cancellation did not cross two hops");
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task Two_grandchildren_behind_one_intermediate_cost_the_master_one_send_per_assembly()
+    {
+        await using var router = new Router();
+        Context hub = await router.LocalAsync(new LocalOptions { Name = "hub" }).WaitAsync(Bound);
+        Context first = await router.LocalAsync(new LocalOptions { Name = "first", Via = hub }).WaitAsync(Bound);
+        Context second = await router.LocalAsync(new LocalOptions { Name = "second", Via = hub }).WaitAsync(Bound);
+        long before = router.Statistics.AssembliesPushed;
+        long bytesBefore = router.Statistics.AssemblyBytesPushed;
+
+        Assert.Equal("seven", (await first.CallAsync(() => MiddleApi.Make("seven")).WaitAsync(Bound)).Name);
+        Assert.Equal("eight", (await second.CallAsync(() => MiddleApi.Make("eight")).WaitAsync(Bound)).Name);
+        Assert.Equal("nine", (await hub.CallAsync(() => MiddleApi.Make("nine")).WaitAsync(Bound)).Name);
+
+        // Middle and Leaf crossed the master's link once; the hub served its children and itself.
+        long expected = new FileInfo(typeof(MiddleApi).Assembly.Location).Length + new FileInfo(typeof(Econtext.TestAssets.Leaf.LeafItem).Assembly.Location).Length;
+        Assert.Equal(2, router.Statistics.AssembliesPushed - before);
+        Assert.Equal(expected, router.Statistics.AssemblyBytesPushed - bytesBefore);
+        Assert.Equal(0, router.Statistics.AssemblyRequests);
+    }
 }

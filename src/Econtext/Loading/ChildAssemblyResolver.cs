@@ -28,6 +28,9 @@ internal sealed class ChildAssemblyResolver
         _images.TryAdd(name, image);
     }
 
+    /// <summary>An image passing through on its way to a context below: kept to serve, not loaded here.</summary>
+    public void Keep(string name, byte[] image) => _images.TryAdd(name, image);
+
     /// <summary>The bytes of an assembly this child holds, for serving its own children.</summary>
     public byte[]? GetImage(string name) => _images.TryGetValue(name, out byte[]? image) ? image : null;
 
@@ -47,7 +50,7 @@ internal sealed class ChildAssemblyResolver
                 return done;
             }
 
-            if (!_pending.TryRemove(name.Name, out byte[]? image))
+            if (!_pending.TryRemove(name.Name, out byte[]? image) && !_images.TryGetValue(name.Name, out image))
             {
                 image = Fetch?.Invoke(name.Name);
                 if (image is null)
