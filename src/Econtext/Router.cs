@@ -978,6 +978,20 @@ public sealed class Router : IAsyncDisposable
     internal void RequestChildExit(string reason) => _childExit.TrySetResult(reason);
 
     /// <summary>In a child, at exit: cancel running calls, then close the pipe to the parent once queued output is out.</summary>
+    /// <summary>In an intermediate that is exiting: SHUTDOWN to every context it started, then wait (bounded) for them to go.</summary>
+    internal void ShutDownChildren()
+    {
+        Task[] waits = _contexts.Values.Where(c => c.DisconnectReason is null).Select(c => ShutdownAsync(c, CancellationToken.None)).ToArray();
+        try
+        {
+            Task.WaitAll(waits, Options.ShutdownGracePeriod);
+        }
+        catch (AggregateException)
+        {
+            // Each failure is already a disconnect reported upward.
+        }
+    }
+
     internal void StopChild()
     {
         _shuttingDown.Cancel();

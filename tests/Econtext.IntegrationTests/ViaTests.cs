@@ -118,4 +118,40 @@ public sealed class ViaTests
         Assert.Equal(expected, router.Statistics.AssemblyBytesPushed - bytesBefore);
         Assert.Equal(0, router.Statistics.AssemblyRequests);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task Shutting_an_intermediate_down_shuts_its_subtree_down_first()
+    {
+        await using var router = new Router();
+        Context top = await router.LocalAsync(new LocalOptions { Name = "top" }).WaitAsync(Bound);
+        Context below = await router.LocalAsync(new LocalOptions { Name = "below", Via = top }).WaitAsync(Bound);
+        Context bottom = await router.LocalAsync(new LocalOptions { Name = "bottom", Via = below }).WaitAsync(Bound);
+        int[] pids = [top.RemoteProcessId, below.RemoteProcessId, bottom.RemoteProcessId];
+        var order = new List<string>();
+        foreach (Context context in new[] { top, below, bottom })
+        {
+            context.Disconnected.Register(() =>
+            {
+                lock (order)
+                {
+                    order.Add(context.Name);
+                }
+            });
+        }
+
+        await top.ShutdownAsync().WaitAsync(Bound);
+
+        foreach (int pid in pids)
+        {
+            Assert.True(await ProcessWatch.WaitForExitAsync(pid, TimeSpan.FromSeconds(5)), $"process {pid} of the subtree still runs");
+        }
+
+        lock (order)
+        {
+            Assert.Equal(["bottom", "below", "top"], order);
+        }
+
+        // A clean exit on SHUTDOWN, not a kill after the grace period.
+        Assert.Contains("exited with code 0", bottom.DisconnectReason ?? string.Empty, StringComparison.Ordinal);
+    }
 }

@@ -80,6 +80,9 @@ internal static class ChildMain
         bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
         if (!parentGone)
         {
+            // Our own children go first, so the master hears of each of them before of us.
+            router.ShutDownChildren();
+
             // Let what was printed reach the master before the pipe to it closes.
             try
             {
