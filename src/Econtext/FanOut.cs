@@ -1,0 +1,55 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using Econtext.Calls;
+
+namespace Econtext;
+
+/// <summary>
+/// One call on many contexts at once. Results come back as each context answers, each with its own
+/// error: one unreachable or failing host never hides the others' results.
+/// </summary>
+public static class FanOut
+{
+    /// <summary>Runs <paramref name="call"/> in every context; yields each result as it completes.</summary>
+    public static IAsyncEnumerable<ContextResult<T>> CallEachAsync<T>(this IEnumerable<Context> contexts, Expression<Func<T>> call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        _ = CallCapture.Capture(call);
+        return Each(contexts, context => context.CallAsync(call, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Runs an async <paramref name="call"/> in every context; yields each result as it completes.</summary>
+    public static IAsyncEnumerable<ContextResult<T>> CallEachAsync<T>(this IEnumerable<Context> contexts, Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        _ = CallCapture.Capture(call);
+        return Each(contexts, context => context.CallAsync(call, cancellationToken), cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<ContextResult<T>> Each<T>(IEnumerable<Context> contexts, Func<Context, Task<T>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var running = new Dictionary<Task<T>, Context>();
+        foreach (Context context in contexts)
+        {
+            Task<T> task;
+            try
+            {
+                task = start(context);
+            }
+            catch (Exception ex) when (ex is not ArgumentException)
+            {
+                task = Task.FromException<T>(ex);
+            }
+
+            running[task] = context;
+        }
+
+        await foreach (Task<T> done in Task.WhenEach(running.Keys).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            Context context = running[done];
+            yield return done.IsCompletedSuccessfully
+                ? new ContextResult<T>(context, done.Result, null)
+                : new ContextResult<T>(context, default, done.Exception?.InnerException ?? new TaskCanceledException(done));
+        }
+    }
+}
