@@ -58,6 +58,13 @@ await using (var router = new Router())
 
     long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);
 
+    // The same round trip through one and two intermediate contexts.
+    Context via1 = await router.LocalAsync(new LocalOptions { Via = ctx });
+    Context via2 = await router.LocalAsync(new LocalOptions { Via = via1 });
+    double[] hopRtt = [await RoundTrip.MedianUsAsync(via1, rttCalls / 2), await RoundTrip.MedianUsAsync(via2, rttCalls / 2)];
+    await via2.ShutdownAsync();
+    await via1.ShutdownAsync();
+
     byte[] chunk = new byte[1024 * 1024];
     Random.Shared.NextBytes(chunk);
     double streamMibS = await Throughput.StreamAsync(ctx, chunk, mib);
@@ -84,6 +91,8 @@ await using (var router = new Router())
             ["p99_us"] = Stats.Round(Stats.Percentile(rtt, 99)),
             ["n"] = rttCalls,
         },
+        ["call_rtt_via_1"] = new JsonObject { ["median_us"] = Stats.Round(hopRtt[0]) },
+        ["call_rtt_via_2"] = new JsonObject { ["median_us"] = Stats.Round(hopRtt[1]) },
         ["send_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(streamMibS), ["mib"] = mib, ["how"] = "CallNoReply per MiB, then one call that waits for the total (Mitogen's measure sends raw messages the same way)" },
         ["call_1mib"] = new JsonObject { ["mib_per_s"] = Stats.Round(pushMibS), ["mib"] = mib, ["how"] = "awaited call per MiB, a round trip each" },
         ["recv_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(pullMibS), ["mib"] = mib, ["how"] = "awaited call per MiB returning byte[]" },
@@ -101,7 +110,7 @@ string? sshConfig = ArgString("--ssh-config", Environment.GetEnvironmentVariable
 string sshHost = ArgString("--ssh-host", Environment.GetEnvironmentVariable("PEERS_HOST")) ?? "peer";
 if (sshConfig is not null)
 {
-    await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, mib);
+    await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, mib, ArgInt("--fanout", 20));
 }
 
 result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");

@@ -9,7 +9,7 @@ namespace Econtext.Bench;
 /// </summary>
 internal static class SshBench
 {
-    public static async Task RunAsync(JsonObject result, string config, string host, int connects, int calls, int mib)
+    public static async Task RunAsync(JsonObject result, string config, string host, int connects, int calls, int mib, int fanout)
     {
         await using var router = new Router();
         var options = new SshOptions { Host = host, SshArgs = ["-F", config] };
@@ -52,6 +52,7 @@ internal static class SshBench
         double pushMibS = await Throughput.StreamAsync(ctx, chunk, mib);
         await ctx.ShutdownAsync();
 
+        (double fanoutMs, double parallelTrueMs) = await FanOutAsync(router, options, config, host, fanout);
         double connectMedian = Stats.Median(connectMs);
         double trueMedian = Stats.Median(trueMs);
         result["ssh_connect_first_call"] = new JsonObject
@@ -76,12 +77,39 @@ internal static class SshBench
                 ["ratio_to_ssh_pipe"] = Stats.Round(pushMibS / pipeMibS, 2),
             },
         };
+        result["ssh_fanout"] = new JsonObject
+        {
+            ["contexts"] = fanout,
+            ["connect_and_call_median_ms"] = Stats.Round(fanoutMs),
+            ["ratio_to_parallel_ssh_true"] = Stats.Round(fanoutMs / parallelTrueMs, 2),
+        };
         result["floor"] = new JsonObject
         {
+            ["ssh_true_parallel_ms"] = Stats.Round(parallelTrueMs),
             ["ssh_true_ms"] = Stats.Round(trueMedian),
             ["ssh_true_runs_ms"] = new JsonArray(trueMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
             ["ssh_pipe_mib_per_s"] = Stats.Round(pipeMibS),
         };
+    }
+
+    /// <summary>N ssh contexts started at once plus one call on each, against N parallel `ssh host true`.</summary>
+    private static async Task<(double FanoutMs, double ParallelTrueMs)> FanOutAsync(Router router, SshOptions options, string config, string host, int n)
+    {
+        var floor = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, n).Select(_ => SshTrueMs(config, host)));
+        double parallelTrue = floor.Elapsed.TotalMilliseconds;
+
+        var watch = Stopwatch.StartNew();
+        Context[] contexts = await Task.WhenAll(Enumerable.Range(0, n).Select(i => router.SshAsync(options with { Name = "fan" + i })));
+        int answered = 0;
+        await foreach (ContextResult<int> one in contexts.CallEachAsync(() => Workloads.Ping()))
+        {
+            answered += one.Succeeded ? 1 : 0;
+        }
+
+        double fanout = watch.Elapsed.TotalMilliseconds;
+        await Task.WhenAll(contexts.Select(c => c.ShutdownAsync()));
+        return answered == n ? (fanout, parallelTrue) : throw new InvalidOperationException($"{n - answered} of {n} contexts failed the fan-out call");
     }
 
     private static async Task<double> SshTrueMs(string config, string host)
