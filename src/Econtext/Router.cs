@@ -672,9 +672,9 @@ public sealed class Router : IAsyncDisposable
     private void OnMessage(ContextStream from, Message message)
     {
         MessageHeader header = message.Header;
-        if (!SourceIsBehind(from, header.Src))
+        if (!SourceIsBehind(from, header.Src) || !SourceIsBehind(from, header.Auth))
         {
-            Drop(from, message, $"source {header.Src} does not live behind {from.Name}");
+            Drop(from, message, $"source {header.Src} (authority {header.Auth}) does not live behind {from.Name}");
             return;
         }
 
@@ -714,10 +714,10 @@ public sealed class Router : IAsyncDisposable
                 case Handles.AddRoute when FromAncestor(from, header):
                     OnAddRoute(from, message);
                     break;
-                case Handles.DelRoute when from != _parent:
+                case Handles.DelRoute when from != _parent && header.Src == from.RemoteId:
                     OnDelRoute(from, message);
                     break;
-                case Handles.GetAssembly:
+                case Handles.GetAssembly when from != _parent:
                     message.Retain();
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
                     break;

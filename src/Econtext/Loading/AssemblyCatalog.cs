@@ -32,15 +32,24 @@ internal static class AssemblyCatalog
     public static byte[]? TryGetImage(string simpleName, out string? refusal)
     {
         refusal = null;
-        if (s_images.TryGetValue(simpleName, out byte[]? cached))
+
+        // A request is a plain simple name: never a path, never a display name (whose version or
+        // culture parts would slip past the framework check below).
+        if (!IsPlainName(simpleName))
         {
-            return cached;
+            refusal = $"'{simpleName}' is not a simple assembly name";
+            return null;
         }
 
         if (IsFramework(simpleName))
         {
             refusal = $"{simpleName} is part of the .NET runtime; the context must take it from its own runtime (is the target's .NET older than this side's, {RuntimeInformation.FrameworkDescription}?)";
             return null;
+        }
+
+        if (s_images.TryGetValue(simpleName, out byte[]? cached))
+        {
+            return cached;
         }
 
         Assembly? assembly = FindLoaded(simpleName);
@@ -60,6 +69,10 @@ internal static class AssemblyCatalog
 
         return TryGetImage(assembly, out refusal);
     }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 1024 && !name.Contains("..", StringComparison.Ordinal)
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     public static byte[]? TryGetImage(Assembly assembly, out string? refusal)
     {
