@@ -61,6 +61,14 @@ public sealed class Context
     public Task CallAsync(Expression<Func<ValueTask>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 
+    /// <summary>
+    /// Runs a method that returns <see cref="IAsyncEnumerable{T}"/> in the context and yields its items
+    /// as they are produced. The producer runs at most a small window ahead of the consumer; leaving the
+    /// loop early, or cancelling, stops the producer.
+    /// </summary>
+    public IAsyncEnumerable<T> StreamAsync<T>(Expression<Func<IAsyncEnumerable<T>>> call, CancellationToken cancellationToken = default) =>
+        _router.StreamAsync<T>(this, call, cancellationToken);
+
     /// <summary>Starts <paramref name="call"/> in the context without waiting; its failure is only logged there.</summary>
     public void CallNoReply(Expression<Action> call) => _router.CallNoReply(this, call);
 

@@ -341,6 +341,11 @@ public sealed class Router : IAsyncDisposable
     internal Task<T> CallAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
     {
         (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);
+        if (plan.ReturnKind == ReturnKind.AsyncEnumerable)
+        {
+            throw new ArgumentException($"{plan.DisplayName} streams its result (IAsyncEnumerable<T>): call it with StreamAsync, which yields the items as they come.", nameof(call));
+        }
+
         if (context.DisconnectReason is { } gone)
         {
             return Task.FromException<T>(new ContextDisconnectedException(context.Name, gone));
@@ -391,6 +396,77 @@ public sealed class Router : IAsyncDisposable
         }
 
         return pending.Task;
+    }
+
+    /// <summary>Validates a streamed call at the call site; the call starts when enumeration does.</summary>
+    internal IAsyncEnumerable<T> StreamAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
+    {
+        (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);
+        if (plan.ReturnKind != ReturnKind.AsyncEnumerable)
+        {
+            throw new ArgumentException($"{plan.DisplayName} does not return IAsyncEnumerable<T>; use CallAsync.", nameof(call));
+        }
+
+        return Stream<T>(context, plan, arguments, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<T> Stream<T>(Context context, MethodPlan plan, object?[] arguments, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (context.DisconnectReason is { } gone)
+        {
+            throw new ContextDisconnectedException(context.Name, gone);
+        }
+
+        var pending = new PendingStream<T>(context, plan);
+        int handle = AllocateHandle();
+        FrameBuilder frame = BuildCall(context, plan, arguments);
+        _pending[handle] = pending;
+        try
+        {
+            if (context.DisconnectReason is { } reason)
+            {
+                frame.Dispose();
+                throw new ContextDisconnectedException(context.Name, reason);
+            }
+
+            PushAssemblies(context, plan);
+            Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
+        }
+        catch (StreamBrokenException ex)
+        {
+            _pending.TryRemove(handle, out _);
+            throw new ContextDisconnectedException(context.Name, ex.Reason);
+        }
+
+        int taken = 0;
+        try
+        {
+            while (await pending.Items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (pending.Items.TryRead(out T? item))
+                {
+                    yield return item;
+                    if (++taken == PendingStream<T>.Window / 2)
+                    {
+                        var credit = new FrameBuilder(8);
+                        credit.WriteInt32(handle);
+                        credit.WriteInt32(taken);
+                        TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, credit);
+                        taken = 0;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (!pending.Ended && _pending.TryRemove(handle, out _))
+            {
+                // The consumer stopped early (break, cancellation): stop the producer too.
+                var cancel = new FrameBuilder(8);
+                cancel.WriteInt32(handle);
+                TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+            }
+        }
     }
 
     internal void CallNoReply(Context context, LambdaExpression call)
@@ -689,8 +765,9 @@ public sealed class Router : IAsyncDisposable
             if (header.Handle >= Handles.FirstDynamic)
             {
                 if (_pending.TryGetValue(header.Handle, out IPendingReply? pending) && pending.TargetId == header.Src
-                    && _pending.TryRemove(header.Handle, out _))
+                    && ((header.Flags & MessageFlags.More) != 0 || _pending.TryRemove(header.Handle, out _)))
                 {
+                    // A streamed item keeps the handle open; anything else is the last message.
                     pending.Complete(message);
                 }
 
@@ -704,6 +781,9 @@ public sealed class Router : IAsyncDisposable
                     break;
                 case Handles.Cancel when FromAncestor(from, header):
                     _dispatcher!.OnCancel(message);
+                    break;
+                case Handles.Credit when FromAncestor(from, header):
+                    _dispatcher!.OnCredit(message);
                     break;
                 case Handles.Shutdown when FromAncestor(from, header):
                     _childExit.TrySetResult("SHUTDOWN from the parent");

@@ -15,6 +15,8 @@ internal sealed class Dispatcher(Router router, ILogger log)
 {
     private readonly ConcurrentDictionary<(int Src, int Handle), CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<(Guid, int, string), MethodPlan> _plans = new();
+    private readonly ConcurrentDictionary<(int Src, int Handle), SemaphoreSlim> _credits = new();
+    private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     public int Running => _running.Count;
 
@@ -111,6 +113,13 @@ internal sealed class Dispatcher(Router router, ILogger log)
                     await task.ConfigureAwait(false);
                     result = plan.ResultGetter!.GetValue(task);
                     break;
+                case ReturnKind.AsyncEnumerable:
+                    if (wantsReply)
+                    {
+                        await ((Task)s_streamItems.MakeGenericMethod(plan.ResultType!).Invoke(this, [header, returned, cts.Token])!).ConfigureAwait(false);
+                    }
+
+                    break;
             }
 
             if (wantsReply)
@@ -146,7 +155,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         var frame = new FrameBuilder();
         try
         {
-            CallCodec.WriteValue(frame, result, plan.ResultType);
+            CallCodec.WriteValue(frame, result, plan.ReturnKind == ReturnKind.AsyncEnumerable ? null : plan.ResultType);
         }
         catch (Exception ex)
         {
@@ -164,6 +173,57 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
 
         router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>CREDIT from the caller of a streamed result: it took N items, so N more may go.</summary>
+    public void OnCredit(Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        int handle = reader.ReadInt32();
+        int count = reader.ReadInt32();
+        if (count > 0 && count <= PendingStream<int>.Window && _credits.TryGetValue((message.Header.Src, handle), out SemaphoreSlim? credits))
+        {
+            try
+            {
+                credits.Release(count);
+            }
+            catch (SemaphoreFullException)
+            {
+                // More credit than the window: a confused caller; the window stays as it was.
+            }
+        }
+    }
+
+    /// <summary>Sends each item as it is produced, never more than the window ahead of the consumer.</summary>
+    private async Task StreamItemsAsync<T>(MessageHeader call, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
+    {
+        int window = PendingStream<int>.Window;
+        using var credits = new SemaphoreSlim(window, window);
+        _credits[(call.Src, call.ReplyTo)] = credits;
+        try
+        {
+            await foreach (T item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await credits.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var frame = new FrameBuilder();
+                CallCodec.WriteValue(frame, item, typeof(T));
+                if (frame.PayloadLength > router.Options.MaxMessageSize)
+                {
+                    long size = frame.PayloadLength;
+                    frame.Dispose();
+                    throw new MessageTooLargeException("an item of a streamed result", size, router.Options.MaxMessageSize);
+                }
+
+                if (!router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.More, frame))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _credits.TryRemove((call.Src, call.ReplyTo), out _);
+        }
     }
 
     private void ReplyError(MessageHeader call, Exception error)

@@ -44,6 +44,11 @@ internal sealed class MethodPlan
             AsTask = returnType.GetMethod(nameof(ValueTask<int>.AsTask))!;
             ResultGetter = typeof(Task<>).MakeGenericType(ResultType).GetProperty(nameof(Task<int>.Result))!;
         }
+        else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>))
+        {
+            ReturnKind = ReturnKind.AsyncEnumerable;
+            ResultType = returnType.GetGenericArguments()[0];
+        }
         else
         {
             ReturnKind = ReturnKind.Value;
@@ -147,7 +152,8 @@ internal sealed class MethodPlan
         }
 
         Type returnType = method.ReturnType;
-        if (returnType.IsGenericType && (returnType.GetGenericTypeDefinition() == typeof(Task<>) || returnType.GetGenericTypeDefinition() == typeof(ValueTask<>)))
+        if (returnType.IsGenericType && (returnType.GetGenericTypeDefinition() == typeof(Task<>) || returnType.GetGenericTypeDefinition() == typeof(ValueTask<>)
+            || returnType.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>)))
         {
             returnType = returnType.GetGenericArguments()[0];
         }
@@ -156,10 +162,6 @@ internal sealed class MethodPlan
             return;
         }
 
-        if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>))
-        {
-            throw new ArgumentException($"Cannot call {where} in another context: streaming results (IAsyncEnumerable<T>) are not supported yet; return a list.", "call");
-        }
 
         if (WireTypeRules.Check(returnType) is { } returnReason)
         {

@@ -8,4 +8,7 @@ internal enum ReturnKind
     TaskOfT,
     ValueTask,
     ValueTaskOfT,
+
+    /// <summary>IAsyncEnumerable&lt;T&gt;: items stream back one message each, under a credit window.</summary>
+    AsyncEnumerable,
 }

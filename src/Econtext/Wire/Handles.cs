@@ -20,6 +20,9 @@ internal static class Handles
     /// <summary>Sent once by a child whose core is running: carries its pid, host and runtime.</summary>
     public const int Ready = 12;
 
+    /// <summary>Caller to callee: the consumer of a streamed result took N items; N more may be sent.</summary>
+    public const int Credit = 13;
+
     public const int FirstDynamic = 1000;
 
     public static string Name(int handle) => handle switch
@@ -37,6 +40,7 @@ internal static class Handles
         Cancel => "CANCEL",
         Detaching => "DETACHING",
         Ready => "READY",
+        Credit => "CREDIT",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

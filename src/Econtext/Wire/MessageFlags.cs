@@ -10,4 +10,7 @@ internal enum MessageFlags : byte
 
     /// <summary>The handle the message was sent to is closed or unroutable; the payload is the reason in UTF-8.</summary>
     Dead = 2,
+
+    /// <summary>One item of a streamed result; more messages follow on the same reply handle.</summary>
+    More = 4,
 }
