@@ -138,7 +138,7 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
     }
 
     [Fact(Timeout = 60000)]
-    public async Task Child_exits_within_5_seconds_when_its_master_is_SIGKILLed()
+    public async Task Child_and_grandchild_exit_within_5_seconds_when_their_master_is_SIGKILLed()
     {
         var start = new ProcessStartInfo(TestMasterLocator.DotnetHost())
         {
@@ -158,6 +158,7 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
         };
         master.BeginErrorReadLine();
         int childPid = 0;
+        int grandchildPid = 0;
         try
         {
             string? line;
@@ -166,6 +167,10 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
                 if (line.StartsWith("CHILD_PID=", StringComparison.Ordinal))
                 {
                     childPid = int.Parse(line["CHILD_PID=".Length..], CultureInfo.InvariantCulture);
+                }
+                else if (line.StartsWith("GRANDCHILD_PID=", StringComparison.Ordinal))
+                {
+                    grandchildPid = int.Parse(line["GRANDCHILD_PID=".Length..], CultureInfo.InvariantCulture);
                     break;
                 }
             }
@@ -177,6 +182,8 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
             await master.WaitForExitAsync().WaitAsync(Bound);
 
             Assert.True(await ProcessWatch.WaitForExitAsync(childPid, ExitDeadline), $"child {childPid} still runs 5 s after its master was SIGKILLed");
+            Assert.True(grandchildPid > 0, "the test master printed no grandchild pid");
+            Assert.True(await ProcessWatch.WaitForExitAsync(grandchildPid, ExitDeadline), $"grandchild {grandchildPid} still runs 5 s after the master was SIGKILLed");
         }
         finally
         {
@@ -185,15 +192,18 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
                 master.Kill(entireProcessTree: true);
             }
 
-            if (childPid > 0 && ProcessWatch.IsRunning(childPid))
+            foreach (int pid in new[] { childPid, grandchildPid })
             {
-                try
+                if (pid > 0 && ProcessWatch.IsRunning(pid))
                 {
-                    using Process orphan = Process.GetProcessById(childPid);
-                    orphan.Kill();
-                }
-                catch (ArgumentException)
-                {
+                    try
+                    {
+                        using Process orphan = Process.GetProcessById(pid);
+                        orphan.Kill();
+                    }
+                    catch (ArgumentException)
+                    {
+                    }
                 }
             }
         }

@@ -154,4 +154,21 @@ public sealed class ViaTests
         // A clean exit on SHUTDOWN, not a kill after the grace period.
         Assert.Contains("exited with code 0", bottom.DisconnectReason ?? string.Empty, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_hung_method_does_not_block_shutdown()
+    {
+        await using var router = new Router();
+        Context ctx = await router.LocalAsync(new LocalOptions { Name = "hung" }).WaitAsync(Bound);
+        int pid = ctx.RemoteProcessId;
+        string gate = Guid.NewGuid().ToString();
+        Task<string> hung = ctx.CallAsync(() => Work.BlockAtGate(gate));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await ctx.ShutdownAsync().WaitAsync(Bound);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"shutdown waited {watch.Elapsed.TotalSeconds:0.0} s for a method that never returns");
+        Assert.True(await ProcessWatch.WaitForExitAsync(pid, TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<ContextDisconnectedException>(() => hung).WaitAsync(Bound);
+    }
 }
