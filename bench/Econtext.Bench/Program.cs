@@ -97,6 +97,7 @@ await using (var router = new Router())
         ["call_1mib"] = new JsonObject { ["mib_per_s"] = Stats.Round(pushMibS), ["mib"] = mib, ["how"] = "awaited call per MiB, a round trip each" },
         ["recv_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(pullMibS), ["mib"] = mib, ["how"] = "awaited call per MiB returning byte[]" },
     };
+    result["local_fanout"] = await LocalFanOut.RunAsync(router, ArgInt("--local-fanout", 100));
     result["child_mem_local_kib"] = new JsonObject
     {
         ["peak_after_calls"] = childRssAfterCalls,
