@@ -26,6 +26,8 @@ public sealed class Router : IAsyncDisposable
     private readonly ConcurrentDictionary<int, TransportProcess> _transports = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<int>> _readyWaiters = new();
     private readonly ConcurrentDictionary<int, HashSet<string>> _pushed = new();
+    private readonly ConcurrentDictionary<(int Context, int Handle), SemaphoreSlim> _outboundCredits = new();
+    private static readonly System.Reflection.MethodInfo s_pumpOut = typeof(Router).GetMethod(nameof(PumpOutAsync), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
     private readonly CancellationTokenSource _shuttingDown = new();
     private readonly ILogger _log;
     private readonly RemoteOutput _output;
@@ -358,6 +360,11 @@ public sealed class Router : IAsyncDisposable
 
         var pending = new PendingCall<T>(context, plan);
         int handle = AllocateHandle();
+        if (plan.ChannelKind == ChannelKind.Writer)
+        {
+            pending.Inbound = InboundItems.Create(plan.ChannelItemType!, arguments[plan.ChannelIndex]!, n => SendCredit(context, handle, n));
+        }
+
         FrameBuilder? frame = null;
         try
         {
@@ -377,8 +384,20 @@ public sealed class Router : IAsyncDisposable
             }
 
             PushAssemblies(context, plan);
+            SemaphoreSlim? outboundCredits = null;
+            if (plan.ChannelKind == ChannelKind.Reader)
+            {
+                outboundCredits = new SemaphoreSlim(PendingStream<int>.Window, PendingStream<int>.Window);
+                _outboundCredits[(context.Id, handle)] = outboundCredits;
+            }
+
             Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
             frame = null;
+            if (outboundCredits is not null)
+            {
+                var source = arguments[plan.ChannelIndex] ?? throw new ArgumentNullException(nameof(call), "the ChannelReader argument is null");
+                _ = (Task)s_pumpOut.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [source, context, handle, outboundCredits, pending.Task])!;
+            }
         }
         catch (MessageTooLargeException ex)
         {
@@ -469,9 +488,82 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends the caller's ChannelReader items to the callee, never more than the credit window ahead of
+    /// what the remote method has read, then the end (or the reader's error). Stops when the call ends.
+    /// </summary>
+    private async Task PumpOutAsync<TItem>(System.Threading.Channels.ChannelReader<TItem> source, Context context, int handle, SemaphoreSlim credits, Task callDone)
+    {
+        using var stop = new CancellationTokenSource();
+        _ = callDone.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Cancel(), stop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (TItem item in source.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                await credits.WaitAsync(stop.Token).ConfigureAwait(false);
+                var frame = new FrameBuilder();
+                CallCodec.WriteValue(frame, item, typeof(TItem));
+                if (!TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame))
+                {
+                    return;
+                }
+            }
+
+            var end = new FrameBuilder(8);
+            CallCodec.WriteValue(end, null, null);
+            TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.None, end);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The call is over; nobody reads further items.
+        }
+        catch (Exception ex)
+        {
+            var failed = new FrameBuilder();
+            CallCodec.WriteError(failed, RemoteErrorInfo.From(ex, Name));
+            TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.Error, failed);
+        }
+        finally
+        {
+            _outboundCredits.TryRemove((context.Id, handle), out _);
+            credits.Dispose();
+        }
+    }
+
+    private void SendCredit(Context context, int handle, int count)
+    {
+        var frame = new FrameBuilder(8);
+        frame.WriteInt32(handle);
+        frame.WriteInt32(count);
+        TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>CREDIT from a callee reading one of our ChannelReader arguments: it took N items.</summary>
+    private void OnOutboundCredit(Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        int handle = reader.ReadInt32();
+        int count = reader.ReadInt32();
+        if (count > 0 && count <= PendingStream<int>.Window && _outboundCredits.TryGetValue((message.Header.Src, handle), out SemaphoreSlim? credits))
+        {
+            try
+            {
+                credits.Release(count);
+            }
+            catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
     internal void CallNoReply(Context context, LambdaExpression call)
     {
         (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);
+        if (plan.ChannelKind is not null)
+        {
+            throw new ArgumentException($"{plan.DisplayName} takes a channel, which needs a reply handle to flow on: use CallAsync.", nameof(call));
+        }
+
         if (context.DisconnectReason is { } gone)
         {
             throw new ContextDisconnectedException(context.Name, gone);
@@ -784,6 +876,12 @@ public sealed class Router : IAsyncDisposable
                     break;
                 case Handles.Credit when FromAncestor(from, header):
                     _dispatcher!.OnCredit(message);
+                    break;
+                case Handles.Credit when from != _parent:
+                    OnOutboundCredit(message);
+                    break;
+                case Handles.StreamItem when FromAncestor(from, header):
+                    _dispatcher!.OnStreamItem(message);
                     break;
                 case Handles.Shutdown when FromAncestor(from, header):
                     _childExit.TrySetResult("SHUTDOWN from the parent");

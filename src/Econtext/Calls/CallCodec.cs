@@ -28,8 +28,9 @@ internal static class CallCodec
             for (int i = 0; i < arguments.Length; i++)
             {
                 int at = frame.ReserveInt32();
-                if (i == plan.CancellationTokenIndex)
+                if (i == plan.CancellationTokenIndex || i == plan.ChannelIndex)
                 {
+                    // Bound on the other side: the callee's token, or its end of the channel.
                     frame.WriteBytes("null"u8);
                 }
                 else

@@ -16,6 +16,8 @@ internal sealed class Dispatcher(Router router, ILogger log)
     private readonly ConcurrentDictionary<(int Src, int Handle), CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<(Guid, int, string), MethodPlan> _plans = new();
     private readonly ConcurrentDictionary<(int Src, int Handle), SemaphoreSlim> _credits = new();
+    private readonly ConcurrentDictionary<(int Src, int Handle), System.Threading.Channels.Channel<Message>> _inbound = new();
+    private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     public int Running => _running.Count;
@@ -62,6 +64,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
     {
         MessageHeader header = message.Header;
         bool wantsReply = header.ReplyTo != Handles.None;
+        Func<Exception?, Task>? finishOutbound = null;
         string what = "a call";
         try
         {
@@ -89,6 +92,19 @@ internal sealed class Dispatcher(Router router, ILogger log)
             if (plan.CancellationTokenIndex >= 0)
             {
                 arguments[plan.CancellationTokenIndex] = cts.Token;
+            }
+
+            if (plan.ChannelKind == ChannelKind.Reader)
+            {
+                System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
+                Action<int> credit = n => SendCredit(header, n);
+                arguments[plan.ChannelIndex] = Activator.CreateInstance(typeof(InboundReader<>).MakeGenericType(plan.ChannelItemType!), raw, credit);
+            }
+            else if (plan.ChannelKind == ChannelKind.Writer)
+            {
+                var opened = ((object Writer, Func<Exception?, Task> Finish))s_openOutbound.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [header, cts.Token])!;
+                arguments[plan.ChannelIndex] = opened.Writer;
+                finishOutbound = opened.Finish;
             }
 
             object? returned = plan.Method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null);
@@ -122,6 +138,12 @@ internal sealed class Dispatcher(Router router, ILogger log)
                     break;
             }
 
+            if (finishOutbound is not null)
+            {
+                // Everything the method wrote goes out before its result.
+                await finishOutbound(null).ConfigureAwait(false);
+            }
+
             if (wantsReply)
             {
                 Reply(header, plan, result);
@@ -129,6 +151,18 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
         catch (Exception ex)
         {
+            if (finishOutbound is not null)
+            {
+                try
+                {
+                    await finishOutbound(ex).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The call's own exception is what the caller hears about.
+                }
+            }
+
             if (wantsReply)
             {
                 ReplyError(header, ex);
@@ -144,6 +178,15 @@ internal sealed class Dispatcher(Router router, ILogger log)
             if (wantsReply)
             {
                 _running.TryRemove((header.Src, header.ReplyTo), out _);
+            }
+
+            if (_inbound.TryRemove((header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
+            {
+                leftover.Writer.TryComplete();
+                while (leftover.Reader.TryRead(out Message? unread))
+                {
+                    unread.Release();
+                }
             }
 
             cts.Dispose();
@@ -173,6 +216,52 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
 
         router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>STREAM_ITEM from the caller: an item for a ChannelReader parameter (MORE), or the end of them.</summary>
+    public void OnStreamItem(Message message)
+    {
+        MessageHeader header = message.Header;
+        System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
+        if ((header.Flags & MessageFlags.More) != 0)
+        {
+            message.Retain();
+            if (!raw.Writer.TryWrite(message))
+            {
+                message.Release();
+            }
+        }
+        else if ((header.Flags & MessageFlags.Error) != 0)
+        {
+            raw.Writer.TryComplete(CallCodec.ReadError(message.Payload, header.Length).ToException());
+        }
+        else
+        {
+            raw.Writer.TryComplete();
+        }
+    }
+
+    private System.Threading.Channels.Channel<Message> InboundChannel(int src, int handle) =>
+        _inbound.GetOrAdd((src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
+
+    private void SendCredit(MessageHeader call, int count)
+    {
+        var frame = new FrameBuilder(8);
+        frame.WriteInt32(call.ReplyTo);
+        frame.WriteInt32(count);
+        router.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, frame);
+    }
+
+    /// <summary>The writer a method gets for its ChannelWriter parameter, and how to end the stream it feeds.</summary>
+    private (object Writer, Func<Exception?, Task> Finish) OpenOutbound<TItem>(MessageHeader call, CancellationToken cancellationToken)
+    {
+        var channel = System.Threading.Channels.Channel.CreateBounded<TItem>(new System.Threading.Channels.BoundedChannelOptions(PendingStream<int>.Window) { SingleReader = true });
+        Task pump = StreamItemsAsync(call, channel.Reader.ReadAllAsync(cancellationToken), cancellationToken);
+        return (channel.Writer, async error =>
+        {
+            channel.Writer.TryComplete(error);
+            await pump.ConfigureAwait(false);
+        });
     }
 
     /// <summary>CREDIT from the caller of a streamed result: it took N items, so N more may go.</summary>

@@ -18,6 +18,16 @@ internal sealed class MethodPlan
         Method = method;
         ParameterTypes = method.GetParameters().Select(p => p.ParameterType).ToArray();
         CancellationTokenIndex = Array.IndexOf(ParameterTypes, typeof(CancellationToken));
+        for (int i = 0; i < ParameterTypes.Length; i++)
+        {
+            if (ChannelKindOf(ParameterTypes[i]) is { } kind)
+            {
+                ChannelIndex = i;
+                ChannelKind = kind;
+                ChannelItemType = ParameterTypes[i].GetGenericArguments()[0];
+            }
+        }
+
         Type returnType = method.ReturnType;
         if (returnType == typeof(void))
         {
@@ -65,6 +75,20 @@ internal sealed class MethodPlan
     public MethodInfo Method { get; }
 
     public Type[] ParameterTypes { get; }
+
+    /// <summary>Index of the ChannelReader/ChannelWriter parameter, or -1.</summary>
+    public int ChannelIndex { get; } = -1;
+
+    /// <summary>Which side of a channel the method takes; null without one.</summary>
+    public ChannelKind? ChannelKind { get; }
+
+    public Type? ChannelItemType { get; }
+
+    public static ChannelKind? ChannelKindOf(Type type) =>
+        !type.IsGenericType ? null
+        : type.GetGenericTypeDefinition() == typeof(System.Threading.Channels.ChannelReader<>) ? Calls.ChannelKind.Reader
+        : type.GetGenericTypeDefinition() == typeof(System.Threading.Channels.ChannelWriter<>) ? Calls.ChannelKind.Writer
+        : null;
 
     /// <summary>Index of the CancellationToken parameter bound to the caller's token, or -1.</summary>
     public int CancellationTokenIndex { get; }
@@ -128,6 +152,7 @@ internal sealed class MethodPlan
                 "call");
         }
 
+        int channels = 0;
         foreach (ParameterInfo parameter in method.GetParameters())
         {
             Type type = parameter.ParameterType;
@@ -140,6 +165,24 @@ internal sealed class MethodPlan
 
             if (type == typeof(CancellationToken))
             {
+                continue;
+            }
+
+            if (ChannelKindOf(type) is not null)
+            {
+                if (++channels > 1)
+                {
+                    throw new ArgumentException($"Cannot call {where} in another context: it takes more than one channel; one ChannelReader<T> or ChannelWriter<T> per call.", parameter.Name);
+                }
+
+                Type item = type.GetGenericArguments()[0];
+                if (WireTypeRules.Check(item) is { } itemReason)
+                {
+                    throw new ArgumentException(
+                        $"Cannot call {where} in another context: the items of parameter '{parameter.Name}' ({WireTypeRules.Describe(type)}) cannot be sent: {itemReason}.",
+                        parameter.Name);
+                }
+
                 continue;
             }
 

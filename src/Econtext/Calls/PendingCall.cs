@@ -9,8 +9,27 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
 
     public CancellationTokenRegistration Registration { get; set; }
 
+    /// <summary>Items the remote method writes to its ChannelWriter parameter, if it has one.</summary>
+    public InboundItems? Inbound { get; set; }
+
     public void Complete(Message reply)
     {
+        if (Inbound is { } inbound)
+        {
+            if ((reply.Header.Flags & MessageFlags.More) != 0)
+            {
+                inbound.OnItem(reply);
+                return;
+            }
+
+            // The result waits until every item is in the caller's channel, which then completes.
+            Inbound = null;
+            var settled = new PendingCall<T>(target, plan);
+            settled.Complete(reply);
+            _ = FinishAfterItemsAsync(inbound, settled.Task);
+            return;
+        }
+
         Registration.Dispose();
         try
         {
@@ -37,7 +56,36 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
     public void Fail(Exception error)
     {
         Registration.Dispose();
+        if (Inbound is { } inbound)
+        {
+            Inbound = null;
+            _ = inbound.FinishAsync(error);
+        }
+
         TrySetException(error);
+    }
+
+    private async Task FinishAfterItemsAsync(InboundItems inbound, Task<T> settled)
+    {
+        Exception? error = settled.IsFaulted ? settled.Exception!.InnerException : null;
+        try
+        {
+            await inbound.FinishAsync(error).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error ??= ex;
+        }
+
+        Registration.Dispose();
+        if (error is not null)
+        {
+            TrySetException(error);
+        }
+        else
+        {
+            TrySetResult(settled.Result);
+        }
     }
 
     public void Cancel(CancellationToken token) => TrySetCanceled(token);

@@ -23,6 +23,9 @@ internal static class Handles
     /// <summary>Caller to callee: the consumer of a streamed result took N items; N more may be sent.</summary>
     public const int Credit = 13;
 
+    /// <summary>Caller to callee: one item for the ChannelReader parameter of the call whose reply handle is in reply-to (MORE), or its end.</summary>
+    public const int StreamItem = 14;
+
     public const int FirstDynamic = 1000;
 
     public static string Name(int handle) => handle switch
@@ -41,6 +44,7 @@ internal static class Handles
         Detaching => "DETACHING",
         Ready => "READY",
         Credit => "CREDIT",
+        StreamItem => "STREAM_ITEM",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

@@ -1,0 +1,71 @@
+using System.Threading.Channels;
+using Econtext.Wire;
+
+namespace Econtext.Calls;
+
+/// <summary>
+/// In the caller: items a remote method writes to its ChannelWriter parameter, on their way into the
+/// caller's own writer. The receive thread only buffers (never more than the credit window); a pump
+/// writes into the caller's channel at its pace and returns credit as it goes.
+/// </summary>
+internal abstract class InboundItems
+{
+    public abstract void OnItem(Message message);
+
+    /// <summary>Writes what is buffered, then completes the caller's writer (with the call's error, if any).</summary>
+    public abstract Task FinishAsync(Exception? error);
+
+    public static InboundItems Create(Type itemType, object writer, Action<int> credit) =>
+        (InboundItems)Activator.CreateInstance(typeof(InboundItems<>).MakeGenericType(itemType), writer, credit)!;
+}
+
+internal sealed class InboundItems<TItem> : InboundItems
+{
+    private readonly ChannelWriter<TItem> _target;
+    private readonly Action<int> _credit;
+    private readonly Channel<TItem> _buffer = Channel.CreateBounded<TItem>(new BoundedChannelOptions(PendingStream<int>.Window) { SingleReader = true, SingleWriter = true });
+    private readonly Task _pump;
+
+    public InboundItems(ChannelWriter<TItem> target, Action<int> credit)
+    {
+        _target = target;
+        _credit = credit;
+        _pump = PumpAsync();
+    }
+
+    public override void OnItem(Message message)
+    {
+        var item = (TItem)CallCodec.ReadValue(message.Payload, message.Header.Length, typeof(TItem))!;
+        if (!_buffer.Writer.TryWrite(item))
+        {
+            _buffer.Writer.TryComplete(new EcontextException("the callee sent more channel items than it had credit for"));
+        }
+    }
+
+    public override async Task FinishAsync(Exception? error)
+    {
+        _buffer.Writer.TryComplete();
+        try
+        {
+            await _pump.ConfigureAwait(false);
+        }
+        finally
+        {
+            _target.TryComplete(error);
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        int taken = 0;
+        await foreach (TItem item in _buffer.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            await _target.WriteAsync(item).ConfigureAwait(false);
+            if (++taken == PendingStream<int>.Window / 2)
+            {
+                _credit(taken);
+                taken = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+
+namespace Econtext.IntegrationTests;
+
+/// <summary>ChannelReader and ChannelWriter parameters: items flow both ways with backpressure and end cleanly.</summary>
+public sealed class ChannelTests : IClassFixture<ChildFixture>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly Context _ctx;
+
+    public ChannelTests(ChildFixture fixture) => _ctx = fixture.Context;
+
+    [Fact(Timeout = 60000)]
+    public async Task A_remote_method_reads_the_callers_channel_to_its_end()
+    {
+        var numbers = Channel.CreateUnbounded<int>();
+        Task<long> sum = _ctx.CallAsync(() => Channels.SumAsync(numbers.Reader));
+        for (int i = 1; i <= 1000; i++)
+        {
+            await numbers.Writer.WriteAsync(i);
+        }
+
+        numbers.Writer.Complete();
+        Assert.Equal(500500, await sum.WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task The_caller_sends_no_further_ahead_than_the_window_of_a_slow_reader()
+    {
+        string key = Guid.NewGuid().ToString();
+        var lines = Channel.CreateUnbounded<string>();
+        for (int i = 0; i < 10_000; i++)
+        {
+            lines.Writer.TryWrite("line " + i);
+        }
+
+        lines.Writer.Complete();
+        Task<int> call = _ctx.CallAsync(() => Channels.ReadSomeThenWaitAsync(key, 3, lines.Reader));
+
+        // While the remote reader waits after 3 items, at most a window's worth more leave this process.
+        await Task.Delay(300);
+        Assert.InRange(10_000 - lines.Reader.Count, 3, 3 + 32);
+        await _ctx.CallAsync(() => Channels.Open(key)).WaitAsync(Bound);
+        Assert.Equal(10_000, await call.WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_remote_method_writes_into_the_callers_channel_which_completes_when_it_returns()
+    {
+        string key = Guid.NewGuid().ToString();
+        var output = Channel.CreateUnbounded<Point3>();
+        int returned = await _ctx.CallAsync(() => Channels.ProduceAsync(key, 500, output.Writer)).WaitAsync(Bound);
+
+        Assert.Equal(500, returned);
+        var items = new List<Point3>();
+        await foreach (Point3 item in output.Reader.ReadAllAsync().WithCancellation(CancellationToken.None))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal(500, items.Count);
+        Assert.Equal(new Point3(499, -499, 499 * 499), items[^1]);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_caller_that_does_not_read_holds_the_remote_writer_back()
+    {
+        string key = Guid.NewGuid().ToString();
+        var output = Channel.CreateBounded<Point3>(1);
+        Task<int> call = _ctx.CallAsync(() => Channels.ProduceAsync(key, 10_000, output.Writer));
+
+        await Task.Delay(300);
+        int progress = await _ctx.CallAsync(() => Channels.Progress(key)).WaitAsync(Bound);
+        Assert.InRange(progress, 1, 1 + (2 * 16) + 2);
+
+        int read = 0;
+        await foreach (Point3 _ in output.Reader.ReadAllAsync().WithCancellation(CancellationToken.None))
+        {
+            read++;
+        }
+
+        Assert.Equal(10_000, read);
+        Assert.Equal(10_000, await call.WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_failing_writer_delivers_its_items_then_its_error_to_the_channel_and_the_call()
+    {
+        var output = Channel.CreateUnbounded<int>();
+        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => _ctx.CallAsync(() => Channels.ProduceThenFailAsync(40, output.Writer))).WaitAsync(Bound);
+        Assert.Equal("producer failed after 40", error.Message);
+
+        var items = new List<int>();
+        RemoteException channelError = await Assert.ThrowsAsync<RemoteException>(async () =>
+        {
+            await foreach (int item in output.Reader.ReadAllAsync())
+            {
+                items.Add(item);
+            }
+        }).WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 40), items);
+        Assert.Equal("producer failed after 40", channelError.Message);
+    }
+}
