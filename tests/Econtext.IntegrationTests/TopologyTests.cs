@@ -45,6 +45,23 @@ public sealed class TopologyTests
         await KillAndCheckAsync(tree, tree.B1, dead: [tree.B1], alive: [tree.A, tree.A1, tree.A2, tree.A2x, tree.B]);
     }
 
+    [Fact(Timeout = 90000)]
+    public async Task Disposing_the_router_leaves_no_process_of_the_tree()
+    {
+        var router = new Router();
+        Tree tree = await Tree.BuildAsync(router);
+        int[] pids = [tree.A.RemoteProcessId, tree.A1.RemoteProcessId, tree.A2.RemoteProcessId, tree.A2x.RemoteProcessId, tree.B.RemoteProcessId, tree.B1.RemoteProcessId];
+        Task<int> pending = tree.A2x.CallAsync(() => Hops.SleepAsync(60_000));
+
+        await router.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        await Assert.ThrowsAsync<ContextDisconnectedException>(() => pending).WaitAsync(Bound);
+        foreach (int pid in pids)
+        {
+            Assert.True(await ProcessWatch.WaitForExitAsync(pid, ExitWithin), $"process {pid} of the tree outlived the router");
+        }
+    }
+
     private static async Task KillAndCheckAsync(Tree tree, Context victim, Context[] dead, Context[] alive)
     {
         var pending = dead.Select(c => (Context: c, Call: c.CallAsync(() => Hops.SleepAsync(60_000)))).ToArray();
