@@ -387,7 +387,7 @@ public sealed class Router : IAsyncDisposable
             SemaphoreSlim? outboundCredits = null;
             if (plan.ChannelKind == ChannelKind.Reader)
             {
-                outboundCredits = new SemaphoreSlim(PendingStream<int>.Window, PendingStream<int>.Window);
+                outboundCredits = CreditWindow.Create();
                 _outboundCredits[(context.Id, handle)] = outboundCredits;
             }
 
@@ -465,12 +465,9 @@ public sealed class Router : IAsyncDisposable
                 while (pending.Items.TryRead(out T? item))
                 {
                     yield return item;
-                    if (++taken == PendingStream<T>.Window / 2)
+                    if (++taken == CreditWindow.ReturnEvery)
                     {
-                        var credit = new FrameBuilder(8);
-                        credit.WriteInt32(handle);
-                        credit.WriteInt32(taken);
-                        TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, credit);
+                        SendCredit(context, handle, taken);
                         taken = 0;
                     }
                 }
@@ -530,31 +527,8 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
-    private void SendCredit(Context context, int handle, int count)
-    {
-        var frame = new FrameBuilder(8);
-        frame.WriteInt32(handle);
-        frame.WriteInt32(count);
-        TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, frame);
-    }
-
-    /// <summary>CREDIT from a callee reading one of our ChannelReader arguments: it took N items.</summary>
-    private void OnOutboundCredit(Message message)
-    {
-        var reader = new PayloadReader(message.Span);
-        int handle = reader.ReadInt32();
-        int count = reader.ReadInt32();
-        if (count > 0 && count <= PendingStream<int>.Window && _outboundCredits.TryGetValue((message.Header.Src, handle), out SemaphoreSlim? credits))
-        {
-            try
-            {
-                credits.Release(count);
-            }
-            catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
-            {
-            }
-        }
-    }
+    private void SendCredit(Context context, int handle, int count) =>
+        TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
 
     internal void CallNoReply(Context context, LambdaExpression call)
     {
@@ -878,7 +852,8 @@ public sealed class Router : IAsyncDisposable
                     _dispatcher!.OnCredit(message);
                     break;
                 case Handles.Credit when from != _parent:
-                    OnOutboundCredit(message);
+                    // A callee reading one of our ChannelReader arguments took N items.
+                    CreditWindow.Grant(_outboundCredits, message);
                     break;
                 case Handles.StreamItem when FromAncestor(from, header):
                     _dispatcher!.OnStreamItem(message);

@@ -244,18 +244,13 @@ internal sealed class Dispatcher(Router router, ILogger log)
     private System.Threading.Channels.Channel<Message> InboundChannel(int src, int handle) =>
         _inbound.GetOrAdd((src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
 
-    private void SendCredit(MessageHeader call, int count)
-    {
-        var frame = new FrameBuilder(8);
-        frame.WriteInt32(call.ReplyTo);
-        frame.WriteInt32(count);
-        router.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, frame);
-    }
+    private void SendCredit(MessageHeader call, int count) =>
+        router.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(call.ReplyTo, count));
 
     /// <summary>The writer a method gets for its ChannelWriter parameter, and how to end the stream it feeds.</summary>
     private (object Writer, Func<Exception?, Task> Finish) OpenOutbound<TItem>(MessageHeader call, CancellationToken cancellationToken)
     {
-        var channel = System.Threading.Channels.Channel.CreateBounded<TItem>(new System.Threading.Channels.BoundedChannelOptions(PendingStream<int>.Window) { SingleReader = true });
+        var channel = System.Threading.Channels.Channel.CreateBounded<TItem>(new System.Threading.Channels.BoundedChannelOptions(CreditWindow.Size) { SingleReader = true });
         Task pump = StreamItemsAsync(call, channel.Reader.ReadAllAsync(cancellationToken), cancellationToken);
         return (channel.Writer, async error =>
         {
@@ -265,29 +260,12 @@ internal sealed class Dispatcher(Router router, ILogger log)
     }
 
     /// <summary>CREDIT from the caller of a streamed result: it took N items, so N more may go.</summary>
-    public void OnCredit(Message message)
-    {
-        var reader = new PayloadReader(message.Span);
-        int handle = reader.ReadInt32();
-        int count = reader.ReadInt32();
-        if (count > 0 && count <= PendingStream<int>.Window && _credits.TryGetValue((message.Header.Src, handle), out SemaphoreSlim? credits))
-        {
-            try
-            {
-                credits.Release(count);
-            }
-            catch (SemaphoreFullException)
-            {
-                // More credit than the window: a confused caller; the window stays as it was.
-            }
-        }
-    }
+    public void OnCredit(Message message) => CreditWindow.Grant(_credits, message);
 
     /// <summary>Sends each item as it is produced, never more than the window ahead of the consumer.</summary>
     private async Task StreamItemsAsync<T>(MessageHeader call, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
     {
-        int window = PendingStream<int>.Window;
-        using var credits = new SemaphoreSlim(window, window);
+        using SemaphoreSlim credits = CreditWindow.Create();
         _credits[(call.Src, call.ReplyTo)] = credits;
         try
         {

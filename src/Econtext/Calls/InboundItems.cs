@@ -23,7 +23,7 @@ internal sealed class InboundItems<TItem> : InboundItems
 {
     private readonly ChannelWriter<TItem> _target;
     private readonly Action<int> _credit;
-    private readonly Channel<TItem> _buffer = Channel.CreateBounded<TItem>(new BoundedChannelOptions(PendingStream<int>.Window) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<TItem> _buffer = Channel.CreateBounded<TItem>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
     private readonly Task _pump;
 
     public InboundItems(ChannelWriter<TItem> target, Action<int> credit)
@@ -61,7 +61,7 @@ internal sealed class InboundItems<TItem> : InboundItems
         await foreach (TItem item in _buffer.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             await _target.WriteAsync(item).ConfigureAwait(false);
-            if (++taken == PendingStream<int>.Window / 2)
+            if (++taken == CreditWindow.ReturnEvery)
             {
                 _credit(taken);
                 taken = 0;

@@ -32,7 +32,7 @@ internal sealed class InboundReader<TItem>(Channel<Message> raw, Action<int> cre
             message.Release();
         }
 
-        if (++_taken == PendingStream<int>.Window / 2)
+        if (++_taken == CreditWindow.ReturnEvery)
         {
             credit(_taken);
             _taken = 0;

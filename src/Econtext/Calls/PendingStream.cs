@@ -5,14 +5,12 @@ namespace Econtext.Calls;
 
 /// <summary>
 /// A streamed result on its way in: each MORE message is one item, the last message ends it (or
-/// carries the error). The callee sends at most <see cref="Window"/> items beyond what the consumer
+/// carries the error). The callee sends at most <see cref="CreditWindow.Size"/> items beyond what the consumer
 /// has taken (credits), so the buffer here never grows past that.
 /// </summary>
 internal sealed class PendingStream<T>(Context target, MethodPlan plan) : IPendingReply
 {
-    public const int Window = 16;
-
-    private readonly Channel<T> _items = Channel.CreateBounded<T>(new BoundedChannelOptions(Window) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<T> _items = Channel.CreateBounded<T>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
 
     public int TargetId => target.Id;
 
