@@ -86,6 +86,9 @@ public sealed class Router : IAsyncDisposable
 
     internal CancellationToken ShuttingDown => _shuttingDown.Token;
 
+    /// <summary>Transport processes not yet reaped, for tests.</summary>
+    internal int TransportCount => _transports.Count;
+
     /// <summary>Contexts this router started and that are still connected.</summary>
     public IReadOnlyCollection<Context> Contexts => _contexts.Values.Where(c => c.DisconnectReason is null).ToList();
 
@@ -950,6 +953,25 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the transport process if it lingers, then frees its descriptors and threads.</summary>
+    private async Task ReapAsync(int id, TransportProcess transport)
+    {
+        try
+        {
+            await transport.TerminateAsync(Options.ShutdownGracePeriod).ConfigureAwait(false);
+            await transport.OutputDrained.WaitAsync(Options.ShutdownGracePeriod).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Something else holds its stderr open; the descriptors are ours to close regardless.
+        }
+        finally
+        {
+            _transports.TryRemove(id, out _);
+            transport.Dispose();
+        }
+    }
+
     private string ContextName(int id) => _contexts.TryGetValue(id, out Context? context) ? context.Name : "context " + id;
 
     private void OnStreamBroken(ContextStream stream, string reason)
@@ -959,7 +981,7 @@ public sealed class Router : IAsyncDisposable
         if (_transports.TryGetValue(id, out TransportProcess? transport))
         {
             detail = $"{reason}; the process {transport.DescribeExit(TimeSpan.FromMilliseconds(250))}";
-            _ = transport.TerminateAsync(Options.ShutdownGracePeriod);
+            _ = ReapAsync(id, transport);
         }
 
         string died = ContextName(id);
@@ -977,7 +999,7 @@ public sealed class Router : IAsyncDisposable
     {
         _routes.TryRemove(id, out _);
         _pushed.TryRemove(id, out _);
-        _contexts.TryGetValue(id, out Context? context);
+        _contexts.TryRemove(id, out Context? context);
         string name = context?.Name ?? "context " + id;
         if (context is not null)
         {
