@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+# compare.py - merge Econtext's bench JSON with the peers' (mitogen-bench.py, ansible-bench.sh) into
+# one JSON line with the keys of issue 7 (econtext at the top level, peers under "mitogen." and
+# "ansible."), and print a side-by-side table to stderr.
+# usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON]
+import json
+import sys
+
+
+def load(path):
+    if not path:
+        return None
+    try:
+        with open(path) as f:
+            lines = f.read().strip().splitlines()
+        return json.loads(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        return None
+
+
+def get(d, dotted):
+    for part in dotted.split('.'):
+        if not isinstance(d, dict) or part not in d:
+            return None
+        d = d[part]
+    return d
+
+
+econtext = load(sys.argv[1])
+mitogen = load(sys.argv[2] if len(sys.argv) > 2 else None)
+ansible = load(sys.argv[3] if len(sys.argv) > 3 else None)
+out = dict(econtext)
+if mitogen:
+    out['mitogen'] = {
+        'local_connect_first_call': {'median_ms': get(mitogen, 'local_connect_first_call.median_ms')},
+        'local': {'call_rtt': get(mitogen, 'local.call_rtt'), 'send_1mib_msgs': get(mitogen, 'local.send_1mib_msgs')},
+        'ssh_connect_first_call': {'median_ms': get(mitogen, 'ssh_connect_first_call.median_ms')},
+        'ssh': {'call_rtt': get(mitogen, 'ssh_compression_off.call_rtt') or get(mitogen, 'ssh.call_rtt'),
+                'send_1mib_msgs': get(mitogen, 'ssh_compression_off.send_1mib_msgs') or get(mitogen, 'ssh.send_1mib_msgs'),
+                'file_push': get(mitogen, 'ssh_compression_off.file_service') or get(mitogen, 'ssh.file_service')},
+        'ssh_fanout': get(mitogen, 'ssh_fanout'),
+        'child_peak_rss_kib': get(mitogen, 'local.child_mem_after_boot_kib.VmHWM'),
+        'master_peak_rss_kib': get(mitogen, 'parent_mem_kib.VmHWM'),
+    }
+if ansible:
+    out['ansible'] = ansible
+print(json.dumps(out))
+
+rows = [
+    ('local connect + first call (ms)', 'local_connect_first_call.median_ms', 'mitogen.local_connect_first_call.median_ms', 'floor_dotnet_start_ms'),
+    ('local call RTT median (us)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', None),
+    ('local call RTT p99 (us)', 'local.call_rtt.p99_us', 'mitogen.local.call_rtt.p99_us', None),
+    ('local 1 MiB raw messages (MiB/s)', 'local.send_1mib_msgs.mib_per_s', 'mitogen.local.send_1mib_msgs.mib_per_s', None),
+    ('ssh connect + first call (ms)', 'ssh_connect_first_call.median_ms', 'mitogen.ssh_connect_first_call.median_ms', 'floor.ssh_true_ms'),
+    ('ssh call RTT median (us)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', None),
+    ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('ssh file push (MiB/s)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
+    ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', None),
+    ('master peak RSS (KiB)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', None),
+]
+
+
+def cell(v):
+    return '-' if v is None else ('%.1f' % v if isinstance(v, float) else str(v))
+
+
+sys.stderr.write('| metric | econtext | mitogen | floor |\n|---|---|---|---|\n')
+for label, e, m, f in rows:
+    sys.stderr.write('| %s | %s | %s | %s |\n' % (label, cell(get(out, e)), cell(get(out, m)), cell(get(out, f) if f else None)))
