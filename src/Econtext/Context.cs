@@ -62,6 +62,18 @@ public sealed class Context
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>
+    /// Copies a local file to <paramref name="remotePath"/> in this context, chunk by chunk (never the
+    /// whole file in memory), through a temporary name and a rename, keeping mode and modification
+    /// time; skipped when the destination already has the same size and SHA-256.
+    /// </summary>
+    public Task<FileTransferResult> PushFileAsync(string localPath, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.PushAsync(this, localPath, remotePath, options, cancellationToken);
+
+    /// <summary>Copies <paramref name="remotePath"/> in this context to a local file, the same way.</summary>
+    public Task<FileTransferResult> FetchFileAsync(string remotePath, string localPath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.FetchAsync(this, remotePath, localPath, options, cancellationToken);
+
+    /// <summary>
     /// Runs a method that returns <see cref="IAsyncEnumerable{T}"/> in the context and yields its items
     /// as they are produced. The producer runs at most a small window ahead of the consumer; leaving the
     /// loop early, or cancelling, stops the producer.

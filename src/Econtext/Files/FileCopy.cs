@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+
+namespace Econtext.Files;
+
+/// <summary>
+/// Both ends of a file copy. The methods that run in a context are called like any user method; the
+/// bytes travel through a channel parameter, chunk by chunk under the credit window, so no side ever
+/// holds more than a few chunks. A copy is written to a temporary name beside the destination and
+/// renamed over it: a reader never sees half a file, and a failed copy leaves the old file intact.
+/// </summary>
+internal static class FileCopy
+{
+    public static FileFacts Describe(string path, bool hash)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return new FileFacts(false, 0, null, 0, 0);
+        }
+
+        string? sha = null;
+        if (hash)
+        {
+            using FileStream stream = File.OpenRead(path);
+            sha = Convert.ToHexString(SHA256.HashData(stream));
+        }
+
+        return new FileFacts(true, info.Length, sha, (int)File.GetUnixFileMode(path), info.LastWriteTimeUtc.Ticks);
+    }
+
+    /// <summary>Runs where the file is written: chunks in, a temporary file, then the rename.</summary>
+    public static async Task<long> WriteAsync(string path, long length, int mode, long modifiedUtcTicks, ChannelReader<byte[]> chunks)
+    {
+        string where = $"{path} in {CurrentContext.Name}";
+        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", "." + Path.GetFileName(path) + ".econtext-" + Guid.NewGuid().ToString("N")[..8]);
+        long written = 0;
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                await foreach (byte[] chunk in chunks.ReadAllAsync().ConfigureAwait(false))
+                {
+                    await file.WriteAsync(chunk).ConfigureAwait(false);
+                    written += chunk.Length;
+                }
+
+                if (written != length)
+                {
+                    throw new IOException($"the source sent {written} bytes, not the {length} it announced (it changed during the copy)");
+                }
+
+                file.Flush(flushToDisk: false);
+            }
+
+            if (mode >= 0)
+            {
+                File.SetUnixFileMode(temporary, (UnixFileMode)mode);
+            }
+
+            if (modifiedUtcTicks > 0)
+            {
+                File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return written;
+        }
+        catch (Exception ex)
+        {
+            TryDelete(temporary);
+            throw new IOException($"writing {where} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Runs where the file is read: its chunks out, then what it was.</summary>
+    public static async Task<FileFacts> ReadAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks)
+    {
+        try
+        {
+            FileFacts facts = Describe(path, hash: false);
+            if (!facts.Exists)
+            {
+                throw new FileNotFoundException($"{path} does not exist", path);
+            }
+
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            while (true)
+            {
+                byte[] chunk = new byte[chunkSize];
+                int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n]).ConfigureAwait(false);
+            }
+
+            return facts;
+        }
+        catch (Exception ex) when (ex is not IOException { Message: var m } || !m.StartsWith("reading ", StringComparison.Ordinal))
+        {
+            throw new IOException($"reading {path} in {CurrentContext.Name} failed: {ex.Message}", ex);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Econtext;
+
+/// <summary>How <see cref="Context.PushFileAsync"/> and <see cref="Context.FetchFileAsync"/> copy a file.</summary>
+public sealed record FileTransferOptions
+{
+    /// <summary>Give the copy the source's permission bits.</summary>
+    public bool PreserveMode { get; init; } = true;
+
+    /// <summary>Give the copy the source's modification time.</summary>
+    public bool PreserveTime { get; init; } = true;
+
+    /// <summary>Leave the destination alone when it already has the source's size and SHA-256.</summary>
+    public bool SkipIfSame { get; init; } = true;
+
+    /// <summary>Bytes per message; the stream keeps at most a small window of them in flight.</summary>
+    public int ChunkSize { get; init; } = 1024 * 1024;
+}

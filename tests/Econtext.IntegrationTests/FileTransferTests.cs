@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Econtext.Files;
+
+namespace Econtext.IntegrationTests;
+
+/// <summary>PushFileAsync / FetchFileAsync between real processes.</summary>
+public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly ChildFixture _fixture;
+    private readonly string _dir = Directory.CreateTempSubdirectory("econtext-files-").FullName;
+
+    public FileTransferTests(ChildFixture fixture) => _fixture = fixture;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact(Timeout = 90000)]
+    public async Task A_pushed_file_arrives_whole_with_its_mode_and_time_and_a_second_push_is_skipped()
+    {
+        string source = MakeFile("source.bin", 20 * 1024 * 1024 + 123);
+        File.SetUnixFileMode(source, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.SetLastWriteTimeUtc(source, new DateTime(2020, 2, 3, 4, 5, 6, DateTimeKind.Utc));
+        string destination = Path.Combine(_dir, "pushed.bin");
+        Context ctx = _fixture.Context;
+
+        FileTransferResult result = await ctx.PushFileAsync(source, destination).WaitAsync(Bound);
+
+        Assert.False(result.Skipped);
+        Assert.Equal(new FileInfo(source).Length, result.Bytes);
+        Assert.Equal(Hash(source), await ctx.CallAsync(() => Disk.Sha256(destination)).WaitAsync(Bound));
+        Assert.Equal((int)File.GetUnixFileMode(source), await ctx.CallAsync(() => Disk.Mode(destination)).WaitAsync(Bound));
+        Assert.Equal(new DateTime(2020, 2, 3, 4, 5, 6, DateTimeKind.Utc), await ctx.CallAsync(() => Disk.ModifiedUtc(destination)).WaitAsync(Bound));
+        Assert.Equal(["pushed.bin", "source.bin"], (await ctx.CallAsync(() => Disk.List(_dir)).WaitAsync(Bound)).Order());
+
+        FileTransferResult again = await ctx.PushFileAsync(source, destination).WaitAsync(Bound);
+        Assert.True(again.Skipped);
+        Assert.Equal(0, again.Bytes);
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task A_fetched_file_arrives_whole_with_its_mode_and_time()
+    {
+        Context ctx = _fixture.Context;
+        string remote = MakeFile("remote.bin", 5 * 1024 * 1024 + 7);
+        File.SetUnixFileMode(remote, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        string local = Path.Combine(_dir, "fetched.bin");
+
+        FileTransferResult result = await ctx.FetchFileAsync(remote, local).WaitAsync(Bound);
+
+        Assert.Equal(new FileInfo(remote).Length, result.Bytes);
+        Assert.Equal(Hash(remote), Hash(local));
+        Assert.Equal(File.GetUnixFileMode(remote), File.GetUnixFileMode(local));
+        Assert.Equal(File.GetLastWriteTimeUtc(remote), File.GetLastWriteTimeUtc(local));
+        Assert.True((await ctx.FetchFileAsync(remote, local).WaitAsync(Bound)).Skipped);
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task A_copy_that_fails_midway_leaves_the_old_file_and_no_temporary()
+    {
+        Context ctx = _fixture.Context;
+        string destination = Path.Combine(_dir, "keep.txt");
+        await File.WriteAllTextAsync(destination, "old contents");
+        var chunks = Channel.CreateUnbounded<byte[]>();
+        await chunks.Writer.WriteAsync(new byte[1000]);
+        chunks.Writer.Complete(new IOException("the source vanished"));
+        ChannelReader<byte[]> reader = chunks.Reader;
+
+        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => ctx.CallAsync(() => FileCopy.WriteAsync(destination, 5000, -1, 0, reader))).WaitAsync(Bound);
+
+        Assert.Contains(destination, error.Message, StringComparison.Ordinal);
+        Assert.Contains(ctx.Name, error.Message, StringComparison.Ordinal);
+        Assert.Contains("the source vanished", error.Message, StringComparison.Ordinal);
+        Assert.Equal("old contents", await File.ReadAllTextAsync(destination));
+        Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task Errors_name_the_path_and_the_context()
+    {
+        Context ctx = _fixture.Context;
+        string missing = Path.Combine(_dir, "no-such-file");
+        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => ctx.FetchFileAsync(missing, Path.Combine(_dir, "x"))).WaitAsync(Bound);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Contains(ctx.Name, error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "x")));
+
+        string intoDirectory = Path.Combine(_dir, "a-directory");
+        Directory.CreateDirectory(intoDirectory);
+        string source = MakeFile("small.bin", 100);
+        RemoteException refused = await Assert.ThrowsAsync<RemoteException>(() => ctx.PushFileAsync(source, intoDirectory, new FileTransferOptions { SkipIfSame = false })).WaitAsync(Bound);
+        Assert.Contains(intoDirectory, refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["a-directory", "small.bin"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_1_GiB_push_through_an_intermediate_never_holds_the_file_in_memory()
+    {
+        await using var router = new Router();
+        Context hop = await router.LocalAsync(new LocalOptions { Name = "file-hop" }).WaitAsync(Bound);
+        Context target = await router.LocalAsync(new LocalOptions { Name = "file-target", Via = hop }).WaitAsync(Bound);
+        string source = MakeFile("big.bin", 1024 * 1024 * 1024);
+        string destination = Path.Combine(_dir, "big-copy.bin");
+        long before = await target.CallAsync(() => Disk.PeakRssKib()).WaitAsync(Bound);
+
+        FileTransferResult result = await target.PushFileAsync(source, destination).WaitAsync(TimeSpan.FromSeconds(100));
+
+        long after = await target.CallAsync(() => Disk.PeakRssKib()).WaitAsync(Bound);
+        Assert.Equal(1024 * 1024 * 1024, result.Bytes);
+        Assert.Equal(Hash(source), Hash(destination));
+
+        // Live data is bounded by the credit window (16 chunks of 1 MiB); the rest of the growth is
+        // garbage the GC has not collected yet. What must not happen is growth with the file's size.
+        Assert.True(after - before < 256 * 1024, $"the target's peak RSS grew by {(after - before) / 1024} MiB while receiving 1 GiB");
+    }
+
+    private string MakeFile(string name, int length)
+    {
+        string path = Path.Combine(_dir, name);
+        byte[] buffer = new byte[1024 * 1024];
+        using FileStream file = File.Create(path);
+        for (int left = length; left > 0; left -= buffer.Length)
+        {
+            RandomNumberGenerator.Fill(buffer);
+            file.Write(buffer, 0, Math.Min(left, buffer.Length));
+        }
+
+        return path;
+    }
+
+    private static string Hash(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream));
+    }
+}
