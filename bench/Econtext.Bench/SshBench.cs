@@ -50,6 +50,7 @@ internal static class SshBench
         Random.Shared.NextBytes(chunk);
         double pipeMibS = await SshPipeMibS(config, host, chunk, mib, Stats.Median(trueMs));
         double pushMibS = await Throughput.StreamAsync(ctx, chunk, mib);
+        double filePushMibS = await FilePushMibS(ctx, chunk, mib);
         await ctx.ShutdownAsync();
 
         (double fanoutMs, double parallelTrueMs) = await FanOutAsync(router, options, config, host, fanout);
@@ -76,6 +77,12 @@ internal static class SshBench
                 ["mib"] = mib,
                 ["ratio_to_ssh_pipe"] = Stats.Round(pushMibS / pipeMibS, 2),
             },
+            ["file_push"] = new JsonObject
+            {
+                ["mib_per_s"] = Stats.Round(filePushMibS),
+                ["mib"] = mib,
+                ["ratio_to_ssh_pipe"] = Stats.Round(filePushMibS / pipeMibS, 2),
+            },
         };
         result["ssh_fanout"] = new JsonObject
         {
@@ -90,6 +97,31 @@ internal static class SshBench
             ["ssh_true_runs_ms"] = new JsonArray(trueMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
             ["ssh_pipe_mib_per_s"] = Stats.Round(pipeMibS),
         };
+    }
+
+    /// <summary>PushFileAsync of an incompressible file to the ssh context (same bytes as the pipe floor), destination in /tmp.</summary>
+    private static async Task<double> FilePushMibS(Context ctx, byte[] chunk, int mib)
+    {
+        string source = Path.Combine(Path.GetTempPath(), $"econtext-bench-push-{Environment.ProcessId}.bin");
+        string destination = source + ".copy";
+        await using (FileStream output = File.Create(source))
+        {
+            for (int i = 0; i < mib; i++)
+            {
+                await output.WriteAsync(chunk);
+            }
+        }
+
+        try
+        {
+            FileTransferResult result = await ctx.PushFileAsync(source, destination, new FileTransferOptions { SkipIfSame = false });
+            return result.Bytes / 1048576.0 / result.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            File.Delete(source);
+            File.Delete(destination);
+        }
     }
 
     /// <summary>N ssh contexts started at once plus one call on each, against N parallel `ssh host true`.</summary>
