@@ -33,7 +33,7 @@ internal static class FileCopy
     public static async Task<long> WriteAsync(string path, long length, int mode, long modifiedUtcTicks, ChannelReader<byte[]> chunks)
     {
         string where = $"{path} in {CurrentContext.Name}";
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", "." + Path.GetFileName(path) + ".econtext-" + Guid.NewGuid().ToString("N")[..8]);
+        string temporary = TemporaryBeside(path);
         long written = 0;
         try
         {
@@ -84,28 +84,37 @@ internal static class FileCopy
                 throw new FileNotFoundException($"{path} does not exist", path);
             }
 
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            while (true)
-            {
-                byte[] chunk = new byte[chunkSize];
-                int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n]).ConfigureAwait(false);
-            }
-
+            await SendChunksAsync(path, chunkSize, chunks, CancellationToken.None).ConfigureAwait(false);
             return facts;
         }
-        catch (Exception ex) when (ex is not IOException { Message: var m } || !m.StartsWith("reading ", StringComparison.Ordinal))
+        catch (Exception ex)
         {
             throw new IOException($"reading {path} in {CurrentContext.Name} failed: {ex.Message}", ex);
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>A name in the destination's own folder (so the final rename cannot cross file systems).</summary>
+    public static string TemporaryBeside(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", "." + Path.GetFileName(path) + ".econtext-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>The file's bytes in chunks of <paramref name="chunkSize"/>, each a fresh array the channel owns.</summary>
+    public static async Task SendChunksAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        while (true)
+        {
+            byte[] chunk = new byte[chunkSize];
+            int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return;
+            }
+
+            await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static void TryDelete(string path)
     {
         try
         {

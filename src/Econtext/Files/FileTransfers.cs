@@ -45,7 +45,7 @@ internal static class FileTransfers
             return new FileTransferResult(localPath, 0, watch.Elapsed, Skipped: true);
         }
 
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(localPath)) ?? "/", "." + Path.GetFileName(localPath) + ".econtext-" + Guid.NewGuid().ToString("N")[..8]);
+        string temporary = FileCopy.TemporaryBeside(localPath);
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
         ChannelWriter<byte[]> writer = chunks.Writer;
         int chunkSize = options.ChunkSize;
@@ -83,12 +83,12 @@ internal static class FileTransfers
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Local trouble (disk full, permissions): say which file and which context.
-            TryDelete(temporary);
+            FileCopy.TryDelete(temporary);
             throw new IOException($"fetching {remotePath} from {context.Name} to {localPath} failed: {ex.Message}", ex);
         }
         catch
         {
-            TryDelete(temporary);
+            FileCopy.TryDelete(temporary);
             throw;
         }
 
@@ -113,35 +113,12 @@ internal static class FileTransfers
     {
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            while (true)
-            {
-                byte[] chunk = new byte[chunkSize];
-                int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
-            }
-
+            await FileCopy.SendChunksAsync(path, chunkSize, chunks, cancellationToken).ConfigureAwait(false);
             chunks.TryComplete();
         }
         catch (Exception ex)
         {
             chunks.TryComplete(new IOException($"reading {path} failed: {ex.Message}", ex));
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
         }
     }
 }
