@@ -43,18 +43,7 @@ await using (var router = new Router())
     };
 
     Context ctx = await router.LocalAsync();
-    for (int i = 0; i < 2000; i++)
-    {
-        await ctx.CallAsync(() => Workloads.Ping());
-    }
-
-    var rtt = new List<double>(rttCalls);
-    for (int i = 0; i < rttCalls; i++)
-    {
-        long start = Stopwatch.GetTimestamp();
-        await ctx.CallAsync(() => Workloads.Ping());
-        rtt.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-    }
+    List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, rttCalls, warmup: 2000);
 
     long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);
 

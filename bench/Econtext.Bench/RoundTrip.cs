@@ -4,9 +4,12 @@ namespace Econtext.Bench;
 
 internal static class RoundTrip
 {
-    public static async Task<double> MedianUsAsync(Context context, int calls)
+    public static async Task<double> MedianUsAsync(Context context, int calls) => Stats.Median(await SamplesUsAsync(context, calls, Math.Min(calls, 500)));
+
+    /// <summary>Round trips of a trivial call, in µs, after <paramref name="warmup"/> untimed ones.</summary>
+    public static async Task<List<double>> SamplesUsAsync(Context context, int calls, int warmup)
     {
-        for (int i = 0; i < Math.Min(calls, 500); i++)
+        for (int i = 0; i < warmup; i++)
         {
             await context.CallAsync(() => Workloads.Ping());
         }
@@ -19,6 +22,6 @@ internal static class RoundTrip
             samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
 
-        return Stats.Median(samples);
+        return samples;
     }
 }

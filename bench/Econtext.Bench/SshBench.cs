@@ -33,18 +33,7 @@ internal static class SshBench
         }
 
         Context ctx = await router.SshAsync(options);
-        for (int i = 0; i < 1000; i++)
-        {
-            await ctx.CallAsync(() => Workloads.Ping());
-        }
-
-        var rtt = new List<double>(calls);
-        for (int i = 0; i < calls; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            await ctx.CallAsync(() => Workloads.Ping());
-            rtt.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-        }
+        List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, calls, warmup: 1000);
 
         byte[] chunk = new byte[1024 * 1024];
         Random.Shared.NextBytes(chunk);
