@@ -73,6 +73,14 @@ public sealed class Context
     public Task<FileTransferResult> FetchFileAsync(string remotePath, string localPath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchAsync(this, remotePath, localPath, options, cancellationToken);
 
+    /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are not followed.</summary>
+    public Task<DirectoryTransferResult> PushDirectoryAsync(string localDirectory, string remoteDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, options, cancellationToken);
+
+    /// <summary>Copies a directory tree of this context into <paramref name="localDirectory"/>, file by file as <see cref="FetchFileAsync"/> does.</summary>
+    public Task<DirectoryTransferResult> FetchDirectoryAsync(string remoteDirectory, string localDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.FetchTreeAsync(this, remoteDirectory, localDirectory, options, cancellationToken);
+
     /// <summary>
     /// Runs a method that returns <see cref="IAsyncEnumerable{T}"/> in the context and yields its items
     /// as they are produced. The producer runs at most a small window ahead of the consumer; leaving the

@@ -114,6 +114,46 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
         Assert.True(after - before < 256 * 1024, $"the target's peak RSS grew by {(after - before) / 1024} MiB while receiving 1 GiB");
     }
 
+    [Fact(Timeout = 90000)]
+    public async Task A_directory_tree_is_pushed_and_fetched_whole_and_an_unchanged_one_is_skipped()
+    {
+        Context ctx = _fixture.Context;
+        string tree = Path.Combine(_dir, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "a", "b"));
+        Directory.CreateDirectory(Path.Combine(tree, "empty"));
+        for (int i = 0; i < 25; i++)
+        {
+            MakeFile(Path.Combine("tree", i % 2 == 0 ? "a" : Path.Combine("a", "b"), $"f{i}.bin"), 1000 * i);
+        }
+
+        MakeFile(Path.Combine("tree", "top.bin"), 3 * 1024 * 1024 + 5);
+        File.CreateSymbolicLink(Path.Combine(tree, "link"), "/etc/passwd");
+        string pushed = Path.Combine(_dir, "pushed-tree");
+
+        DirectoryTransferResult first = await ctx.PushDirectoryAsync(tree, pushed).WaitAsync(Bound);
+
+        Assert.Equal(26, first.FilesCopied);
+        Assert.Equal(0, first.FilesSkipped);
+        Assert.Equal(["link: not a regular file or directory (links are not followed)"], first.NotCopied);
+        Assert.Equal(Listing(tree, skipLinks: true), Listing(pushed, skipLinks: true));
+        DirectoryTransferResult second = await ctx.PushDirectoryAsync(tree, pushed).WaitAsync(Bound);
+        Assert.Equal(0, second.FilesCopied);
+        Assert.Equal(26, second.FilesSkipped);
+
+        string fetched = Path.Combine(_dir, "fetched-tree");
+        DirectoryTransferResult back = await ctx.FetchDirectoryAsync(pushed, fetched).WaitAsync(Bound);
+        Assert.Equal(26, back.FilesCopied);
+        Assert.Equal(Listing(tree, skipLinks: true), Listing(fetched, skipLinks: true));
+    }
+
+    /// <summary>Relative path, kind and content hash of every entry, in order.</summary>
+    private static List<string> Listing(string root, bool skipLinks) =>
+        Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .Where(p => !skipLinks || new FileInfo(p).LinkTarget is null)
+            .Select(p => Path.GetRelativePath(root, p) + (Directory.Exists(p) ? "/" : ":" + Hash(p)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
     private string MakeFile(string name, int length)
     {
         string path = Path.Combine(_dir, name);

@@ -93,6 +93,39 @@ internal static class FileCopy
         }
     }
 
+    /// <summary>Every directory and file below <paramref name="root"/>, parents before children; links are listed, not followed.</summary>
+    public static List<TreeEntry> ListTree(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"{root} is not a directory in {CurrentContext.Name}");
+        }
+
+        var entries = new List<TreeEntry>();
+        var pending = new Queue<string>();
+        pending.Enqueue(root);
+        while (pending.Count > 0)
+        {
+            string directory = pending.Dequeue();
+            foreach (FileSystemInfo item in new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                string relative = Path.GetRelativePath(root, item.FullName);
+                bool link = item.LinkTarget is not null;
+                bool isDirectory = !link && item is DirectoryInfo;
+                entries.Add(new TreeEntry(relative, isDirectory, !link && item is FileInfo, (int)item.UnixFileMode));
+                if (isDirectory)
+                {
+                    pending.Enqueue(item.FullName);
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    public static void MakeDirectory(string path, int mode) =>
+        Directory.CreateDirectory(path, mode >= 0 ? (UnixFileMode)mode : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
     /// <summary>A name in the destination's own folder (so the final rename cannot cross file systems).</summary>
     public static string TemporaryBeside(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", "." + Path.GetFileName(path) + ".econtext-" + Guid.NewGuid().ToString("N")[..8]);

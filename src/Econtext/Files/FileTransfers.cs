@@ -95,6 +95,79 @@ internal static class FileTransfers
         return new FileTransferResult(localPath, written, watch.Elapsed, Skipped: false);
     }
 
+    public static async Task<DirectoryTransferResult> PushTreeAsync(Context context, string localRoot, string remoteRoot, FileTransferOptions? options, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        List<TreeEntry> entries = FileCopy.ListTree(localRoot);
+        int rootMode = (int)File.GetUnixFileMode(localRoot);
+        await context.CallAsync(() => FileCopy.MakeDirectory(remoteRoot, rootMode), cancellationToken).ConfigureAwait(false);
+        return await CopyTreeAsync(entries, remoteRoot, watch, cancellationToken, async (entry, destination) =>
+        {
+            if (entry.IsDirectory)
+            {
+                int mode = entry.Mode;
+                await context.CallAsync(() => FileCopy.MakeDirectory(destination, mode), cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+
+            return await PushAsync(context, Path.Combine(localRoot, entry.RelativePath), destination, options, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task<DirectoryTransferResult> FetchTreeAsync(Context context, string remoteRoot, string localRoot, FileTransferOptions? options, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        List<TreeEntry> entries = await context.CallAsync(() => FileCopy.ListTree(remoteRoot), cancellationToken).ConfigureAwait(false);
+        FileCopy.MakeDirectory(localRoot, -1);
+        return await CopyTreeAsync(entries, localRoot, watch, cancellationToken, async (entry, destination) =>
+        {
+            if (entry.IsDirectory)
+            {
+                FileCopy.MakeDirectory(destination, entry.Mode);
+                return null;
+            }
+
+            return await FetchAsync(context, remoteRoot.TrimEnd('/') + "/" + entry.RelativePath, destination, options, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Directories first (the list is parents before children), then each regular file; anything else is reported, not copied.</summary>
+    private static async Task<DirectoryTransferResult> CopyTreeAsync(
+        List<TreeEntry> entries, string destinationRoot, Stopwatch watch, CancellationToken cancellationToken, Func<TreeEntry, string, Task<FileTransferResult?>> copy)
+    {
+        int copied = 0;
+        int skipped = 0;
+        long bytes = 0;
+        var notCopied = new List<string>();
+        foreach (TreeEntry entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!entry.IsDirectory && !entry.IsRegularFile)
+            {
+                notCopied.Add(entry.RelativePath + ": not a regular file or directory (links are not followed)");
+                continue;
+            }
+
+            FileTransferResult? result = await copy(entry, Path.Combine(destinationRoot, entry.RelativePath)).ConfigureAwait(false);
+            if (result is null)
+            {
+                continue;
+            }
+
+            bytes += result.Bytes;
+            if (result.Skipped)
+            {
+                skipped++;
+            }
+            else
+            {
+                copied++;
+            }
+        }
+
+        return new DirectoryTransferResult(destinationRoot, copied, skipped, bytes, watch.Elapsed, notCopied);
+    }
+
     /// <summary>Same size first (cheap), then the same SHA-256 on both sides.</summary>
     private static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken)
     {
