@@ -187,6 +187,30 @@ public sealed class SshTests(TestHosts hosts, ITestOutputHelper output) : Transp
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Sudo_via_ssh_via_ssh_runs_as_root_three_hops_away()
+    {
+        await using var router = new Router();
+        Context first = await router.SshAsync(Hosts.Ssh(Hosts.Key)).WaitAsync(Bound);
+        Context second = await router.SshAsync(new SshOptions
+        {
+            Host = Hosts.Address,
+            Port = Hosts.Port,
+            User = Hosts.Key.Name,
+            HostKeyPolicy = HostKeyPolicy.Enforce,
+            ConnectTimeout = Connect,
+            Name = "second-hop",
+            Via = first,
+        }).WaitAsync(Bound);
+        Context root = await router.SudoAsync(new SudoOptions { User = "root", Via = second }).WaitAsync(Bound);
+
+        Identity who = await root.CallAsync(() => Probe.Whoami()).WaitAsync(Bound);
+        Assert.Equal("root", who.User);
+        Assert.Equal(0, who.Uid);
+        Assert.Equal("sudo:root@second-hop", root.Name);
+        Assert.Equal(5, await root.CallAsync(() => Probe.Add(2, 3)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Several_ssh_contexts_start_at_once()
     {
         await using var router = new Router();
