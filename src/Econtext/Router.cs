@@ -102,7 +102,7 @@ public sealed class Router : IAsyncDisposable
             Arguments = ["-c", Stage0.Build(options.DotnetPath)],
             Environment = options.Environment?.ToDictionary(),
             Description = "local child (/bin/sh -c <stage 0>)",
-            Name = options.Name ?? (options.Via is null ? string.Empty : "local@" + options.Via.Name),
+            Name = options.Name ?? (options.Via is null ? string.Empty : "local" + ViaSuffix(options.Via)),
             TimeoutMilliseconds = (long)options.ConnectTimeout.TotalMilliseconds,
         };
         return StartContextAsync(spec, options.Via, cancellationToken);
@@ -115,7 +115,7 @@ public sealed class Router : IAsyncDisposable
     public Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string name = options.Name ?? SshCommand.DefaultName(options) + (options.Via is null ? string.Empty : "@" + options.Via.Name);
+        string name = options.Name ?? SshCommand.DefaultName(options) + ViaSuffix(options.Via);
         string command = SshCommand.PortableCommand(Stage0.Build(options.DotnetPath));
         var spec = new TransportSpec
         {
@@ -228,7 +228,10 @@ public sealed class Router : IAsyncDisposable
         return StartContextAsync(BecomeCommand.Doas(options, options.Name ?? BecomeName("doas", options.User, options.Via)), options.Via, cancellationToken);
     }
 
-    private static string BecomeName(string method, string user, Context? via) => $"{method}:{user}" + (via is null ? string.Empty : "@" + via.Name);
+    private static string BecomeName(string method, string user, Context? via) => $"{method}:{user}" + ViaSuffix(via);
+
+    /// <summary>A default name says where the context was started from: <c>sudo:root@ssh:web1</c>.</summary>
+    private static string ViaSuffix(Context? via) => via is null ? string.Empty : "@" + via.Name;
 
     /// <summary>Runs stage 0 to its marker, sends the preamble, and waits for the child's READY.</summary>
     private async Task<Context> ConnectAsync(TransportProcess transport, string name, TimeSpan timeout, FailureHints hints, CancellationToken cancellationToken, int id = 0)
@@ -936,9 +939,8 @@ public sealed class Router : IAsyncDisposable
         if (header.Handle == Handles.LoadAssembly && _resolver is not null && from == _parent)
         {
             // Keep what passes through for our own children: the master sends it once per subtree.
-            var reader = new PayloadReader(message.Span);
-            string name = reader.ReadShortString();
-            _resolver.Keep(name, reader.ReadBytes(reader.Remaining).ToArray());
+            (string name, byte[] image) = ReadLoadAssembly(message);
+            _resolver.Keep(name, image);
         }
 
         var frame = new FrameBuilder(header.Length);
@@ -1060,9 +1062,16 @@ public sealed class Router : IAsyncDisposable
 
     private void OnLoadAssembly(Message message)
     {
+        (string name, byte[] image) = ReadLoadAssembly(message);
+        _resolver?.Add(name, image);
+    }
+
+    /// <summary>LOAD_ASSEMBLY payload: the simple name, then the image to the end.</summary>
+    private static (string Name, byte[] Image) ReadLoadAssembly(Message message)
+    {
         var reader = new PayloadReader(message.Span);
         string name = reader.ReadShortString();
-        _resolver?.Add(name, reader.ReadBytes(reader.Remaining).ToArray());
+        return (name, reader.ReadBytes(reader.Remaining).ToArray());
     }
 
     private void ServeAssembly(Message request)

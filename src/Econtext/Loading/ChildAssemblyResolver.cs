@@ -34,8 +34,6 @@ internal sealed class ChildAssemblyResolver
     /// <summary>The bytes of an assembly this child holds, for serving its own children.</summary>
     public byte[]? GetImage(string name) => _images.TryGetValue(name, out byte[]? image) ? image : null;
 
-    public int PendingCount => _pending.Count;
-
     private Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name)
     {
         if (name.Name is null)

@@ -68,9 +68,6 @@ internal sealed class ContextStream
     /// <summary>Completes with the reason once the stream is broken.</summary>
     public Task<string> Broken => _broken.Task;
 
-    /// <summary>Outbound frames not yet written, for diagnostics and tests.</summary>
-    public int QueuedFrames => _outbound.Count;
-
     /// <summary>True when the current thread is the receive loop of some stream.</summary>
     public static bool OnReceiveThread => t_isReceiveThread;
 

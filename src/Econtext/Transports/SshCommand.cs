@@ -1,5 +1,4 @@
 using System.Globalization;
-using Econtext.Bootstrap;
 
 namespace Econtext.Transports;
 
@@ -89,6 +88,4 @@ internal static class SshCommand
         path.StartsWith("~/", StringComparison.Ordinal)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
             : path;
-
-    internal static string Stage0For(string? dotnetPath) => Stage0.Build(dotnetPath);
 }

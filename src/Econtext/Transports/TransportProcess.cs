@@ -44,8 +44,6 @@ internal sealed class TransportProcess : IDisposable
 
     public Stream Input => _process.StandardInput;
 
-    public bool HasExited => _process.HasExited;
-
     /// <summary>Lines the process printed to stderr after the context started, for the output sink.</summary>
     public Action<string>? LateStderr { get; set; }
 
