@@ -99,7 +99,7 @@ public sealed class Router : IAsyncDisposable
         var spec = new TransportSpec
         {
             Program = "/bin/sh",
-            Arguments = ["-c", Stage0.Build(options.DotnetPath)],
+            Arguments = ["-c", Stage0Script(options.DotnetPath)],
             Environment = options.Environment?.ToDictionary(),
             Description = "local child (/bin/sh -c <stage 0>)",
             Name = options.Name ?? (options.Via is null ? string.Empty : "local" + ViaSuffix(options.Via)),
@@ -116,7 +116,7 @@ public sealed class Router : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         string name = options.Name ?? SshCommand.DefaultName(options) + ViaSuffix(options.Via);
-        string command = SshCommand.PortableCommand(Stage0.Build(options.DotnetPath));
+        string command = SshCommand.PortableCommand(Stage0Script(options.DotnetPath));
         var spec = new TransportSpec
         {
             Program = options.SshPath,
@@ -211,22 +211,24 @@ public sealed class Router : IAsyncDisposable
     public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return StartContextAsync(BecomeCommand.Sudo(options, options.Name ?? BecomeName("sudo", options.User, options.Via)), options.Via, cancellationToken);
+        return StartContextAsync(BecomeCommand.Sudo(options, Stage0Script(options.DotnetPath), options.Name ?? BecomeName("sudo", options.User, options.Via)), options.Via, cancellationToken);
     }
 
     /// <summary>Starts a context as another user through su, here or inside <see cref="SuOptions.Via"/>.</summary>
     public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return StartContextAsync(BecomeCommand.Su(options, options.Name ?? BecomeName("su", options.User, options.Via)), options.Via, cancellationToken);
+        return StartContextAsync(BecomeCommand.Su(options, Stage0Script(options.DotnetPath), options.Name ?? BecomeName("su", options.User, options.Via)), options.Via, cancellationToken);
     }
 
     /// <summary>Starts a context as another user through doas, here or inside <see cref="DoasOptions.Via"/>.</summary>
     public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return StartContextAsync(BecomeCommand.Doas(options, options.Name ?? BecomeName("doas", options.User, options.Via)), options.Via, cancellationToken);
+        return StartContextAsync(BecomeCommand.Doas(options, Stage0Script(options.DotnetPath), options.Name ?? BecomeName("doas", options.User, options.Via)), options.Via, cancellationToken);
     }
+
+    private string Stage0Script(string? dotnetPath) => Stage0.Build(dotnetPath, Options.ShipRuntime, Options.RuntimeCacheDirectory);
 
     private static string BecomeName(string method, string user, Context? via) => $"{method}:{user}" + ViaSuffix(via);
 
@@ -256,6 +258,11 @@ public sealed class Router : IAsyncDisposable
             using CancellationTokenRegistration killOnTimeout = deadline.Token.Register(transport.Kill);
 
             string marker = await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
+            if (marker.StartsWith(Stage0.RuntimeQueryMarker, StringComparison.Ordinal))
+            {
+                marker = await AnswerRuntimeQueryAsync(transport, marker, name).ConfigureAwait(false);
+            }
+
             if (marker != Stage0.ReadyMarker)
             {
                 throw Failure(transport, name, marker, deadline.IsCancellationRequested, hints, cancellationToken);
@@ -312,6 +319,62 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stage 0 found no dotnet and asks which runtime we would send: this process's own, pruned, if
+    /// the target's platform can run it. If the target's cache lacks it, stage 0 asks again and the
+    /// archive follows on its stdin. Returns the next marker.
+    /// </summary>
+    private async Task<string> AnswerRuntimeQueryAsync(TransportProcess transport, string marker, string name)
+    {
+        string platform = marker[Stage0.RuntimeQueryMarker.Length..].Trim();
+        string? refusal = RuntimeArchive.Unsuitable(platform);
+        RuntimeArchive? archive = null;
+        if (refusal is null)
+        {
+            try
+            {
+                long packing = System.Diagnostics.Stopwatch.GetTimestamp();
+                archive = await RuntimeArchive.Local.ConfigureAwait(false);
+                _log.LogDebug("runtime {Runtime} ready to ship after {Elapsed:0} ms", archive.Name, System.Diagnostics.Stopwatch.GetElapsedTime(packing).TotalMilliseconds);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                refusal = $"this side's runtime cannot be shipped: {ex.Message}";
+            }
+        }
+
+        string answer = archive?.Name ?? "-" + refusal!.ReplaceLineEndings(" ");
+        try
+        {
+            await transport.Input.WriteAsync(Encoding.UTF8.GetBytes(answer + "\n")).ConfigureAwait(false);
+            await transport.Input.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // Stage 0 is gone; its exit status and last words say why.
+        }
+
+        marker = await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
+        if (marker != Stage0.RuntimeSendMarker || archive is null)
+        {
+            return marker;
+        }
+
+        _log.LogInformation("{Context}: the target has no .NET; sending runtime {Runtime} ({Bytes} bytes, {Files} files)", name, archive.Name, archive.Bytes.Length, archive.Files);
+        try
+        {
+            await transport.Input.WriteAsync(Encoding.ASCII.GetBytes(archive.Bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")).ConfigureAwait(false);
+            await transport.Input.WriteAsync(archive.Bytes).ConfigureAwait(false);
+            await transport.Input.FlushAsync().ConfigureAwait(false);
+            Statistics.CountRuntimeShipped(archive.Bytes.Length);
+        }
+        catch (IOException)
+        {
+        }
+
+        return await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
+    }
+
     private static Exception Failure(TransportProcess transport, string name, string marker, bool timedOut, FailureHints hints, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -325,7 +388,8 @@ public sealed class Router : IAsyncDisposable
                 ConnectionFailure.RuntimeNotFound,
                 name,
                 $"{name}: no .NET runtime was found on the target ({marker[Stage0.NoRuntimeMarker.Length..].Trim()}). Looked in: {string.Join(", ", Stage0.SearchOrder)}. "
-                + "Install .NET 10 or newer there, or point at one with DotnetPath or DOTNET_ROOT.",
+                + "Install .NET 10 or newer there, point at one with DotnetPath or DOTNET_ROOT, or let Econtext send its own (RouterOptions.ShipRuntime, on unless turned off)."
+                + (lines.Count == 0 ? string.Empty : " " + said),
                 lines);
         }
 

@@ -20,4 +20,19 @@ public sealed record RouterOptions
 
     /// <summary>How long a shut down or abandoned child may take to exit before it is killed.</summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When a target has no .NET runtime Econtext can use, send it a pruned copy of this process's
+    /// own runtime (about 14 MB compressed, once per target) and keep it in a cache folder there. This
+    /// is the one thing Econtext writes to a target's disk; with false such a target fails with
+    /// <see cref="ConnectionFailure.RuntimeNotFound"/>. Never used when a DotnetPath is given.
+    /// </summary>
+    public bool ShipRuntime { get; init; } = true;
+
+    /// <summary>
+    /// Where a shipped runtime is kept on targets, one folder per runtime build
+    /// (<c>10.0.12-linux-x64-1a2b3c4d5e6f</c>); a leading <c>~/</c> is the target user's home. Default:
+    /// <c>$XDG_CACHE_HOME/econtext/runtime</c>, else <c>~/.cache/econtext/runtime</c>.
+    /// </summary>
+    public string? RuntimeCacheDirectory { get; init; }
 }

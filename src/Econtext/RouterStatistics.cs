@@ -7,6 +7,8 @@ public sealed class RouterStatistics
     private long _assemblyBytesPushed;
     private long _assemblyRequests;
     private long _messagesDropped;
+    private long _runtimesShipped;
+    private long _runtimeBytesSent;
 
     /// <summary>Assemblies sent ahead of need (LOAD_ASSEMBLY), not counting the bootstrap preamble.</summary>
     public long AssembliesPushed => Interlocked.Read(ref _assembliesPushed);
@@ -18,6 +20,18 @@ public sealed class RouterStatistics
 
     /// <summary>Messages refused: forged sources, unauthorised commands, unroutable destinations.</summary>
     public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
+
+    /// <summary>Targets without .NET that were sent this side's runtime (their cache had no good copy).</summary>
+    public long RuntimesShipped => Interlocked.Read(ref _runtimesShipped);
+
+    /// <summary>Bytes of runtime archive sent to those targets.</summary>
+    public long RuntimeBytesSent => Interlocked.Read(ref _runtimeBytesSent);
+
+    internal void CountRuntimeShipped(long bytes)
+    {
+        Interlocked.Increment(ref _runtimesShipped);
+        Interlocked.Add(ref _runtimeBytesSent, bytes);
+    }
 
     internal void CountPush(int bytes)
     {

@@ -13,6 +13,15 @@ internal static class Stage0
     public const string NoRuntimeMarker = "ECONTEXT-NO-RUNTIME";
     public const string NoTempMarker = "ECONTEXT-NO-TEMP";
 
+    /// <summary>No dotnet found: "which runtime would you send?" followed by <c>uname -sm</c>; the answer is a cache folder name, or "-" and why not.</summary>
+    public const string RuntimeQueryMarker = "ECONTEXT-RUNTIME-QUERY";
+
+    /// <summary>The cache has no good copy of that runtime: the answer is a byte count, a newline, and that many bytes of gzip'd tar.</summary>
+    public const string RuntimeSendMarker = "ECONTEXT-RUNTIME-SEND";
+
+    /// <summary>Where a shipped runtime is kept on a target unless the options say otherwise.</summary>
+    public const string DefaultRuntimeCache = "${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/econtext/runtime";
+
     /// <summary>Where stage 0 looks for dotnet, in order, after an explicit path.</summary>
     public static readonly string[] SearchOrder =
     [
@@ -37,7 +46,7 @@ internal static class Stage0
     /// Builds the script. Every command in it is a shell builtin until the final exec: no fork, no
     /// mktemp, no base64 (each fork costs a millisecond or more, several over a slow link).
     /// </summary>
-    public static string Build(string? dotnetPath)
+    public static string Build(string? dotnetPath, bool shipRuntime = false, string? runtimeCache = null)
     {
         var script = new StringBuilder(32 * 1024);
         script.Append("d=;");
@@ -53,6 +62,7 @@ internal static class Stage0
             .Append("if [ -z \"$d\" ];then o=$IFS;IFS=:;set -f;for p in $PATH;do if [ -n \"$p\" ]&&[ -f \"$p/dotnet\" ]&&[ -x \"$p/dotnet\" ];then d=$p/dotnet;break;fi;done;set +f;IFS=$o;fi;")
             .Append("if [ -z \"$d\" ];then for c in \"${HOME:-/nonexistent}/.dotnet/dotnet\" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet /usr/local/share/dotnet/dotnet /opt/dotnet/dotnet;do ")
             .Append("if [ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;fi;")
+            .Append(shipRuntime && string.IsNullOrEmpty(dotnetPath) ? ShippedRuntime(runtimeCache) : string.Empty)
             .Append("if [ -z \"$d\" ];then echo \"").Append(NoRuntimeMarker).Append(" PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;fi;")
             // A private name (pid) written with noclobber under umask 077: a file planted under that
             // name in a shared directory makes the write fail instead of being followed.
@@ -63,6 +73,36 @@ internal static class Stage0
             .Append("echo ").Append(ReadyMarker).Append(';')
             .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
         return script.ToString();
+    }
+
+    /// <summary>
+    /// Only reached when no dotnet was found: asks the parent which runtime it would send, uses the
+    /// cached copy when its checksums still match, and otherwise receives the archive into a private
+    /// folder beside the cache, verifies every file's SHA-256, and renames it into place under a lock
+    /// (mkdir), so concurrent first connections never see or make a half-written runtime. These are
+    /// the only forks stage 0 ever makes, and only on a host without .NET.
+    /// </summary>
+    private static string ShippedRuntime(string? runtimeCache)
+    {
+        string cache = string.IsNullOrEmpty(runtimeCache) ? DefaultRuntimeCache
+            : runtimeCache.StartsWith("~/", StringComparison.Ordinal) ? "${HOME:-/nonexistent}/" + Quote(runtimeCache[2..])
+            : Quote(runtimeCache);
+        return new StringBuilder(1024)
+            .Append("if [ -z \"$d\" ];then echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null)\";IFS= read -r n||exit 1;")
+            .Append("case $n in ''|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
+            .Append("b=").Append(cache).Append(";r=$b/$n;")
+            .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
+            .Append("if k \"$r\";then d=$r/dotnet;else ")
+            .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
+            .Append("if ! mkdir \"$t\" 2>/dev/null;then echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into (RuntimeCacheDirectory); PATH=$PATH\";exit 127;fi;")
+            .Append("echo ").Append(RuntimeSendMarker).Append(";IFS= read -r z||exit 1;head -c \"$z\"|gzip -dc|tar -xf - -C \"$t\";")
+            .Append("if (cd \"$t\"&&sha256sum -c .sha256 >/dev/null&&. ./.files&&e=$(cksum $f)&&printf \"f='%s'\\ne='%s'\\n\" \"$f\" \"$e\" >.complete);then ")
+            // A lock left by a killed connection is cleared after two minutes.
+            .Append("find \"$b\" -maxdepth 1 -name \"$n.lock\" -mmin +2 -exec rmdir {} \\; 2>/dev/null;")
+            .Append("if mkdir \"$r.lock\" 2>/dev/null;then if k \"$r\";then rm -rf \"$t\";else rm -rf \"$r\";mv \"$t\" \"$r\";fi;rmdir \"$r.lock\";d=$r/dotnet;else d=$t/dotnet;fi;")
+            .Append("else rm -rf \"$t\";echo \"").Append(NoRuntimeMarker).Append(" the runtime received into $t did not verify (sha256sum -c failed: disk full? are gzip, tar, head, sha256sum and cksum there?)\";exit 127;fi;")
+            .Append("fi;fi;")
+            .ToString();
     }
 
     /// <summary>Bytes as a printf format: printable ASCII as is, everything else as a 3-digit octal escape.</summary>

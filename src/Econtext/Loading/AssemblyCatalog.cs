@@ -7,8 +7,9 @@ namespace Econtext.Loading;
 
 /// <summary>
 /// The assemblies this process may hand to its children: those of the application (loaded in its
-/// load contexts, or resolvable through its deps.json closure), never the runtime's own framework
-/// (each child uses its own) and never a file a child names by path.
+/// load contexts, or resolvable through its deps.json closure), the framework assemblies of its own
+/// runtime (only a context running a shipped, pruned runtime ever asks for one: every other runtime
+/// has its whole framework), and never a file a child names by path.
 /// </summary>
 internal static class AssemblyCatalog
 {
@@ -43,8 +44,9 @@ internal static class AssemblyCatalog
 
         if (IsFramework(simpleName))
         {
-            refusal = $"{simpleName} is part of the .NET runtime; the context must take it from its own runtime (is the target's .NET older than this side's, {RuntimeInformation.FrameworkDescription}?)";
-            return null;
+            // A context on a shipped (pruned) runtime takes the framework assemblies it was not
+            // sent from here, from memory. They are the runtime's public files, nothing private.
+            return TryGetFrameworkImage(simpleName, out refusal);
         }
 
         if (s_images.TryGetValue(simpleName, out byte[]? cached))
@@ -68,6 +70,24 @@ internal static class AssemblyCatalog
         }
 
         return TryGetImage(assembly, out refusal);
+    }
+
+    private static byte[]? TryGetFrameworkImage(string simpleName, out string? refusal)
+    {
+        refusal = null;
+        string path = Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), simpleName + ".dll");
+        if (s_images.TryGetValue(simpleName, out byte[]? cached))
+        {
+            return cached;
+        }
+
+        if (!File.Exists(path))
+        {
+            refusal = $"{simpleName} is part of the .NET runtime, and this side's runtime ({RuntimeInformation.FrameworkDescription}) does not have it either";
+            return null;
+        }
+
+        return s_images.GetOrAdd(simpleName, _ => File.ReadAllBytes(path));
     }
 
     private static bool IsPlainName(string name) =>

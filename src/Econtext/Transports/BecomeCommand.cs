@@ -1,5 +1,3 @@
-using Econtext.Bootstrap;
-
 namespace Econtext.Transports;
 
 /// <summary>
@@ -12,7 +10,7 @@ internal static class BecomeCommand
     /// <summary>Our own sudo prompt (-p), so it cannot be mistaken for anything the target prints.</summary>
     public const string SudoPrompt = "econtext-sudo-password:";
 
-    public static TransportSpec Sudo(SudoOptions options, string name)
+    public static TransportSpec Sudo(SudoOptions options, string stage0, string name)
     {
         var arguments = new List<string>(options.SudoArgs);
         if (options.Password is null)
@@ -21,16 +19,16 @@ internal static class BecomeCommand
             arguments.Add("-n");
         }
 
-        arguments.AddRange(["-p", SudoPrompt, "-H", "-u", options.User, "--", "/bin/sh", "-c", Stage0.Build(options.DotnetPath)]);
+        arguments.AddRange(["-p", SudoPrompt, "-H", "-u", options.User, "--", "/bin/sh", "-c", stage0]);
         return Spec(options.SudoPath, arguments, "sudo", name, options.ConnectTimeout, options.Password, SudoPrompt);
     }
 
-    public static TransportSpec Su(SuOptions options, string name) =>
+    public static TransportSpec Su(SuOptions options, string stage0, string name) =>
 
         // su runs the target's login shell with -c, which may be fish or csh: the portable form.
-        Spec(options.SuPath, [options.User, "-c", SshCommand.PortableCommand(Stage0.Build(options.DotnetPath))], "su", name, options.ConnectTimeout, options.Password, prompt: null);
+        Spec(options.SuPath, [options.User, "-c", SshCommand.PortableCommand(stage0)], "su", name, options.ConnectTimeout, options.Password, prompt: null);
 
-    public static TransportSpec Doas(DoasOptions options, string name)
+    public static TransportSpec Doas(DoasOptions options, string stage0, string name)
     {
         var arguments = new List<string>();
         if (options.Password is null)
@@ -38,7 +36,7 @@ internal static class BecomeCommand
             arguments.Add("-n");
         }
 
-        arguments.AddRange(["-u", options.User, "/bin/sh", "-c", Stage0.Build(options.DotnetPath)]);
+        arguments.AddRange(["-u", options.User, "/bin/sh", "-c", stage0]);
         return Spec(options.DoasPath, arguments, "doas", name, options.ConnectTimeout, options.Password, prompt: null);
     }
 

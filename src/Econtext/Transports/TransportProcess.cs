@@ -133,10 +133,11 @@ internal sealed class TransportProcess : IDisposable
 
             // A login script may leave a line unfinished (a terminal title escape, a prompt), so
             // the marker can arrive at the end of someone else's line.
-            foreach (string marker in (ReadOnlySpan<string>)[Stage0.ReadyMarker, Stage0.NoRuntimeMarker, Stage0.NoTempMarker])
+            foreach (string marker in (ReadOnlySpan<string>)[Stage0.ReadyMarker, Stage0.NoRuntimeMarker, Stage0.NoTempMarker, Stage0.RuntimeQueryMarker, Stage0.RuntimeSendMarker])
             {
                 int at = text.IndexOf(marker, StringComparison.Ordinal);
-                if (at >= 0 && (marker == Stage0.NoRuntimeMarker || at + marker.Length == text.Length))
+                bool carriesText = marker is Stage0.NoRuntimeMarker or Stage0.RuntimeQueryMarker;
+                if (at >= 0 && (carriesText || at + marker.Length == text.Length))
                 {
                     if (at > 0)
                     {
