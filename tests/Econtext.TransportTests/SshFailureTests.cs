@@ -147,9 +147,9 @@ public sealed class SshFailureTests(TestHosts hosts, ITestOutputHelper output) :
     /// of the places stage 0 searches has a dotnet: not faked by environment variables.
     /// </summary>
     [Fact(Timeout = 60000)]
-    public async Task Target_without_dotnet_is_RuntimeNotFound()
+    public async Task Target_without_dotnet_is_RuntimeNotFound_when_shipping_is_off()
     {
-        await using var router = new Router();
+        await using var router = new Router(new RouterOptions { ShipRuntime = false });
 
         ConnectionException ex = await ExpectFailureAsync(
             ConnectionFailure.RuntimeNotFound,

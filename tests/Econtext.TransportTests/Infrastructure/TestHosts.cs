@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -522,9 +523,30 @@ public sealed class TestHosts : IAsyncLifetime
             CopyInto(root, library);
         }
 
+        // What a runtime Econtext ships needs from the system, as any Debian host without .NET has
+        // it: the C++ runtime (the host and runtime libraries link it) and OpenSSL (the crypto shim
+        // opens it when a hash is first computed).
+        string runtime = RuntimeEnvironment.GetRuntimeDirectory();
+        string[] runtimeLibraries = ["libcoreclr.so", "libclrjit.so", "libhostpolicy.so", "libSystem.Native.so"];
+        RunResult runtimeLdd = await Shell.RunAsync("/usr/bin/ldd", [.. runtimeLibraries.Select(l => Path.Combine(runtime, l)), Path.GetFullPath(Path.Combine(runtime, "../../../dotnet"))], standardInput: null);
+        RunResult openssl = await Shell.RunAsync("/usr/bin/dpkg", "-L", "libssl3");
+        IEnumerable<string> needed = Regex.Matches(runtimeLdd.StandardOutput, @"^\s+(?:\S+ => )?(/\S+) \(0x", RegexOptions.Multiline).Select(m => m.Groups[1].Value)
+            .Concat(openssl.StandardOutput.Split('\n').Where(l => Regex.IsMatch(l, @"/lib(ssl|crypto)\.so\.3$")));
+        foreach (string library in needed.Distinct().Where(File.Exists))
+        {
+            CopyInto(root, library);
+        }
+
         // Needs CAP_MKNOD (root has it, also in a default Docker container); a chroot without
         // /dev/null still fails stage 0 the right way, only noisier.
         await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/null"), "c", "1", "3");
+        await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/zero"), "c", "1", "5");
+        await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/urandom"), "c", "1", "9");
+
+        // .NET reads /proc/self (and Econtext's loader loads from /proc/self/fd); every real host has
+        // it. Unmounted before the run's folder is removed.
+        Directory.CreateDirectory(Path.Combine(root, "proc"));
+        await Shell.CheckAsync("/usr/bin/mount", "-t", "proc", "proc", Path.Combine(root, "proc"));
         await File.WriteAllTextAsync(Path.Combine(root, "etc/passwd"), $"root:x:0:0:root:/root:/bin/sh\n{NoRuntime.Name}:x:{NoRuntime.Uid}:{NoRuntime.Uid}::{NoRuntime.Home}:/bin/bash\n");
         await File.WriteAllTextAsync(Path.Combine(root, "etc/group"), $"root:x:0:\n{NoRuntime.Name}:x:{NoRuntime.Uid}:\n");
     }
@@ -836,6 +858,14 @@ public sealed class TestHosts : IAsyncLifetime
 
         File.Delete(SudoersPrefix + id);
         await RestoreDoasAsync(dir, id);
+
+        // The chroot's /proc first: a recursive delete must never walk into a mounted file system.
+        string proc = Path.Combine(dir, "chroot", "proc");
+        if (File.ReadAllText("/proc/mounts").Contains(" " + proc + " ", StringComparison.Ordinal))
+        {
+            await Shell.CheckAsync("/usr/bin/umount", "-l", proc);
+        }
+
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
