@@ -62,6 +62,14 @@ public sealed class Context
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>
+    /// Lets code running in this context read <paramref name="path"/> here (a file, or a directory
+    /// and everything below it) with <see cref="CurrentContext.FetchFileAsync(string, string, CancellationToken)"/>.
+    /// Nothing else on this machine is served to it: paths with "..", relative paths, and paths
+    /// whose symbolic links lead out of what was shared are refused. Dispose the result to take it back.
+    /// </summary>
+    public IDisposable ShareFiles(string path) => _router.ShareFiles(this, path);
+
+    /// <summary>
     /// Copies a local file to <paramref name="remotePath"/> in this context, chunk by chunk (never the
     /// whole file in memory), through a temporary name and a rename, keeping mode and modification
     /// time; skipped when the destination already has the same size and SHA-256.

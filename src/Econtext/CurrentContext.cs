@@ -27,4 +27,20 @@ public static class CurrentContext
 
     /// <summary>Cancelled when this context starts shutting down.</summary>
     public static CancellationToken ShuttingDown => ChildRouter?.ShuttingDown ?? CancellationToken.None;
+
+    /// <summary>
+    /// Copies a file from the master to <paramref name="localPath"/> here: chunk by chunk, to a
+    /// temporary name beside it, then renamed, with the master's mode and modification time. The
+    /// master serves only what it shared with this context (<see cref="Context.ShareFiles"/>);
+    /// anything else is refused with <see cref="UnauthorizedAccessException"/>.
+    /// </summary>
+    /// <param name="masterPath">The file's absolute path on the master.</param>
+    /// <param name="localPath">Where to write it in this context.</param>
+    /// <param name="cancellationToken">Stops the copy, here and on the master.</param>
+    public static Task<FileTransferResult> FetchFileAsync(string masterPath, string localPath, CancellationToken cancellationToken = default) =>
+        Files.MasterFileFetch.ToFileAsync(masterPath, localPath, cancellationToken);
+
+    /// <summary>Writes a file the master shared with this context to <paramref name="destination"/>; returns its length.</summary>
+    public static async Task<long> FetchFileAsync(string masterPath, Stream destination, CancellationToken cancellationToken = default) =>
+        (await Files.MasterFileFetch.CopyAsync(masterPath, destination, cancellationToken).ConfigureAwait(false)).Length;
 }

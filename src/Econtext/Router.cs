@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Text;
 using Econtext.Bootstrap;
 using Econtext.Calls;
+using Econtext.Files;
 using Econtext.Forwarding;
 using Econtext.Loading;
 using Econtext.Routing;
@@ -34,6 +35,7 @@ public sealed class Router : IAsyncDisposable
     private readonly ContextStream? _parent;
     private readonly HashSet<int> _ancestors = [];
     private readonly Dispatcher? _dispatcher;
+    private readonly FileServer? _files;
     private readonly ChildAssemblyResolver? _resolver;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LogLevel _childMinLogLevel;
@@ -53,6 +55,7 @@ public sealed class Router : IAsyncDisposable
         Name = "master";
         _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
         _output = new RemoteOutput(Options.LoggerFactory);
+        _files = new FileServer(this, _outboundCredits);
     }
 
     /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
@@ -925,6 +928,12 @@ public sealed class Router : IAsyncDisposable
                     // A callee reading one of our ChannelReader arguments took N items.
                     CreditWindow.Grant(_outboundCredits, message);
                     break;
+                case Handles.FileGet when _files is not null && from != _parent && header.ReplyTo >= Handles.FirstDynamic:
+                    OnFileGet(message);
+                    break;
+                case Handles.Cancel when _files is not null && from != _parent:
+                    _files.Cancel(header.Src, new PayloadReader(message.Span).ReadInt32());
+                    break;
                 case Handles.StreamItem when FromAncestor(from, header):
                     _dispatcher!.OnStreamItem(message);
                     break;
@@ -963,6 +972,65 @@ public sealed class Router : IAsyncDisposable
         {
             from.Break($"protocol violation from {from.Name}: {ex.Message} in {message}");
         }
+    }
+
+    private void OnFileGet(Message message)
+    {
+        var reader = new PayloadReader(message.Span);
+        string path = reader.ReadShortString();
+        int chunkSize = reader.ReadInt32();
+        MessageHeader header = message.Header;
+        _ = Task.Run(() => _files!.ServeAsync(header, path, chunkSize));
+    }
+
+    /// <summary>A context this router started or knows a route to, by id.</summary>
+    internal Context? FindContext(int id) => _contexts.GetValueOrDefault(id);
+
+    /// <summary>The master's side of <see cref="Context.ShareFiles"/>.</summary>
+    internal IDisposable ShareFiles(Context context, string path) =>
+        (_files ?? throw new InvalidOperationException("files are shared by the master only; a context fetches them from the master with CurrentContext.FetchFileAsync"))
+        .Share(context, path);
+
+    /// <summary>In a child: asks the master for a file it shared with this context, and waits on a dynamic handle for its chunks.</summary>
+    internal (int Handle, PendingFile Pending) RequestMasterFile(string path, int chunkSize)
+    {
+        if (_parent is null)
+        {
+            throw new InvalidOperationException("CurrentContext.FetchFileAsync runs in a context; the master reads its own files directly");
+        }
+
+        int handle = AllocateHandle();
+        var pending = new PendingFile(path);
+        _pending[handle] = pending;
+        var frame = new FrameBuilder(path.Length * 3 + 16);
+        frame.WriteShortString(path);
+        frame.WriteInt32(chunkSize);
+        try
+        {
+            Send(0, Handles.FileGet, handle, MessageFlags.None, frame);
+        }
+        catch (StreamBrokenException ex)
+        {
+            _pending.TryRemove(handle, out _);
+            throw new ContextDisconnectedException("master", ex.Reason);
+        }
+
+        return (handle, pending);
+    }
+
+    /// <summary>In a child: <paramref name="count"/> chunks of a master file were written out; or the fetch was abandoned.</summary>
+    internal void AckMasterFile(int handle, int count, bool abandon)
+    {
+        if (abandon)
+        {
+            _pending.TryRemove(handle, out _);
+            var cancel = new FrameBuilder(8);
+            cancel.WriteInt32(handle);
+            TrySend(0, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+            return;
+        }
+
+        TrySend(0, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
     }
 
     private bool SourceIsBehind(ContextStream from, int src) =>

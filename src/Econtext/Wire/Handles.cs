@@ -26,6 +26,9 @@ internal static class Handles
     /// <summary>Caller to callee: one item for the ChannelReader parameter of the call whose reply handle is in reply-to (MORE), or its end.</summary>
     public const int StreamItem = 14;
 
+    /// <summary>A context asks the master for a file the master shared with it; the reply streams it.</summary>
+    public const int FileGet = 15;
+
     public const int FirstDynamic = 1000;
 
     public static string Name(int handle) => handle switch
@@ -45,6 +48,7 @@ internal static class Handles
         Ready => "READY",
         Credit => "CREDIT",
         StreamItem => "STREAM_ITEM",
+        FileGet => "FILE_GET",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

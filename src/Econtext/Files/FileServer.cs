@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Econtext.Calls;
+using Econtext.Native;
+using Econtext.Wire;
+using Microsoft.Win32.SafeHandles;
+
+namespace Econtext.Files;
+
+/// <summary>
+/// The master's side of <see cref="CurrentContext.FetchFileAsync(string, string, CancellationToken)"/>:
+/// a context may read a file here only below a path the master shared with that very context
+/// (<see cref="Context.ShareFiles"/>). A request is refused when it is relative, names "..", or
+/// resolves (symbolic links followed) outside every root shared with the asking context; the file
+/// actually opened is checked again through /proc/self/fd, so a link swapped in after the check
+/// does not widen access. Bytes stream back under the credit window, exactly the length the file
+/// had when opened.
+/// </summary>
+internal sealed class FileServer(Router router, ConcurrentDictionary<(int Context, int Handle), SemaphoreSlim> credits)
+{
+    private const int MaxChunk = 1024 * 1024;
+    private readonly ConcurrentDictionary<int, List<SharedRoot>> _roots = new();
+    private readonly ConcurrentDictionary<(int Context, int Handle), CancellationTokenSource> _transfers = new();
+
+    public IDisposable Share(Context context, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string real = Libc.RealPath(full) ?? throw new FileNotFoundException($"{full} does not exist, so it cannot be shared with {context.Name}", full);
+        var root = new SharedRoot(full, real, Directory.Exists(real));
+        List<SharedRoot> roots = _roots.GetOrAdd(context.Id, _ => []);
+        lock (roots)
+        {
+            roots.Add(root);
+        }
+
+        return new Unshare(() =>
+        {
+            lock (roots)
+            {
+                roots.Remove(root);
+            }
+        });
+    }
+
+    /// <summary>FILE_GET: path (short string) then chunk size; runs on the thread pool.</summary>
+    public async Task ServeAsync(MessageHeader request, string path, int chunkSize)
+    {
+        int asker = request.Src;
+        int handle = request.ReplyTo;
+        Context? context = router.FindContext(asker);
+        string name = context?.Name ?? $"context {asker}";
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context?.Disconnected ?? CancellationToken.None, router.ShuttingDown);
+        using SemaphoreSlim window = CreditWindow.Create();
+        if (!_transfers.TryAdd((asker, handle), cancel))
+        {
+            return;
+        }
+
+        credits[(asker, handle)] = window;
+        try
+        {
+            string? refusal = Authorize(asker, path, name, out string real);
+            if (refusal is not null)
+            {
+                router.Statistics.CountDropped();
+                Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes(refusal));
+                return;
+            }
+
+            await SendAsync(asker, handle, path, real, Math.Clamp(chunkSize, 4096, MaxChunk), window, cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The asker cancelled or is gone; it expects nothing more.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"reading {path} on the master failed: {ex.Message}"));
+        }
+        finally
+        {
+            credits.TryRemove((asker, handle), out _);
+            _transfers.TryRemove((asker, handle), out _);
+        }
+    }
+
+    /// <summary>CANCEL from the asker: stop sending that file.</summary>
+    public void Cancel(int asker, int handle)
+    {
+        if (_transfers.TryGetValue((asker, handle), out CancellationTokenSource? cancel))
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Null when <paramref name="asker"/> may read <paramref name="path"/>; otherwise why not.</summary>
+    private string? Authorize(int asker, string path, string name, out string real)
+    {
+        real = string.Empty;
+        string refused = $"the master refused {name} the file {path}: ";
+        if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal) || !path.StartsWith('/'))
+        {
+            return refused + "name it by its absolute path on the master";
+        }
+
+        if (path.Split('/').Any(segment => segment == ".."))
+        {
+            return refused + "'..' is not allowed in a path";
+        }
+
+        SharedRoot[] roots;
+        List<SharedRoot>? shared = _roots.GetValueOrDefault(asker);
+        if (shared is null)
+        {
+            return refused + "the master shared no files with this context (Context.ShareFiles)";
+        }
+
+        lock (shared)
+        {
+            roots = [.. shared];
+        }
+
+        // Only then touch the file system: nothing is revealed about paths outside the roots.
+        string full = Path.GetFullPath(path);
+        if (!roots.Any(r => Below(full, r.Path) || Below(full, r.RealPath)))
+        {
+            return refused + "it is not below a path the master shared with this context";
+        }
+
+        string? resolved = Libc.RealPath(full);
+        if (resolved is null)
+        {
+            return refused + "it does not exist";
+        }
+
+        if (!roots.Any(r => r.IsDirectory ? Below(resolved, r.RealPath) : resolved == r.RealPath))
+        {
+            return refused + $"it resolves to {resolved}, outside what was shared (a symbolic link leads out)";
+        }
+
+        if (Directory.Exists(resolved))
+        {
+            return $"{path} on the master is a directory, not a file";
+        }
+
+        real = resolved;
+        return null;
+    }
+
+    private async Task SendAsync(int asker, int handle, string path, string real, int chunkSize, SemaphoreSlim window, CancellationToken cancellationToken)
+    {
+        using SafeFileHandle file = File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
+
+        // What was opened is what was checked, even if a link was swapped in meanwhile.
+        string? opened = new FileInfo($"/proc/self/fd/{file.DangerousGetHandle()}").LinkTarget;
+        if (opened != real)
+        {
+            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"the master refused the file {path}: it changed while being opened"));
+            return;
+        }
+
+        long length = RandomAccess.GetLength(file);
+        int mode = (int)File.GetUnixFileMode(file);
+        long modified = File.GetLastWriteTimeUtc(file).Ticks;
+        long offset = 0;
+        byte[] buffer = new byte[(int)Math.Min(chunkSize, Math.Max(length, 1))];
+        while (offset < length)
+        {
+            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int want = (int)Math.Min(buffer.Length, length - offset);
+            int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master shrank during the copy: it had {length} bytes, only {offset} could be read"));
+                return;
+            }
+
+            offset += read;
+            if (!Reply(asker, handle, MessageFlags.More, buffer.AsSpan(0, read)))
+            {
+                return;
+            }
+        }
+
+        var facts = new byte[20];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(facts, length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(facts.AsSpan(8), mode);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(facts.AsSpan(12), modified);
+        Reply(asker, handle, MessageFlags.None, facts);
+    }
+
+    private bool Reply(int asker, int handle, MessageFlags flags, ReadOnlySpan<byte> payload)
+    {
+        var frame = new FrameBuilder(payload.Length + 64);
+        frame.WriteBytes(payload);
+        return router.TrySend(asker, handle, Handles.None, flags, frame);
+    }
+
+    private static bool Below(string path, string root) =>
+        path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root.EndsWith('/') || path[root.Length] == '/'));
+
+    private sealed record SharedRoot(string Path, string RealPath, bool IsDirectory);
+
+    private sealed class Unshare(Action undo) : IDisposable
+    {
+        private Action? _undo = undo;
+
+        public void Dispose() => Interlocked.Exchange(ref _undo, null)?.Invoke();
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Econtext.Calls;
+
+namespace Econtext.Files;
+
+/// <summary>In a context: <see cref="CurrentContext.FetchFileAsync(string, string, CancellationToken)"/> and its stream form.</summary>
+internal static class MasterFileFetch
+{
+    private const int ChunkSize = 1024 * 1024;
+
+    public static async Task<FileTransferResult> ToFileAsync(string masterPath, string localPath, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        var watch = Stopwatch.StartNew();
+        string temporary = FileCopy.TemporaryBeside(localPath);
+        try
+        {
+            FileFacts facts;
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                facts = await CopyAsync(masterPath, file, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.SetUnixFileMode(temporary, (UnixFileMode)facts.Mode);
+            File.SetLastWriteTimeUtc(temporary, new DateTime(facts.ModifiedUtcTicks, DateTimeKind.Utc));
+            File.Move(temporary, localPath, overwrite: true);
+            return new FileTransferResult(localPath, facts.Length, watch.Elapsed, Skipped: false);
+        }
+        catch (Exception ex) when (ex is IOException && ex is not FileNotFoundException)
+        {
+            FileCopy.TryDelete(temporary);
+            throw new IOException($"fetching {masterPath} from the master to {localPath} in {CurrentContext.Name} failed: {ex.Message}", ex);
+        }
+        catch
+        {
+            FileCopy.TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the master's file to <paramref name="destination"/>; returns its length, mode and time.</summary>
+    public static async Task<FileFacts> CopyAsync(string masterPath, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(masterPath);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (masterPath.Length > 4096)
+        {
+            throw new ArgumentException("a path of more than 4096 characters", nameof(masterPath));
+        }
+
+        Router router = CurrentContext.ChildRouter
+            ?? throw new InvalidOperationException("CurrentContext.FetchFileAsync runs in a context; the master reads its own files directly");
+        (int handle, PendingFile pending) = router.RequestMasterFile(masterPath, ChunkSize);
+        bool finished = false;
+        try
+        {
+            int taken = 0;
+            long written = 0;
+            await foreach (byte[] chunk in pending.Chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                written += chunk.Length;
+                if (++taken == CreditWindow.ReturnEvery)
+                {
+                    router.AckMasterFile(handle, taken, abandon: false);
+                    taken = 0;
+                }
+            }
+
+            FileFacts facts = await pending.Facts.ConfigureAwait(false);
+            finished = true;
+            return written == facts.Length
+                ? facts
+                : throw new IOException($"{masterPath} on the master: {written} bytes arrived, it announced {facts.Length}");
+        }
+        finally
+        {
+            if (!finished)
+            {
+                router.AckMasterFile(handle, 0, abandon: true);
+            }
+        }
+    }
+}

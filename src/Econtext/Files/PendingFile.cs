@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Threading.Channels;
+using Econtext.Calls;
+using Econtext.Wire;
+
+namespace Econtext.Files;
+
+/// <summary>
+/// In a context: a file on its way from the master. Each MORE reply is one chunk; the last reply
+/// carries the file's length, mode and time, or why the master refused. The master sends at most
+/// the credit window ahead of what was written out, so the buffer here stays within it.
+/// </summary>
+internal sealed class PendingFile(string path) : IPendingReply
+{
+    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
+    private readonly TaskCompletionSource<FileFacts> _facts = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int TargetId => 0;
+
+    public ChannelReader<byte[]> Chunks => _chunks.Reader;
+
+    public Task<FileFacts> Facts => _facts.Task;
+
+    public void Complete(Message reply)
+    {
+        MessageFlags flags = reply.Header.Flags;
+        if ((flags & MessageFlags.More) != 0)
+        {
+            if (!_chunks.Writer.TryWrite(reply.Span.ToArray()))
+            {
+                End(new IOException($"the master sent more of {path} than this context gave credit for"));
+            }
+
+            return;
+        }
+
+        if ((flags & MessageFlags.Dead) != 0)
+        {
+            End(new ContextDisconnectedException("master", Encoding.UTF8.GetString(reply.Span)));
+        }
+        else if ((flags & MessageFlags.Error) != 0)
+        {
+            string why = Encoding.UTF8.GetString(reply.Span);
+            End(why.Contains("refused", StringComparison.Ordinal) ? new UnauthorizedAccessException(why) : new IOException(why));
+        }
+        else
+        {
+            ReadOnlySpan<byte> facts = reply.Span;
+            _facts.TrySetResult(new FileFacts(true, BinaryPrimitives.ReadInt64BigEndian(facts), null, BinaryPrimitives.ReadInt32BigEndian(facts[8..]), BinaryPrimitives.ReadInt64BigEndian(facts[12..])));
+            _chunks.Writer.TryComplete();
+        }
+    }
+
+    public void Fail(Exception error) => End(error);
+
+    public void Cancel(CancellationToken token) => End(new OperationCanceledException(token));
+
+    private void End(Exception error)
+    {
+        _facts.TrySetException(error);
+        _chunks.Writer.TryComplete(error);
+    }
+}
