@@ -931,8 +931,10 @@ public sealed class Router : IAsyncDisposable
                 case Handles.FileGet when _files is not null && from != _parent && header.ReplyTo >= Handles.FirstDynamic:
                     OnFileGet(message);
                     break;
-                case Handles.Cancel when _files is not null && from != _parent:
-                    _files.Cancel(header.Src, new PayloadReader(message.Span).ReadInt32());
+                case Handles.Cancel when _files is not null && from != _parent && header.Length >= 4
+                    && _files.Cancel(header.Src, new PayloadReader(message.Span).ReadInt32()):
+                    // The asker gave up on a file the master was sending it; any other CANCEL from
+                    // below is an unauthorised command, dropped below.
                     break;
                 case Handles.StreamItem when FromAncestor(from, header):
                     _dispatcher!.OnStreamItem(message);

@@ -364,10 +364,8 @@ public sealed class SecurityTests
             planted,
             "Planted",
             coreLib,
-            "System.Private.CoreLib",
             "System.Private.CoreLib, Version=0.0.0.0",
             "System.Private.CoreLib, Culture=neutral, PublicKeyToken=7cec85d7bea7798e",
-            "mscorlib",
             "System.Runtime, Version=0.0.0.0",
             "Econtext.NoSuchAssembly",
             string.Empty,
@@ -392,7 +390,7 @@ public sealed class SecurityTests
         }
 
         // Asked again, after all of the above: nothing a request did may have opened the door for later ones.
-        string[] again = ["System.Private.CoreLib", "System.Runtime", "/etc/passwd"];
+        string[] again = ["/etc/shadow", "Planted", "/etc/passwd"];
         ForgedFrame[] second = [.. again.Select(n => new ForgedFrame(0, a.Id, a.Id, GetAssembly, 0, Encoding.UTF8.GetBytes(n), AnswerFrom: 0))];
         ForgedAnswer[] secondAnswers = await a.CallAsync(() => Attacks.Forge(second, AnswerTimeoutMs)).WaitAsync(Bound);
         for (int i = 0; i < again.Length; i++)
@@ -404,6 +402,19 @@ public sealed class SecurityTests
         }
 
         Assert.True(leaks.Count == 0, "not refused:" + Environment.NewLine + string.Join(Environment.NewLine, leaks));
+
+        // The runtime's own framework assemblies, by plain name, are served (a context on a shipped,
+        // pruned runtime needs them): the public files of the master's runtime folder, nothing else.
+        string[] framework = ["System.Private.CoreLib", "mscorlib", "System.Private.Xml"];
+        ForgedFrame[] third = [.. framework.Select(n => new ForgedFrame(0, a.Id, a.Id, GetAssembly, 0, Encoding.UTF8.GetBytes(n), AnswerFrom: 0))];
+        ForgedAnswer[] thirdAnswers = await a.CallAsync(() => Attacks.Forge(third, AnswerTimeoutMs)).WaitAsync(Bound);
+        string runtimeDir = Path.GetDirectoryName(coreLib)!;
+        for (int i = 0; i < framework.Length; i++)
+        {
+            Assert.True(thirdAnswers[i].Arrived && thirdAnswers[i].Flags == 0 && IsImage(thirdAnswers[i]), $"'{framework[i]}': {Describe(thirdAnswers[i])}");
+            Assert.Equal(new FileInfo(Path.Combine(runtimeDir, framework[i] + ".dll")).Length, thirdAnswers[i].Length);
+        }
+
         await AssertHealthyAsync(a);
     }
 
@@ -413,7 +424,7 @@ public sealed class SecurityTests
         await using Lab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
-        string[] names = ["/etc/passwd", "../../etc/passwd", "/proc/self/environ", "System.Private.CoreLib", "Econtext.NoSuchAssembly"];
+        string[] names = ["/etc/passwd", "../../etc/passwd", "/proc/self/environ", "System.Private.CoreLib, Version=0.0.0.0", "Econtext.NoSuchAssembly"];
         const string control = "Econtext.TestAssets.Leaf";
 
         ForgedFrame[] frames = [.. names.Append(control).Select(n => new ForgedFrame(a.Id, g.Id, g.Id, GetAssembly, 0, Encoding.UTF8.GetBytes(n), AnswerFrom: a.Id))];

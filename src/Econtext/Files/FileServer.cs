@@ -85,19 +85,23 @@ internal sealed class FileServer(Router router, ConcurrentDictionary<(int Contex
         }
     }
 
-    /// <summary>CANCEL from the asker: stop sending that file.</summary>
-    public void Cancel(int asker, int handle)
+    /// <summary>CANCEL from the asker: stop sending that file. False when the asker has no such transfer.</summary>
+    public bool Cancel(int asker, int handle)
     {
-        if (_transfers.TryGetValue((asker, handle), out CancellationTokenSource? cancel))
+        if (!_transfers.TryGetValue((asker, handle), out CancellationTokenSource? cancel))
         {
-            try
-            {
-                cancel.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            return false;
         }
+
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        return true;
     }
 
     /// <summary>Null when <paramref name="asker"/> may read <paramref name="path"/>; otherwise why not.</summary>
