@@ -144,6 +144,39 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
         DirectoryTransferResult back = await ctx.FetchDirectoryAsync(pushed, fetched).WaitAsync(Bound);
         Assert.Equal(26, back.FilesCopied);
         Assert.Equal(Listing(tree, skipLinks: true), Listing(fetched, skipLinks: true));
+        DirectoryTransferResult backAgain = await ctx.FetchDirectoryAsync(pushed, fetched).WaitAsync(Bound);
+        Assert.Equal((0, 26), (backAgain.FilesCopied, backAgain.FilesSkipped));
+
+        // One file changed, same length: only it travels, each way.
+        MakeFile(Path.Combine("tree", "a", "f4.bin"), 4000);
+        DirectoryTransferResult changed = await ctx.PushDirectoryAsync(tree, pushed).WaitAsync(Bound);
+        Assert.Equal((1, 25, 4000L), (changed.FilesCopied, changed.FilesSkipped, changed.Bytes));
+        DirectoryTransferResult changedBack = await ctx.FetchDirectoryAsync(pushed, fetched).WaitAsync(Bound);
+        Assert.Equal((1, 25), (changedBack.FilesCopied, changedBack.FilesSkipped));
+        Assert.Equal(Listing(tree, skipLinks: true), Listing(fetched, skipLinks: true));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_thousand_small_files_travel_in_one_call_each_way()
+    {
+        Context ctx = _fixture.Context;
+        string tree = Path.Combine(_dir, "many");
+        for (int i = 0; i < 1000; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(tree, $"d{i % 10}"));
+            MakeFile(Path.Combine("many", $"d{i % 10}", $"f{i}.txt"), 1 + (i * 37 % 8192));
+        }
+
+        string pushed = Path.Combine(_dir, "many-pushed");
+        DirectoryTransferResult result = await ctx.PushDirectoryAsync(tree, pushed).WaitAsync(Bound);
+        Assert.Equal(1000, result.FilesCopied);
+        Assert.Equal(Listing(tree, skipLinks: false), Listing(pushed, skipLinks: false));
+
+        string fetched = Path.Combine(_dir, "many-fetched");
+        DirectoryTransferResult back = await ctx.FetchDirectoryAsync(pushed, fetched).WaitAsync(Bound);
+        Assert.Equal(1000, back.FilesCopied);
+        Assert.Equal(Listing(tree, skipLinks: false), Listing(fetched, skipLinks: false));
+        Assert.Empty(Directory.EnumerateFiles(_dir, "*.econtext-*", SearchOption.AllDirectories));
     }
 
     /// <summary>Relative path, kind and content hash of every entry, in order.</summary>

@@ -112,7 +112,8 @@ internal static class FileCopy
                 string relative = Path.GetRelativePath(root, item.FullName);
                 bool link = item.LinkTarget is not null;
                 bool isDirectory = !link && item is DirectoryInfo;
-                entries.Add(new TreeEntry(relative, isDirectory, !link && item is FileInfo, (int)item.UnixFileMode));
+                bool isFile = !link && item is FileInfo;
+                entries.Add(new TreeEntry(relative, isDirectory, isFile, (int)item.UnixFileMode, isFile ? ((FileInfo)item).Length : 0));
                 if (isDirectory)
                 {
                     pending.Enqueue(item.FullName);

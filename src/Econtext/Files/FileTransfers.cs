@@ -97,75 +97,114 @@ internal static class FileTransfers
 
     public static async Task<DirectoryTransferResult> PushTreeAsync(Context context, string localRoot, string remoteRoot, FileTransferOptions? options, CancellationToken cancellationToken)
     {
+        options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
         List<TreeEntry> entries = FileCopy.ListTree(localRoot);
+        (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
         int rootMode = (int)File.GetUnixFileMode(localRoot);
-        await context.CallAsync(() => FileCopy.MakeDirectory(remoteRoot, rootMode), cancellationToken).ConfigureAwait(false);
-        return await CopyTreeAsync(entries, remoteRoot, watch, cancellationToken, async (entry, destination) =>
-        {
-            if (entry.IsDirectory)
-            {
-                int mode = entry.Mode;
-                await context.CallAsync(() => FileCopy.MakeDirectory(destination, mode), cancellationToken).ConfigureAwait(false);
-                return null;
-            }
+        await context.CallAsync(() => TreeCopy.MakeDirectories(remoteRoot, rootMode, directories, directoryModes), cancellationToken).ConfigureAwait(false);
 
-            return await PushAsync(context, Path.Combine(localRoot, entry.RelativePath), destination, options, cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        string[] paths = files.Select(f => f.RelativePath).ToArray();
+        bool[] same = new bool[paths.Length];
+        if (options.SkipIfSame && paths.Length > 0)
+        {
+            long[] lengths = files.Select(f => f.Length).ToArray();
+            string?[] remote = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, paths, lengths), cancellationToken).ConfigureAwait(false);
+            same = await Task.Run(() => remote.Select((hash, i) => hash is not null && hash == TreeCopy.Sha256(Path.Combine(localRoot, paths[i]))).ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+
+        string[] send = paths.Where((_, i) => !same[i]).ToArray();
+        long bytes = 0;
+        if (send.Length > 0)
+        {
+            var pieces = Channel.CreateBounded<FilePiece>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+            ChannelReader<FilePiece> reader = pieces.Reader;
+            Task producer = ProduceTreeAsync(localRoot, send, options, pieces.Writer);
+            bytes = await context.CallAsync(() => TreeCopy.WriteTreeAsync(remoteRoot, reader, CancellationToken.None), cancellationToken).ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+
+        return new DirectoryTransferResult(remoteRoot, send.Length, paths.Length - send.Length, bytes, watch.Elapsed, notCopied);
     }
 
     public static async Task<DirectoryTransferResult> FetchTreeAsync(Context context, string remoteRoot, string localRoot, FileTransferOptions? options, CancellationToken cancellationToken)
     {
+        options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
         List<TreeEntry> entries = await context.CallAsync(() => FileCopy.ListTree(remoteRoot), cancellationToken).ConfigureAwait(false);
-        FileCopy.MakeDirectory(localRoot, -1);
-        return await CopyTreeAsync(entries, localRoot, watch, cancellationToken, async (entry, destination) =>
-        {
-            if (entry.IsDirectory)
-            {
-                FileCopy.MakeDirectory(destination, entry.Mode);
-                return null;
-            }
 
-            return await FetchAsync(context, remoteRoot.TrimEnd('/') + "/" + entry.RelativePath, destination, options, cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-    }
-
-    /// <summary>Directories first (the list is parents before children), then each regular file; anything else is reported, not copied.</summary>
-    private static async Task<DirectoryTransferResult> CopyTreeAsync(
-        List<TreeEntry> entries, string destinationRoot, Stopwatch watch, CancellationToken cancellationToken, Func<TreeEntry, string, Task<FileTransferResult?>> copy)
-    {
-        int copied = 0;
-        int skipped = 0;
-        long bytes = 0;
-        var notCopied = new List<string>();
+        // The context chose these names: none may lead outside localRoot here.
         foreach (TreeEntry entry in entries)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!entry.IsDirectory && !entry.IsRegularFile)
-            {
-                notCopied.Add(entry.RelativePath + ": not a regular file or directory (links are not followed)");
-                continue;
-            }
+            TreeCopy.CheckRelative(entry.RelativePath);
+        }
 
-            FileTransferResult? result = await copy(entry, Path.Combine(destinationRoot, entry.RelativePath)).ConfigureAwait(false);
-            if (result is null)
+        (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
+        TreeCopy.MakeDirectories(localRoot, -1, directories, directoryModes);
+        string[] paths = files.Select(f => f.RelativePath).ToArray();
+        bool[] same = new bool[paths.Length];
+        if (options.SkipIfSame && paths.Length > 0)
+        {
+            long[] lengths = files.Select(f => f.Length).ToArray();
+            Task<string?[]> local = Task.Run(() => TreeCopy.HashesWhereSameLength(localRoot, paths, lengths), cancellationToken);
+            string?[] here = await local.ConfigureAwait(false);
+            string[] candidates = paths.Where((_, i) => here[i] is not null).ToArray();
+            if (candidates.Length > 0)
             {
-                continue;
-            }
-
-            bytes += result.Bytes;
-            if (result.Skipped)
-            {
-                skipped++;
-            }
-            else
-            {
-                copied++;
+                long[] candidateLengths = files.Where((_, i) => here[i] is not null).Select(f => f.Length).ToArray();
+                string?[] there = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, candidates, candidateLengths), cancellationToken).ConfigureAwait(false);
+                var sameNames = candidates.Where((p, i) => there[i] is not null && there[i] == here[Array.IndexOf(paths, p)]).ToHashSet(StringComparer.Ordinal);
+                same = paths.Select(sameNames.Contains).ToArray();
             }
         }
 
-        return new DirectoryTransferResult(destinationRoot, copied, skipped, bytes, watch.Elapsed, notCopied);
+        string[] fetch = paths.Where((_, i) => !same[i]).ToArray();
+        long bytes = 0;
+        if (fetch.Length > 0)
+        {
+            var pieces = Channel.CreateBounded<FilePiece>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+            ChannelWriter<FilePiece> writer = pieces.Writer;
+            int chunkSize = options.ChunkSize;
+            bool keepMode = options.PreserveMode;
+            bool keepTime = options.PreserveTime;
+            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, writer), cancellationToken);
+            try
+            {
+                bytes = await TreeCopy.WriteTreeAsync(localRoot, pieces.Reader, fetch.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"fetching {remoteRoot} from {context.Name} to {localRoot} failed: {ex.Message}", ex);
+            }
+
+            await call.ConfigureAwait(false);
+        }
+
+        return new DirectoryTransferResult(localRoot, fetch.Length, paths.Length - fetch.Length, bytes, watch.Elapsed, notCopied);
+    }
+
+    /// <summary>Directories (parents first, as listed), regular files, and what is neither (links, devices), which is reported and not copied.</summary>
+    private static (string[] Directories, int[] Modes, List<TreeEntry> Files, List<string> NotCopied) Split(List<TreeEntry> entries)
+    {
+        List<TreeEntry> directories = entries.Where(e => e.IsDirectory).ToList();
+        List<TreeEntry> files = entries.Where(e => e.IsRegularFile).ToList();
+        List<string> notCopied = entries.Where(e => !e.IsDirectory && !e.IsRegularFile)
+            .Select(e => e.RelativePath + ": not a regular file or directory (links are not followed)").ToList();
+        return (directories.Select(d => d.RelativePath).ToArray(), directories.Select(d => d.Mode).ToArray(), files, notCopied);
+    }
+
+    private static async Task ProduceTreeAsync(string root, string[] paths, FileTransferOptions options, ChannelWriter<FilePiece> pieces)
+    {
+        try
+        {
+            await Task.Yield();
+            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, pieces).ConfigureAwait(false);
+            pieces.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            pieces.TryComplete(ex);
+        }
     }
 
     /// <summary>Same size first (cheap), then the same SHA-256 on both sides.</summary>
