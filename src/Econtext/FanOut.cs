@@ -26,6 +26,21 @@ public static class FanOut
         return Each(contexts, context => context.CallAsync(call, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// Pushes one file to the same path in every context. Contexts behind the same parent context
+    /// get it through that parent, which copies it to each of them: the file crosses each link
+    /// once, however many contexts sit behind it. Each context's outcome is reported on its own,
+    /// in the order given.
+    /// </summary>
+    public static Task<IReadOnlyList<ContextResult<FileTransferResult>>> PushFileToEachAsync(
+        this IEnumerable<Context> contexts, string localPath, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        ArgumentException.ThrowIfNullOrEmpty(remotePath);
+        return Files.FileFanOut.PushAsync(contexts, localPath, remotePath, options, cancellationToken);
+    }
+
     private static async IAsyncEnumerable<ContextResult<T>> Each<T>(IEnumerable<Context> contexts, Func<Context, Task<T>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var running = new Dictionary<Task<T>, Context>();

@@ -838,6 +838,7 @@ public sealed class Router : IAsyncDisposable
     internal void Send(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
     {
         ContextStream stream = RouteTo(dst) ?? throw DisposeAnd(frame, new StreamBrokenException($"no route to context {dst}"));
+        Statistics.CountSent(MessageHeader.Size + frame.PayloadLength);
         frame.Complete(dst, Id, Id, handle, replyTo, flags);
         stream.Send(frame);
     }

@@ -8,6 +8,7 @@ public sealed class RouterStatistics
     private long _assemblyRequests;
     private long _messagesDropped;
     private long _runtimesShipped;
+    private long _bytesSent;
     private long _runtimeBytesSent;
 
     /// <summary>Assemblies sent ahead of need (LOAD_ASSEMBLY), not counting the bootstrap preamble.</summary>
@@ -26,6 +27,11 @@ public sealed class RouterStatistics
 
     /// <summary>Bytes of runtime archive sent to those targets.</summary>
     public long RuntimeBytesSent => Interlocked.Read(ref _runtimeBytesSent);
+
+    /// <summary>Bytes of the messages this router sent, headers included (not counting messages it forwarded for others).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    internal void CountSent(int bytes) => Interlocked.Add(ref _bytesSent, bytes);
 
     internal void CountRuntimeShipped(long bytes)
     {

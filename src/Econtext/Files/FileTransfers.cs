@@ -208,7 +208,7 @@ internal static class FileTransfers
     }
 
     /// <summary>Same size first (cheap), then the same SHA-256 on both sides.</summary>
-    private static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken)
+    internal static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken, Lazy<Task<string?>>? localHash = null)
     {
         FileFacts remote = await context.CallAsync(() => FileCopy.Describe(remotePath, false), cancellationToken).ConfigureAwait(false);
         if (!remote.Exists || remote.Length != localLength)
@@ -217,9 +217,12 @@ internal static class FileTransfers
         }
 
         Task<FileFacts> remoteHash = context.CallAsync(() => FileCopy.Describe(remotePath, true), cancellationToken);
-        FileFacts local = await Task.Run(() => FileCopy.Describe(localPath, hash: true), cancellationToken).ConfigureAwait(false);
-        return string.Equals(local.Sha256, (await remoteHash.ConfigureAwait(false)).Sha256, StringComparison.Ordinal);
+        string? local = await (localHash ?? LocalHash(localPath)).Value.ConfigureAwait(false);
+        return string.Equals(local, (await remoteHash.ConfigureAwait(false)).Sha256, StringComparison.Ordinal);
     }
+
+    /// <summary>The local file's SHA-256, computed once however many contexts compare against it.</summary>
+    internal static Lazy<Task<string?>> LocalHash(string localPath) => new(() => Task.Run(() => FileCopy.Describe(localPath, hash: true).Sha256));
 
     private static async Task ProduceAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
     {
