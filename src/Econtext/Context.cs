@@ -81,6 +81,17 @@ public sealed class Context
     public Task<FileTransferResult> FetchFileAsync(string remotePath, string localPath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchAsync(this, remotePath, localPath, options, cancellationToken);
 
+    /// <summary>
+    /// Copies everything <paramref name="source"/> yields (read to its end) to <paramref name="remotePath"/>
+    /// in this context, chunk by chunk: a temporary name beside it, renamed when complete.
+    /// </summary>
+    public Task<FileTransferResult> PushStreamAsync(Stream source, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.PushStreamAsync(this, source, remotePath, options, cancellationToken);
+
+    /// <summary>Writes the file <paramref name="remotePath"/> of this context to <paramref name="destination"/> as it arrives.</summary>
+    public Task<FileTransferResult> FetchStreamAsync(string remotePath, Stream destination, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
+        Files.FileTransfers.FetchStreamAsync(this, remotePath, destination, options, cancellationToken);
+
     /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are not followed.</summary>
     public Task<DirectoryTransferResult> PushDirectoryAsync(string localDirectory, string remoteDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, options, cancellationToken);

@@ -66,7 +66,7 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
         chunks.Writer.Complete(new IOException("the source vanished"));
         ChannelReader<byte[]> reader = chunks.Reader;
 
-        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => ctx.CallAsync(() => FileCopy.WriteAsync(destination, 5000, -1, 0, reader))).WaitAsync(Bound);
+        RemoteException error = await Assert.ThrowsAsync<RemoteException>(() => ctx.CallAsync(() => FileCopy.WriteAsync(destination, 5000, -1, 0, -1, -1, reader))).WaitAsync(Bound);
 
         Assert.Contains(destination, error.Message, StringComparison.Ordinal);
         Assert.Contains(ctx.Name, error.Message, StringComparison.Ordinal);
@@ -177,6 +177,74 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
         Assert.Equal(1000, back.FilesCopied);
         Assert.Equal(Listing(tree, skipLinks: false), Listing(fetched, skipLinks: false));
         Assert.Empty(Directory.EnumerateFiles(_dir, "*.econtext-*", SearchOption.AllDirectories));
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task Streams_go_in_and_come_out_whole()
+    {
+        Context ctx = _fixture.Context;
+        byte[] bytes = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 77);
+        string destination = Path.Combine(_dir, "from-stream.bin");
+
+        // A stream that cannot seek: its length is not known up front.
+        await using (var source = new BufferedStream(new MemoryStream(bytes), 1000))
+        {
+            FileTransferResult pushed = await ctx.PushStreamAsync(new NonSeekable(source), destination).WaitAsync(Bound);
+            Assert.Equal(bytes.Length, pushed.Bytes);
+        }
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)), await ctx.CallAsync(() => Disk.Sha256(destination)).WaitAsync(Bound));
+        using var back = new MemoryStream();
+        FileTransferResult fetched = await ctx.FetchStreamAsync(destination, back).WaitAsync(Bound);
+        Assert.Equal(bytes.Length, fetched.Bytes);
+        Assert.Equal(bytes, back.ToArray());
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task The_owner_is_kept_when_asked_and_root_writes_the_copy()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "this test gives files away, which needs root (CI runs as root)");
+        Context ctx = _fixture.Context;
+        string source = MakeFile("owned.bin", 4096);
+        Native.Libc.Chown(source, 12345, 23456);
+        string pushed = Path.Combine(_dir, "owned-pushed.bin");
+        string fetched = Path.Combine(_dir, "owned-fetched.bin");
+
+        await ctx.PushFileAsync(source, pushed, new FileTransferOptions { PreserveOwner = true }).WaitAsync(Bound);
+        Assert.Equal((12345, 23456), Native.Libc.Owner(pushed));
+        await ctx.FetchFileAsync(pushed, fetched, new FileTransferOptions { PreserveOwner = true }).WaitAsync(Bound);
+        Assert.Equal((12345, 23456), Native.Libc.Owner(fetched));
+
+        // Not asked: the copy belongs to whoever wrote it.
+        string plain = Path.Combine(_dir, "plain.bin");
+        await ctx.PushFileAsync(source, plain).WaitAsync(Bound);
+        Assert.Equal((0, 0), Native.Libc.Owner(plain));
+    }
+
+    /// <summary>Hides CanSeek and Length, like a pipe or a network stream.</summary>
+    private sealed class NonSeekable(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Relative path, kind and content hash of every entry, in order.</summary>

@@ -26,11 +26,19 @@ internal static class FileCopy
             sha = Convert.ToHexString(SHA256.HashData(stream));
         }
 
-        return new FileFacts(true, info.Length, sha, (int)File.GetUnixFileMode(path), info.LastWriteTimeUtc.Ticks);
+        (int uid, int gid) = Native.Libc.Owner(path);
+        return new FileFacts(true, info.Length, sha, (int)File.GetUnixFileMode(path), info.LastWriteTimeUtc.Ticks, uid, gid);
     }
 
     /// <summary>Runs where the file is written: chunks in, a temporary file, then the rename.</summary>
-    public static async Task<long> WriteAsync(string path, long length, int mode, long modifiedUtcTicks, ChannelReader<byte[]> chunks)
+    /// <param name="path">The destination.</param>
+    /// <param name="length">The bytes the source announced; -1 when it does not know (a stream).</param>
+    /// <param name="mode">Permission bits to give the copy, or -1 for the default.</param>
+    /// <param name="modifiedUtcTicks">Modification time to give the copy, or 0 for now.</param>
+    /// <param name="ownerUid">Numeric owner to give the copy (needs root), or -1.</param>
+    /// <param name="ownerGid">Numeric group to give the copy, with the owner.</param>
+    /// <param name="chunks">The bytes.</param>
+    public static async Task<long> WriteAsync(string path, long length, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid, ChannelReader<byte[]> chunks)
     {
         string where = $"{path} in {CurrentContext.Name}";
         string temporary = TemporaryBeside(path);
@@ -45,7 +53,7 @@ internal static class FileCopy
                     written += chunk.Length;
                 }
 
-                if (written != length)
+                if (length >= 0 && written != length)
                 {
                     throw new IOException($"the source sent {written} bytes, not the {length} it announced (it changed during the copy)");
                 }
@@ -61,6 +69,11 @@ internal static class FileCopy
             if (modifiedUtcTicks > 0)
             {
                 File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
+            }
+
+            if (ownerUid >= 0)
+            {
+                SetOwner(temporary, ownerUid, ownerGid);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -146,6 +159,17 @@ internal static class FileCopy
 
             await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>chown, refused up front without root: only root may give a file away.</summary>
+    public static void SetOwner(string path, int uid, int gid)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new UnauthorizedAccessException($"keeping the owner ({uid}:{gid}) needs root in {CurrentContext.Name}, which runs as uid {Environment.UserName}; copy without PreserveOwner, or as root (sudo)");
+        }
+
+        Native.Libc.Chown(path, uid, gid);
     }
 
     public static void TryDelete(string path)

@@ -126,9 +126,11 @@ internal static class FileFanOut
         int mode = options.PreserveMode ? local.Mode : -1;
         long modified = options.PreserveTime ? local.ModifiedUtcTicks : 0;
         long fileLength = local.Length;
+        int uid = options.PreserveOwner ? local.Uid : -1;
+        int gid = options.PreserveOwner ? local.Gid : -1;
         try
         {
-            RelayOutcome[] outcomes = await via.CallAsync(() => FileRelay.WriteEachAsync(ids, remotePath, fileLength, mode, modified, reader), cancellationToken).ConfigureAwait(false);
+            RelayOutcome[] outcomes = await via.CallAsync(() => FileRelay.WriteEachAsync(ids, remotePath, fileLength, mode, modified, uid, gid, reader), cancellationToken).ConfigureAwait(false);
             foreach (RelayOutcome outcome in outcomes)
             {
                 Context target = send.First(t => t.Id == outcome.Id);

@@ -10,7 +10,7 @@ namespace Econtext.Files;
 /// </summary>
 internal static class FileRelay
 {
-    public static async Task<RelayOutcome[]> WriteEachAsync(int[] ids, string path, long length, int mode, long modifiedUtcTicks, ChannelReader<byte[]> chunks)
+    public static async Task<RelayOutcome[]> WriteEachAsync(int[] ids, string path, long length, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid, ChannelReader<byte[]> chunks)
     {
         Router router = CurrentContext.ChildRouter ?? throw new InvalidOperationException("FileRelay runs inside a context");
         var targets = new Context[ids.Length];
@@ -26,7 +26,7 @@ internal static class FileRelay
         {
             channels[i] = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
             ChannelReader<byte[]> reader = channels[i].Reader;
-            calls[i] = targets[i].CallAsync(() => FileCopy.WriteAsync(path, length, mode, modifiedUtcTicks, reader));
+            calls[i] = targets[i].CallAsync(() => FileCopy.WriteAsync(path, length, mode, modifiedUtcTicks, ownerUid, ownerGid, reader));
             CancellationTokenSource stop = gone[i] = new CancellationTokenSource();
             _ = calls[i].ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }

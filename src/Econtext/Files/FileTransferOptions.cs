@@ -9,6 +9,12 @@ public sealed record FileTransferOptions
     /// <summary>Give the copy the source's modification time.</summary>
     public bool PreserveTime { get; init; } = true;
 
+    /// <summary>
+    /// Give the copy the source's numeric owner and group. Only root may do that where the copy is
+    /// written; elsewhere the copy fails saying so (nothing is written).
+    /// </summary>
+    public bool PreserveOwner { get; init; }
+
     /// <summary>Leave the destination alone when it already has the source's size and SHA-256.</summary>
     public bool SkipIfSame { get; init; } = true;
 

@@ -30,9 +30,73 @@ internal static class FileTransfers
         long length = local.Length;
         int mode = options.PreserveMode ? local.Mode : -1;
         long modified = options.PreserveTime ? local.ModifiedUtcTicks : 0;
-        long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, reader), cancellationToken).ConfigureAwait(false);
+        int uid = options.PreserveOwner ? local.Uid : -1;
+        int gid = options.PreserveOwner ? local.Gid : -1;
+        long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, uid, gid, reader), cancellationToken).ConfigureAwait(false);
         await producer.ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
+    }
+
+    /// <summary>Bytes from <paramref name="source"/> (read to its end) to a file in the context.</summary>
+    public static async Task<FileTransferResult> PushStreamAsync(Context context, Stream source, string remotePath, FileTransferOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new FileTransferOptions();
+        var watch = Stopwatch.StartNew();
+        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        ChannelReader<byte[]> reader = chunks.Reader;
+        int chunkSize = options.ChunkSize;
+        Task producer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        byte[] chunk = new byte[chunkSize];
+                        int n = await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        await chunks.Writer.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
+                    }
+
+                    chunks.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    chunks.Writer.TryComplete(new IOException($"reading the source stream for {remotePath} in {context.Name} failed: {ex.Message}", ex));
+                }
+            },
+            CancellationToken.None);
+        long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, -1, -1, 0, -1, -1, reader), cancellationToken).ConfigureAwait(false);
+        await producer.ConfigureAwait(false);
+        return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
+    }
+
+    /// <summary>A file in the context, written to <paramref name="destination"/> as it arrives.</summary>
+    public static async Task<FileTransferResult> FetchStreamAsync(Context context, string remotePath, Stream destination, FileTransferOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        options ??= new FileTransferOptions();
+        var watch = Stopwatch.StartNew();
+        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        ChannelWriter<byte[]> writer = chunks.Writer;
+        int chunkSize = options.ChunkSize;
+        Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer), cancellationToken);
+        long written = 0;
+        await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            written += chunk.Length;
+        }
+
+        FileFacts source = await call.ConfigureAwait(false);
+        return written == source.Length
+            ? new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false)
+            : throw new IOException($"{remotePath} in {context.Name} changed during the copy: {written} bytes arrived, it had {source.Length}");
     }
 
     public static async Task<FileTransferResult> FetchAsync(Context context, string remotePath, string localPath, FileTransferOptions? options, CancellationToken cancellationToken)
@@ -76,6 +140,11 @@ internal static class FileTransfers
             if (options.PreserveTime)
             {
                 File.SetLastWriteTimeUtc(temporary, new DateTime(source.ModifiedUtcTicks, DateTimeKind.Utc));
+            }
+
+            if (options.PreserveOwner)
+            {
+                FileCopy.SetOwner(temporary, source.Uid, source.Gid);
             }
 
             File.Move(temporary, localPath, overwrite: true);

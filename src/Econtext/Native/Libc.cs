@@ -55,6 +55,35 @@ internal static partial class Libc
         }
     }
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int StatxNative(int directoryFd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int ChownNative(string path, int uid, int gid);
+
+    /// <summary>The numeric owner and group of a file (statx(2), whose layout is the same on every architecture).</summary>
+    public static unsafe (int Uid, int Gid) Owner(string path)
+    {
+        const int AtFdCwd = -100;
+        const uint StatxUid = 0x8;
+        const uint StatxGid = 0x10;
+        byte* buffer = stackalloc byte[256];
+        if (StatxNative(AtFdCwd, path, 0, StatxUid | StatxGid, buffer) != 0)
+        {
+            throw new IOException($"cannot read the owner of {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        return (*(int*)(buffer + 20), *(int*)(buffer + 24));
+    }
+
+    public static void Chown(string path, int uid, int gid)
+    {
+        if (ChownNative(path, uid, gid) != 0)
+        {
+            throw new UnauthorizedAccessException($"cannot give {path} the owner {uid}:{gid}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
