@@ -94,7 +94,9 @@ internal static class FileCopy
             FileFacts facts = Describe(path, hash: false);
             if (!facts.Exists)
             {
-                throw new FileNotFoundException($"{path} does not exist", path);
+                throw Directory.Exists(path)
+                    ? new IOException($"{path} is a directory, not a file (FetchDirectoryAsync copies trees)")
+                    : new FileNotFoundException($"{path} does not exist", path);
             }
 
             await SendChunksAsync(path, chunkSize, chunks, CancellationToken.None).ConfigureAwait(false);

@@ -16,7 +16,9 @@ internal static class FileTransfers
         FileFacts local = FileCopy.Describe(localPath, hash: false);
         if (!local.Exists)
         {
-            throw new FileNotFoundException($"{localPath} does not exist (pushing it to {remotePath} in {context.Name})", localPath);
+            throw Directory.Exists(localPath)
+                ? new IOException($"{localPath} is a directory, not a file (pushing it to {remotePath} in {context.Name}; PushDirectoryAsync copies trees)")
+                : new FileNotFoundException($"{localPath} does not exist (pushing it to {remotePath} in {context.Name})", localPath);
         }
 
         if (options.SkipIfSame && await SameAsync(context, localPath, remotePath, local.Length, cancellationToken).ConfigureAwait(false))
@@ -168,7 +170,16 @@ internal static class FileTransfers
     {
         options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
-        List<TreeEntry> entries = FileCopy.ListTree(localRoot);
+        List<TreeEntry> entries;
+        try
+        {
+            entries = FileCopy.ListTree(localRoot);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"pushing {localRoot} to {remoteRoot} in {context.Name} failed: {ex.Message}", ex);
+        }
+
         (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
         int rootMode = (int)File.GetUnixFileMode(localRoot);
         await context.CallAsync(() => TreeCopy.MakeDirectories(remoteRoot, rootMode, directories, directoryModes), cancellationToken).ConfigureAwait(false);
@@ -209,7 +220,15 @@ internal static class FileTransfers
         }
 
         (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
-        TreeCopy.MakeDirectories(localRoot, -1, directories, directoryModes);
+        try
+        {
+            TreeCopy.MakeDirectories(localRoot, -1, directories, directoryModes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"fetching {remoteRoot} from {context.Name} to {localRoot} failed: {ex.Message}", ex);
+        }
+
         string[] paths = files.Select(f => f.RelativePath).ToArray();
         bool[] same = new bool[paths.Length];
         if (options.SkipIfSame && paths.Length > 0)

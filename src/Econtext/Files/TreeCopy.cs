@@ -13,10 +13,19 @@ internal static class TreeCopy
     /// <summary>Creates the root and the directories below it, parents first.</summary>
     public static void MakeDirectories(string root, int rootMode, string[] paths, int[] modes)
     {
-        FileCopy.MakeDirectory(root, rootMode);
-        for (int i = 0; i < paths.Length; i++)
+        string current = root;
+        try
         {
-            FileCopy.MakeDirectory(Path.Combine(root, CheckRelative(paths[i])), modes[i]);
+            FileCopy.MakeDirectory(root, rootMode);
+            for (int i = 0; i < paths.Length; i++)
+            {
+                current = Path.Combine(root, CheckRelative(paths[i]));
+                FileCopy.MakeDirectory(current, modes[i]);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"creating the directory {current} in {CurrentContext.Name} failed: {ex.Message}", ex);
         }
     }
 
