@@ -60,11 +60,46 @@ rows = [
     ('master peak RSS (KiB)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', None),
 ]
 
+# Files (issue 5): the other columns hold the OpenSSH tools run with the same ssh config and cipher,
+# named in each label as (econtext; second column; third column).
+mib = get(out, 'files.big_file.mib')
+big = 'files.big_file.'
+if mib is not None and get(out, big + 'skipped') is None:
+    rows += [
+        ('ssh file push %s MiB (MiB/s) (PushFileAsync; scp; ssh cat >/dev/null)' % mib,
+         big + 'econtext_push_mib_per_s', big + 'scp_push_mib_per_s', big + 'ssh_pipe_mib_per_s'),
+        ('  push / ssh pipe (econtext; scp)', big + 'ratio_push_to_pipe', big + 'ratio_scp_push_to_pipe', None, '%.2f'),
+        ('  ssh cat >file, and push / that (econtext; -; ssh cat >file MiB/s)', big + 'ratio_push_to_pipe_to_file', None, big + 'ssh_pipe_to_file_mib_per_s', ('%.2f', '%.2f', '%.1f')),
+        ('ssh file fetch %s MiB (MiB/s) (FetchFileAsync; scp; ssh cat file >/dev/null)' % mib,
+         big + 'econtext_fetch_mib_per_s', big + 'scp_fetch_mib_per_s', big + 'ssh_pipe_back_mib_per_s'),
+        ('  fetch / ssh pipe back (econtext; scp)', big + 'ratio_fetch_to_pipe_back', big + 'ratio_scp_fetch_to_pipe_back', None, '%.2f'),
+        ('  ssh cat file >file, and fetch / that (econtext; -; ssh cat file >file MiB/s)', big + 'ratio_fetch_to_pipe_back_to_file', None, big + 'ssh_pipe_back_to_file_mib_per_s', ('%.2f', '%.2f', '%.1f')),
+        ('child peak RSS during the push (KiB) (peak; -; before the push)', big + 'push_memory_kib.child_peak', None, big + 'push_memory_kib.child_before'),
+        ('master peak RSS during the push (KiB) (peak; -; before the push)', big + 'push_memory_kib.master_peak', None, big + 'push_memory_kib.master_before'),
+    ]
+elif mib is not None:
+    rows.append(('ssh file push %s MiB: %s' % (mib, get(out, big + 'skipped')), None, None, None))
+if get(out, 'files.error') is not None:
+    rows.append(('files: failed (%s)' % get(out, 'files.error').replace('|', '/').splitlines()[0], None, None, None))
+count = get(out, 'files.small_files.files')
+small = 'files.small_files.'
+if count is not None:
+    rows += [
+        ('ssh push %s small files, best of %s (s) (PushDirectoryAsync; scp -r; rsync -a)' % (count, get(out, small + 'reps')),
+         small + 'econtext_push_s', small + 'scp_r_s', small + 'rsync_a_s', '%.3f'),
+        ('  again, unchanged (s) (SkipIfSame; rsync -a; rsync -ac)',
+         small + 'econtext_push_unchanged_s', small + 'rsync_a_unchanged_s', small + 'rsync_ac_unchanged_s', '%.3f'),
+    ]
+    if get(out, small + 'rsync') == 'not installed':
+        rows.append(('  rsync: not installed', None, None, None))
 
-def cell(v):
-    return '-' if v is None else ('%.1f' % v if isinstance(v, float) else str(v))
+
+def cell(v, fmt='%.1f'):
+    return '-' if v is None else (fmt % v if isinstance(v, float) else str(v))
 
 
-sys.stderr.write('| metric | econtext | mitogen | floor |\n|---|---|---|---|\n')
-for label, e, m, f in rows:
-    sys.stderr.write('| %s | %s | %s | %s |\n' % (label, cell(get(out, e)), cell(get(out, m)), cell(get(out, f) if f else None)))
+sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | floor (files: the tool named) |\n|---|---|---|---|\n')
+for label, e, m, f, *fmt in rows:
+    fmt = fmt[0] if fmt else '%.1f'
+    fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt)
+    sys.stderr.write('| %s | %s | %s | %s |\n' % (label, cell(get(out, e) if e else None, fmt[0]), cell(get(out, m) if m else None, fmt[1]), cell(get(out, f) if f else None, fmt[2])))

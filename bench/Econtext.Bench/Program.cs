@@ -101,6 +101,19 @@ string sshHost = ArgString("--ssh-host", Environment.GetEnvironmentVariable("PEE
 if (sshConfig is not null)
 {
     await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, mib, ArgInt("--fanout", 20));
+
+    // Files beside scp, rsync and the plain ssh pipe, same config and cipher (--file-mib 0 / --tree-files 0 skip a part).
+    // A failure here (a tool missing, a copy that came out wrong) is reported and leaves the other figures standing.
+    try
+    {
+        result["files"] = await FileBench.RunAsync(
+            sshConfig, sshHost, ArgInt("--file-mib", 1024), ArgInt("--file-reps", 1), ArgInt("--tree-files", 1000), ArgInt("--tree-reps", 3), ArgString("--cipher", null));
+    }
+    catch (Exception ex)
+    {
+        Console.Error.WriteLine($"bench: the file part failed: {ex}");
+        result["files"] = new JsonObject { ["error"] = ex.Message };
+    }
 }
 
 result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");

@@ -27,6 +27,60 @@ public static class Workloads
 
     public static long PeakRssKib() => ReadStatus("VmHWM:");
 
+    /// <summary>
+    /// Resets this process's VmHWM to its current RSS (Linux: "5" into /proc/self/clear_refs), so a
+    /// peak read afterwards belongs to what ran in between. Returns the RSS then, or -1 if refused.
+    /// </summary>
+    public static long ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return ReadStatus("VmRSS:");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>A new empty folder in the context's temporary folder (the file benchmark's destinations live in it).</summary>
+    public static string MakeTempDirectory(string prefix) => Directory.CreateTempSubdirectory(prefix).FullName;
+
+    public static void DeleteTree(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Regular files below <paramref name="path"/> (or the file itself): [count, total bytes].</summary>
+    public static long[] CountFiles(string path)
+    {
+        if (File.Exists(path))
+        {
+            return [1, new FileInfo(path).Length];
+        }
+
+        long count = 0;
+        long bytes = 0;
+        if (Directory.Exists(path))
+        {
+            foreach (FileInfo file in new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                count++;
+                bytes += file.Length;
+            }
+        }
+
+        return [count, bytes];
+    }
+
     public static long RssKib() => ReadStatus("VmRSS:");
 
     internal static long ReadStatus(string key, int pid = 0)
