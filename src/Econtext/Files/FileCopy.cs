@@ -87,7 +87,7 @@ internal static class FileCopy
     }
 
     /// <summary>Runs where the file is read: its chunks out, then what it was.</summary>
-    public static async Task<FileFacts> ReadAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks)
+    public static async Task<FileFacts> ReadAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
     {
         try
         {
@@ -99,10 +99,10 @@ internal static class FileCopy
                     : new FileNotFoundException($"{path} does not exist", path);
             }
 
-            await SendChunksAsync(path, chunkSize, chunks, CancellationToken.None).ConfigureAwait(false);
+            await SendChunksAsync(path, chunkSize, chunks, cancellationToken).ConfigureAwait(false);
             return facts;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw new IOException($"reading {path} in {CurrentContext.Name} failed: {ex.Message}", ex);
         }
@@ -115,6 +115,19 @@ internal static class FileCopy
         {
             throw new DirectoryNotFoundException($"{root} is not a directory in {CurrentContext.Name}");
         }
+
+        try
+        {
+            return ListTreeBelow(root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"listing {root} in {CurrentContext.Name} failed: {ex.Message}", ex);
+        }
+    }
+
+    private static List<TreeEntry> ListTreeBelow(string root)
+    {
 
         var entries = new List<TreeEntry>();
         var pending = new Queue<string>();

@@ -18,6 +18,9 @@ public sealed record FileTransferOptions
     /// <summary>Leave the destination alone when it already has the source's size and SHA-256.</summary>
     public bool SkipIfSame { get; init; } = true;
 
-    /// <summary>Bytes per message; the stream keeps at most a small window of them in flight.</summary>
-    public int ChunkSize { get; init; } = 1024 * 1024;
+    /// <summary>
+    /// Bytes per message; a copy keeps at most the credit window (16) of them in flight, and a few
+    /// more buffered on each side, so this bounds a copy's memory (about 10 MiB a side at 256 KiB).
+    /// </summary>
+    public int ChunkSize { get; init; } = 256 * 1024;
 }

@@ -87,12 +87,21 @@ internal static class FileTransfers
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
         ChannelWriter<byte[]> writer = chunks.Writer;
         int chunkSize = options.ChunkSize;
-        Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer), cancellationToken);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
         long written = 0;
-        await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-            written += chunk.Length;
+            await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                written += chunk.Length;
+            }
+        }
+        catch
+        {
+            await AbandonAsync(abandon, call).ConfigureAwait(false);
+            throw;
         }
 
         FileFacts source = await call.ConfigureAwait(false);
@@ -114,18 +123,26 @@ internal static class FileTransfers
         string temporary = FileCopy.TemporaryBeside(localPath);
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
         ChannelWriter<byte[]> writer = chunks.Writer;
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int chunkSize = options.ChunkSize;
         long written = 0;
         try
         {
-            Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer), cancellationToken);
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
+            try
             {
+                await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
                 await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                     written += chunk.Length;
                 }
+            }
+            catch
+            {
+                // Stop the sender: it would otherwise wait for credit with the file open.
+                await AbandonAsync(abandon, call).ConfigureAwait(false);
+                throw;
             }
 
             FileFacts source = await call.ConfigureAwait(false);
@@ -255,14 +272,21 @@ internal static class FileTransfers
             int chunkSize = options.ChunkSize;
             bool keepMode = options.PreserveMode;
             bool keepTime = options.PreserveTime;
-            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, writer), cancellationToken);
+            using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, writer, CancellationToken.None), abandon.Token);
             try
             {
                 bytes = await TreeCopy.WriteTreeAsync(localRoot, pieces.Reader, fetch.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException ex)
             {
+                await AbandonAsync(abandon, call).ConfigureAwait(false);
                 throw new IOException($"fetching {remoteRoot} from {context.Name} to {localRoot} failed: {ex.Message}", ex);
+            }
+            catch
+            {
+                await AbandonAsync(abandon, call).ConfigureAwait(false);
+                throw;
             }
 
             await call.ConfigureAwait(false);
@@ -286,12 +310,26 @@ internal static class FileTransfers
         try
         {
             await Task.Yield();
-            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, pieces).ConfigureAwait(false);
+            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, pieces, CancellationToken.None).ConfigureAwait(false);
             pieces.TryComplete();
         }
         catch (Exception ex)
         {
             pieces.TryComplete(ex);
+        }
+    }
+
+    /// <summary>The local side of a fetch failed: cancel the remote reader (so it closes its file) and wait for it to end.</summary>
+    private static async Task AbandonAsync(CancellationTokenSource abandon, Task call)
+    {
+        await abandon.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RemoteException or EcontextException or IOException)
+        {
+            // The local failure is the one to report.
         }
     }
 

@@ -6,7 +6,7 @@ namespace Econtext.Files;
 /// <summary>In a context: <see cref="CurrentContext.FetchFileAsync(string, string, CancellationToken)"/> and its stream form.</summary>
 internal static class MasterFileFetch
 {
-    private const int ChunkSize = 1024 * 1024;
+    private const int ChunkSize = 256 * 1024;
 
     public static async Task<FileTransferResult> ToFileAsync(string masterPath, string localPath, CancellationToken cancellationToken)
     {

@@ -53,7 +53,7 @@ internal static class TreeCopy
     }
 
     /// <summary>Reads the files in order and writes their pieces; a file that changes length while read fails the copy.</summary>
-    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, bool keepMode, bool keepTime, ChannelWriter<FilePiece> pieces)
+    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, bool keepMode, bool keepTime, ChannelWriter<FilePiece> pieces, CancellationToken cancellationToken)
     {
         string where = CurrentContext.Name;
         foreach (string relative in paths)
@@ -70,13 +70,13 @@ internal static class TreeCopy
                 {
                     int want = (int)Math.Min(chunkSize, length - offset);
                     byte[] data = new byte[want];
-                    int read = await file.ReadAtLeastAsync(data, want, throwOnEndOfStream: false).ConfigureAwait(false);
+                    int read = await file.ReadAtLeastAsync(data, want, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                     if (read != want)
                     {
                         throw new IOException($"it shrank while being read: {length} bytes when opened, {offset + read} could be read");
                     }
 
-                    await pieces.WriteAsync(new FilePiece(relative, length, mode, modified, offset, data)).ConfigureAwait(false);
+                    await pieces.WriteAsync(new FilePiece(relative, length, mode, modified, offset, data), cancellationToken).ConfigureAwait(false);
                     offset += want;
                 }
                 while (offset < length);
