@@ -93,6 +93,18 @@ if count is not None:
     if get(out, small + 'rsync') == 'not installed':
         rows.append(('  rsync: not installed', None, None, None))
 
+bare = 'bare_host.'
+if get(out, bare + 'first_connection_ms') is not None:
+    rows += [
+        ('bare host (no .NET): first connection, runtime sent (ms) (econtext; -; ssh connect + first call)',
+         bare + 'first_connection_ms', None, 'ssh_connect_first_call.median_ms'),
+        ('  same, in a process that had not packed the runtime yet (ms)', bare + 'first_connection_packing_too_ms', None, None),
+        ('  runtime bytes sent; bytes in the cache on the target', bare + 'runtime_bytes_sent', None, bare + 'cache_bytes_on_target'),
+        ('  next connection, cached runtime (ms)', bare + 'next_connection_ms', None, None),
+    ]
+elif get(out, 'bare_host') is not None:
+    rows.append(('bare host: %s' % (get(out, bare + 'skipped') or get(out, bare + 'error')), None, None, None))
+
 
 def cell(v, fmt='%.1f'):
     return '-' if v is None else (fmt % v if isinstance(v, float) else str(v))

@@ -114,6 +114,20 @@ if (sshConfig is not null)
         Console.Error.WriteLine($"bench: the file part failed: {ex}");
         result["files"] = new JsonObject { ["error"] = ex.Message };
     }
+
+    // A host without .NET: the runtime sent once, then the cache (--bare-reps 0 skips).
+    if (ArgInt("--bare-reps", 3) > 0)
+    {
+        try
+        {
+            result["bare_host"] = await BareHostBench.RunAsync(sshConfig, sshHost, ArgInt("--bare-reps", 3));
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"bench: the bare-host part failed: {ex}");
+            result["bare_host"] = new JsonObject { ["error"] = ex.Message };
+        }
+    }
 }
 
 result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");

@@ -96,4 +96,7 @@ public static class Workloads
 
         return -1;
     }
+
+    /// <summary>The folder of the runtime this process runs on.</summary>
+    public static string RuntimeDirectory() => System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
 }
