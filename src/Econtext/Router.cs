@@ -573,6 +573,7 @@ public sealed class Router : IAsyncDisposable
                 await credits.WaitAsync(stop.Token).ConfigureAwait(false);
                 var frame = new FrameBuilder();
                 CallCodec.WriteValue(frame, item, typeof(TItem));
+                ChunkPool.ReturnSent(item);
                 if (!TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame))
                 {
                     return;

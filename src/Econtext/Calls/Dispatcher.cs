@@ -274,6 +274,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
                 await credits.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var frame = new FrameBuilder();
                 CallCodec.WriteValue(frame, item, typeof(T));
+                ChunkPool.ReturnSent(item);
                 if (frame.PayloadLength > router.Options.MaxMessageSize)
                 {
                     long size = frame.PayloadLength;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Econtext.Calls;
 
 namespace Econtext.Files;
 
@@ -51,6 +52,7 @@ internal static class FileCopy
                 {
                     await file.WriteAsync(chunk).ConfigureAwait(false);
                     written += chunk.Length;
+                    ChunkPool.ReturnConsumed(chunk);
                 }
 
                 if (length >= 0 && written != length)
@@ -165,7 +167,7 @@ internal static class FileCopy
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
         while (true)
         {
-            byte[] chunk = new byte[chunkSize];
+            byte[] chunk = ChunkPool.RentForSend(chunkSize);
             int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Econtext.Calls;
 
 namespace Econtext.Files;
 
@@ -35,6 +36,8 @@ internal static class FileRelay
         {
             await foreach (byte[] chunk in chunks.ReadAllAsync().ConfigureAwait(false))
             {
+                // Shared by every child's stream below: nobody may recycle it.
+                ChunkPool.Keep(chunk);
                 for (int i = 0; i < channels.Length; i++)
                 {
                     if (gone[i].IsCancellationRequested)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Econtext.Calls;
 
 namespace Econtext.Files;
 
@@ -136,6 +137,7 @@ internal static class FileTransfers
                 {
                     await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                     written += chunk.Length;
+                    ChunkPool.ReturnConsumed(chunk);
                 }
             }
             catch
