@@ -325,6 +325,11 @@ internal sealed class SpawnedProcess : IDisposable
         {
             read = AboveStdio(read);
             write = AboveStdio(write);
+
+            // 1 MiB instead of 64 KiB, as the child does on its side: bulk data (a file, 1 MiB
+            // messages) then moves in large writes and reads, with far fewer wake-ups on each end.
+            // Best effort: the system's pipe-max-size may refuse it.
+            _ = Libc.Fcntl(read, Libc.FSetPipeSize, 1 << 20);
             return (read, write);
         }
         catch
