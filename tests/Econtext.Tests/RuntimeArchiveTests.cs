@@ -76,6 +76,9 @@ public sealed class RuntimeArchiveTests(ITestOutputHelper output)
         Assert.Equal(x64, RuntimeArchive.Unsuitable("Linux x86_64") is null);
         Assert.Equal(arm64, RuntimeArchive.Unsuitable("Linux aarch64") is null);
         Assert.Contains("Darwin", RuntimeArchive.Unsuitable("Darwin x86_64"), StringComparison.Ordinal);
+        bool musl = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal);
+        Assert.Equal(x64 && !musl, RuntimeArchive.Unsuitable("Linux x86_64 glibc") is null);
+        Assert.Contains(musl ? "glibc" : "musl", RuntimeArchive.Unsuitable(musl ? "Linux x86_64 glibc" : "Linux x86_64 musl"), StringComparison.Ordinal);
         Assert.NotNull(RuntimeArchive.Unsuitable(string.Empty));
     }
 }

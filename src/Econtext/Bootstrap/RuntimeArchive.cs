@@ -68,14 +68,21 @@ internal sealed class RuntimeArchive
     public static Task<RuntimeArchive> Local => s_local.Value;
 
     /// <summary>
-    /// Null when a target that reported <paramref name="unameSm"/> (<c>uname -sm</c>) can run this
-    /// process's runtime; otherwise why not, in words for the error message.
+    /// Null when a target that reported <paramref name="platform"/> (<c>uname -sm</c>, then its libc)
+    /// can run this process's runtime; otherwise why not, in words for the error message.
     /// </summary>
-    public static string? Unsuitable(string unameSm)
+    public static string? Unsuitable(string platform)
     {
-        string[] parts = unameSm.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] parts = platform.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         string os = parts.Length > 0 ? parts[0] : "?";
         string machine = parts.Length > 1 ? parts[1] : "?";
+        string libc = parts.Length > 2 ? parts[2] : "glibc";
+        bool musl = RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal);
+        if (libc != (musl ? "musl" : "glibc"))
+        {
+            return $"the target's C library is {libc} and this side's runtime is built for {(musl ? "musl" : "glibc")}, so it cannot run there";
+        }
+
         if (!OperatingSystem.IsLinux() || os != "Linux")
         {
             return $"the target is {os} {machine}; only a Linux runtime can be shipped, and only to Linux";

@@ -13,7 +13,7 @@ internal static class Stage0
     public const string NoRuntimeMarker = "ECONTEXT-NO-RUNTIME";
     public const string NoTempMarker = "ECONTEXT-NO-TEMP";
 
-    /// <summary>No dotnet found: "which runtime would you send?" followed by <c>uname -sm</c>; the answer is a cache folder name, or "-" and why not.</summary>
+    /// <summary>No dotnet found: "which runtime would you send?" followed by <c>uname -sm</c> and the libc (glibc or musl); the answer is a cache folder name, or "-" and why not.</summary>
     public const string RuntimeQueryMarker = "ECONTEXT-RUNTIME-QUERY";
 
     /// <summary>The cache has no good copy of that runtime: the answer is a byte count, a newline, and that many bytes of gzip'd tar.</summary>
@@ -88,7 +88,9 @@ internal static class Stage0
             : runtimeCache.StartsWith("~/", StringComparison.Ordinal) ? "${HOME:-/nonexistent}/" + Quote(runtimeCache[2..])
             : Quote(runtimeCache);
         return new StringBuilder(1024)
-            .Append("if [ -z \"$d\" ];then echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null)\";IFS= read -r n||exit 1;")
+            // A musl libc (Alpine) cannot run a glibc build of the runtime: say which one the host has.
+            .Append("if [ -z \"$d\" ];then l=glibc;for f in /lib/ld-musl-*;do [ -e \"$f\" ]&&l=musl;done;")
+            .Append("echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null) $l\";IFS= read -r n||exit 1;")
             .Append("case $n in ''|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
             .Append("b=").Append(cache).Append(";r=$b/$n;")
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
