@@ -215,6 +215,16 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
         await ctx.FetchFileAsync(pushed, fetched, new FileTransferOptions { PreserveOwner = true }).WaitAsync(Bound);
         Assert.Equal((12345, 23456), Native.Libc.Owner(fetched));
 
+        // Trees too, each way.
+        string tree = Path.Combine(_dir, "owned-tree");
+        Directory.CreateDirectory(Path.Combine(tree, "sub"));
+        string inner = MakeFile(Path.Combine("owned-tree", "sub", "inner.bin"), 300);
+        Native.Libc.Chown(inner, 4242, 4343);
+        await ctx.PushDirectoryAsync(tree, tree + "-pushed", new FileTransferOptions { PreserveOwner = true }).WaitAsync(Bound);
+        Assert.Equal((4242, 4343), Native.Libc.Owner(Path.Combine(tree + "-pushed", "sub", "inner.bin")));
+        await ctx.FetchDirectoryAsync(tree + "-pushed", tree + "-fetched", new FileTransferOptions { PreserveOwner = true }).WaitAsync(Bound);
+        Assert.Equal((4242, 4343), Native.Libc.Owner(Path.Combine(tree + "-fetched", "sub", "inner.bin")));
+
         // Not asked: the copy belongs to whoever wrote it.
         string plain = Path.Combine(_dir, "plain.bin");
         await ctx.PushFileAsync(source, plain).WaitAsync(Bound);

@@ -5,4 +5,4 @@ namespace Econtext.Files;
 /// them cost a thousand messages in one call rather than a thousand calls; a large one is cut into
 /// pieces of the chunk size, sent in order.
 /// </summary>
-internal sealed record FilePiece(string Path, long Length, int Mode, long ModifiedUtcTicks, long Offset, byte[] Data);
+internal sealed record FilePiece(string Path, long Length, int Mode, long ModifiedUtcTicks, long Offset, byte[] Data, int Uid = -1, int Gid = -1);

@@ -10,8 +10,8 @@ public sealed record FileTransferOptions
     public bool PreserveTime { get; init; } = true;
 
     /// <summary>
-    /// Give the copy the source's numeric owner and group. Only root may do that where the copy is
-    /// written; elsewhere the copy fails saying so (nothing is written).
+    /// Give the copy (each file of a tree copy; not its directories) the source's numeric owner and
+    /// group. Only root may do that where the copy is written; elsewhere the copy fails saying so.
     /// </summary>
     public bool PreserveOwner { get; init; }
 

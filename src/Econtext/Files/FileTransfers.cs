@@ -274,8 +274,14 @@ internal static class FileTransfers
             int chunkSize = options.ChunkSize;
             bool keepMode = options.PreserveMode;
             bool keepTime = options.PreserveTime;
+            bool keepOwner = options.PreserveOwner;
+            if (keepOwner && !Environment.IsPrivilegedProcess)
+            {
+                throw new UnauthorizedAccessException($"keeping the owner of {remoteRoot}'s files needs root here (the master runs as {Environment.UserName}); fetch without PreserveOwner");
+            }
+
             using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, writer, CancellationToken.None), abandon.Token);
+            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, keepOwner, writer, CancellationToken.None), abandon.Token);
             try
             {
                 bytes = await TreeCopy.WriteTreeAsync(localRoot, pieces.Reader, fetch.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
@@ -312,7 +318,7 @@ internal static class FileTransfers
         try
         {
             await Task.Yield();
-            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, pieces, CancellationToken.None).ConfigureAwait(false);
+            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, options.PreserveOwner, pieces, CancellationToken.None).ConfigureAwait(false);
             pieces.TryComplete();
         }
         catch (Exception ex)

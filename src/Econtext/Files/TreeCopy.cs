@@ -53,7 +53,7 @@ internal static class TreeCopy
     }
 
     /// <summary>Reads the files in order and writes their pieces; a file that changes length while read fails the copy.</summary>
-    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, bool keepMode, bool keepTime, ChannelWriter<FilePiece> pieces, CancellationToken cancellationToken)
+    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, bool keepMode, bool keepTime, bool keepOwner, ChannelWriter<FilePiece> pieces, CancellationToken cancellationToken)
     {
         string where = CurrentContext.Name;
         foreach (string relative in paths)
@@ -65,6 +65,7 @@ internal static class TreeCopy
                 long length = file.Length;
                 int mode = keepMode ? (int)File.GetUnixFileMode(file.SafeFileHandle) : -1;
                 long modified = keepTime ? File.GetLastWriteTimeUtc(file.SafeFileHandle).Ticks : 0;
+                (int uid, int gid) = keepOwner ? Native.Libc.Owner(path) : (-1, -1);
                 long offset = 0;
                 do
                 {
@@ -76,7 +77,7 @@ internal static class TreeCopy
                         throw new IOException($"it shrank while being read: {length} bytes when opened, {offset + read} could be read");
                     }
 
-                    await pieces.WriteAsync(new FilePiece(relative, length, mode, modified, offset, data), cancellationToken).ConfigureAwait(false);
+                    await pieces.WriteAsync(new FilePiece(relative, length, mode, modified, offset, data, uid, gid), cancellationToken).ConfigureAwait(false);
                     offset += want;
                 }
                 while (offset < length);
@@ -150,6 +151,11 @@ internal static class TreeCopy
                     if (current.ModifiedUtcTicks > 0)
                     {
                         File.SetLastWriteTimeUtc(temporary!, new DateTime(current.ModifiedUtcTicks, DateTimeKind.Utc));
+                    }
+
+                    if (current.Uid >= 0)
+                    {
+                        FileCopy.SetOwner(temporary!, current.Uid, current.Gid);
                     }
 
                     File.Move(temporary!, destination!, overwrite: true);
