@@ -42,6 +42,12 @@ internal static class FileCopy
     public static async Task<long> WriteAsync(string path, long length, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid, ChannelReader<byte[]> chunks)
     {
         string where = $"{path} in {CurrentContext.Name}";
+        if (ownerUid >= 0 && !Environment.IsPrivilegedProcess)
+        {
+            // Before a byte is written: the whole copy would only be thrown away at the end.
+            throw new IOException($"writing {where} failed: keeping the owner ({ownerUid}:{ownerGid}) needs root, and {CurrentContext.Name} runs as {Environment.UserName}; copy without PreserveOwner, or as root (sudo)");
+        }
+
         string temporary = TemporaryBeside(path);
         long written = 0;
         try
