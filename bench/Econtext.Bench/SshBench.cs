@@ -142,11 +142,13 @@ internal static class SshBench
     }
 
     /// <summary>
-    /// The plain OpenSSH pipe with the same ssh options: `ssh host 'cat >/dev/null' &lt; file` for the
-    /// same bytes, as the peers' harness measures it, minus the median `ssh host true` (the connect).
+    /// The plain OpenSSH pipe with the same ssh options: `ssh host 'cat >/dev/null' &lt; file`, as the
+    /// peers' harness measures it, minus the median `ssh host true` (the connect). At least 256 MiB
+    /// and best of three: with 100 MiB the connect is half the time and the figure mostly noise.
     /// </summary>
     private static async Task<double> SshPipeMibS(string config, string host, byte[] chunk, int mib, double connectMs)
     {
+        mib = Math.Max(mib, 256);
         string file = Path.Combine(Path.GetTempPath(), $"econtext-bench-{Environment.ProcessId}.bin");
         await using (FileStream output = File.Create(file))
         {
@@ -165,10 +167,16 @@ internal static class SshBench
             start.ArgumentList.Add(config);
             start.ArgumentList.Add(host);
             start.ArgumentList.Add(file);
-            var watch = Stopwatch.StartNew();
-            using Process ssh = Process.Start(start)!;
-            await ssh.WaitForExitAsync();
-            return mib / Math.Max(0.001, (watch.Elapsed.TotalMilliseconds - connectMs) / 1000);
+            double best = 0;
+            for (int run = 0; run < 3; run++)
+            {
+                var watch = Stopwatch.StartNew();
+                using Process ssh = Process.Start(start)!;
+                await ssh.WaitForExitAsync();
+                best = Math.Max(best, mib / Math.Max(0.001, (watch.Elapsed.TotalMilliseconds - connectMs) / 1000));
+            }
+
+            return best;
         }
         finally
         {
