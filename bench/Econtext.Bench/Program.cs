@@ -7,6 +7,19 @@ using Econtext.Bench;
 
 // One command, one JSON line: `dotnet run -c Release --project bench/Econtext.Bench`.
 // Keys follow ../shared/peers/mitogen-bench.py so the figures sit beside Mitogen's.
+// `--scaling-only`: only the scaling figures (issue 7, Scaling.cs), one JSON object, nothing else run.
+//   --scaling 1,10,50,100,200   --scaling-kinds local,ssh,tree[,ssh-tree]   --scaling-parallel 16 (starts in flight; 0 = all)
+if (Array.IndexOf(args, "--scaling-only") >= 0)
+{
+    int[] counts = (ArgString("--scaling", null) ?? "1,10,50,100,200").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    string[] kinds = (ArgString("--scaling-kinds", null) ?? "local,ssh,tree").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    JsonObject scaling = await Scaling.RunAsync(
+        counts, kinds, ArgString("--ssh-config", Environment.GetEnvironmentVariable("PEERS_SSH_CONFIG")),
+        ArgString("--ssh-host", Environment.GetEnvironmentVariable("PEERS_HOST")) ?? "peer", ArgInt("--scaling-parallel", 16));
+    Console.WriteLine(scaling.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    return;
+}
+
 int connects = ArgInt("--connects", 10);
 int rttCalls = ArgInt("--calls", 5000);
 int mib = ArgInt("--mib", 100);
