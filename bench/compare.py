@@ -2,7 +2,7 @@
 # compare.py - merge Econtext's bench JSON with the peers' (mitogen-bench.py, ansible-bench.sh) into
 # one JSON line with the keys of issue 7 (econtext at the top level, peers under "mitogen." and
 # "ansible."), and print a side-by-side table to stderr.
-# usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON]
+# usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON (from bench/ansible-bench.sh)] [WHY_NO_ANSIBLE]
 import json
 import sys
 
@@ -29,6 +29,8 @@ def get(d, dotted):
 econtext = load(sys.argv[1])
 mitogen = load(sys.argv[2] if len(sys.argv) > 2 else None)
 ansible = load(sys.argv[3] if len(sys.argv) > 3 else None)
+# why the ansible column is empty (bench/run passes it as the 4th argument), printed under the table
+ansible_note = sys.argv[4] if len(sys.argv) > 4 else ''
 out = dict(econtext)
 if mitogen:
     out['mitogen'] = {
@@ -46,26 +48,29 @@ if ansible:
     out['ansible'] = ansible
 print(json.dumps(out))
 
+# (label, econtext key, mitogen key, ansible key, floor key[, format or (formats per column)])
 rows = [
-    ('local connect + first call (ms)', 'local_connect_first_call.median_ms', 'mitogen.local_connect_first_call.median_ms', 'floor_dotnet_start_ms'),
-    ('local call RTT median (us)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', None),
-    ('local call RTT p99 (us)', 'local.call_rtt.p99_us', 'mitogen.local.call_rtt.p99_us', None),
-    ('local 1 MiB raw messages (MiB/s)', 'local.send_1mib_msgs.mib_per_s', 'mitogen.local.send_1mib_msgs.mib_per_s', None),
-    ('ssh connect + first call (ms)', 'ssh_connect_first_call.median_ms', 'mitogen.ssh_connect_first_call.median_ms', 'floor.ssh_true_ms'),
-    ('ssh call RTT median (us)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', None),
-    ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
-    ('ssh file push (MiB/s)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
-    ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
-    ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', None),
-    ('master peak RSS (KiB)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', None),
+    ('local connect + first call (ms)', 'local_connect_first_call.median_ms', 'mitogen.local_connect_first_call.median_ms', 'ansible.local_connect_first_call.median_ms', 'floor_dotnet_start_ms'),
+    ('local call RTT median (us) (ansible: per task, see note)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', 'ansible.local.call_rtt.median_us', None),
+    ('local call RTT p99 (us)', 'local.call_rtt.p99_us', 'mitogen.local.call_rtt.p99_us', None, None),
+    ('local 1 MiB raw messages (MiB/s)', 'local.send_1mib_msgs.mib_per_s', 'mitogen.local.send_1mib_msgs.mib_per_s', None, None),
+    ('ssh connect + first call (ms)', 'ssh_connect_first_call.median_ms', 'mitogen.ssh_connect_first_call.median_ms', 'ansible.ssh_connect_first_call.median_ms', 'floor.ssh_true_ms'),
+    ('ssh call RTT median (us) (ansible: per task, see note)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', None),
+    ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', None, 'floor.ssh_pipe_mib_per_s'),
+    ('ssh file push (MiB/s) (ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
+    ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
+    ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
+    ('master peak RSS (KiB) (ansible: largest controller process, fan-out)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', 'ansible.master_peak_rss_kib', None),
 ]
 
 # Files (issue 5): the other columns hold the OpenSSH tools run with the same ssh config and cipher,
-# named in each label as (econtext; second column; third column).
+# named in each label as (econtext; mitogen column; floor column); the ansible column stays '-'.
+tool_rows = []
 mib = get(out, 'files.big_file.mib')
 big = 'files.big_file.'
 if mib is not None and get(out, big + 'skipped') is None:
-    rows += [
+    tool_rows += [
         ('ssh file push %s MiB (MiB/s) (PushFileAsync; scp; ssh cat >/dev/null)' % mib,
          big + 'econtext_push_mib_per_s', big + 'scp_push_mib_per_s', big + 'ssh_pipe_mib_per_s'),
         ('  push / ssh pipe (econtext; scp)', big + 'ratio_push_to_pipe', big + 'ratio_scp_push_to_pipe', None, '%.2f'),
@@ -78,24 +83,24 @@ if mib is not None and get(out, big + 'skipped') is None:
         ('master peak RSS during the push (KiB) (peak; -; before the push)', big + 'push_memory_kib.master_peak', None, big + 'push_memory_kib.master_before'),
     ]
 elif mib is not None:
-    rows.append(('ssh file push %s MiB: %s' % (mib, get(out, big + 'skipped')), None, None, None))
+    tool_rows.append(('ssh file push %s MiB: %s' % (mib, get(out, big + 'skipped')), None, None, None))
 if get(out, 'files.error') is not None:
-    rows.append(('files: failed (%s)' % get(out, 'files.error').replace('|', '/').splitlines()[0], None, None, None))
+    tool_rows.append(('files: failed (%s)' % get(out, 'files.error').replace('|', '/').splitlines()[0], None, None, None))
 count = get(out, 'files.small_files.files')
 small = 'files.small_files.'
 if count is not None:
-    rows += [
+    tool_rows += [
         ('ssh push %s small files, best of %s (s) (PushDirectoryAsync; scp -r; rsync -a)' % (count, get(out, small + 'reps')),
          small + 'econtext_push_s', small + 'scp_r_s', small + 'rsync_a_s', '%.3f'),
         ('  again, unchanged (s) (SkipIfSame; rsync -a; rsync -ac)',
          small + 'econtext_push_unchanged_s', small + 'rsync_a_unchanged_s', small + 'rsync_ac_unchanged_s', '%.3f'),
     ]
     if get(out, small + 'rsync') == 'not installed':
-        rows.append(('  rsync: not installed', None, None, None))
+        tool_rows.append(('  rsync: not installed', None, None, None))
 
 bare = 'bare_host.'
 if get(out, bare + 'first_connection_ms') is not None:
-    rows += [
+    tool_rows += [
         ('bare host (no .NET): first connection, runtime sent (ms) (econtext; -; ssh connect + first call)',
          bare + 'first_connection_ms', None, 'ssh_connect_first_call.median_ms'),
         ('  same, in a process that had not packed the runtime yet (ms)', bare + 'first_connection_packing_too_ms', None, None),
@@ -103,15 +108,45 @@ if get(out, bare + 'first_connection_ms') is not None:
         ('  next connection, cached runtime (ms)', bare + 'next_connection_ms', None, None),
     ]
 elif get(out, 'bare_host') is not None:
-    rows.append(('bare host: %s' % (get(out, bare + 'skipped') or get(out, bare + 'error')), None, None, None))
+    tool_rows.append(('bare host: %s' % (get(out, bare + 'skipped') or get(out, bare + 'error')), None, None, None))
+
+
+for label, e, m, f, *fmt in tool_rows:
+    if fmt and isinstance(fmt[0], tuple):
+        fmt = [(fmt[0][0], fmt[0][1], '%.1f', fmt[0][2])]
+    rows.append((label, e, m, None, f, *fmt))
 
 
 def cell(v, fmt='%.1f'):
     return '-' if v is None else (fmt % v if isinstance(v, float) else str(v))
 
 
-sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | floor (files: the tool named) |\n|---|---|---|---|\n')
-for label, e, m, f, *fmt in rows:
+sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | ansible | floor (files: the tool named) |\n|---|---|---|---|---|\n')
+for label, e, m, a, f, *fmt in rows:
     fmt = fmt[0] if fmt else '%.1f'
-    fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt)
-    sys.stderr.write('| %s | %s | %s | %s |\n' % (label, cell(get(out, e) if e else None, fmt[0]), cell(get(out, m) if m else None, fmt[1]), cell(get(out, f) if f else None, fmt[2])))
+    fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt, fmt)
+    sys.stderr.write('| %s | %s | %s | %s | %s |\n' % (
+        label, *(cell(get(out, k) if k else None, fmt[i]) for i, k in enumerate((e, m, a, f)))))
+
+# What the ansible column is, and why some of its cells stay '-'.
+notes = []
+if ansible:
+    k = get(ansible, 'ssh.call_rtt.how') or ''
+    notes += [
+        'ansible column: %s, same sshd, inventory aliases and ssh_config as Mitogen; whole ansible processes timed.' % ansible.get('version', 'ansible'),
+        'ansible connect + first call: `ansible all -m command -a true` (one host; ssh: ControlMaster=no), start of the ansible process included.',
+        'ansible call RTT: no per-call API; the cost of one more task: %s (median playbooks %s ms and %s ms).' % (
+            k.replace('per task, ', ''), get(ansible, 'ssh.call_rtt.playbook_k1_median_ms'),
+            next((v for kk, v in (get(ansible, 'ssh.call_rtt') or {}).items() if kk.startswith('playbook_k') and kk != 'playbook_k1_median_ms'), None)),
+        'ansible file push: %s MiB, whole `ansible -m copy` (fresh dest) with ControlMaster=no: connects, start and the module runs included; '
+        'with ControlPersist + pipelining: %s MiB/s.' % (get(ansible, 'ssh.file_push.mib'), get(ansible, 'ssh.file_push.mib_per_s_warm')),
+        'ansible fan-out: %s hosts, forks=%s, ControlMaster=no. master peak RSS: %s.' % (
+            get(ansible, 'ssh_fanout.contexts'), get(ansible, 'ssh_fanout.contexts'), ansible.get('master_peak_rss_how')),
+        'ansible child peak RSS: %s.' % ansible.get('child_peak_rss_how'),
+        'ansible "-": p99 (a per-task cost is a difference of two medians, it has no per-call distribution); '
+        '1 MiB raw messages (ansible has no message channel to a running remote process); file rows (the OpenSSH tools stand there).',
+    ]
+elif ansible_note:
+    notes.append('ansible column empty: %s' % ansible_note)
+for n in notes:
+    sys.stderr.write('note: %s\n' % n)
