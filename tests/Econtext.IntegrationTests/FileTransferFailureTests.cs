@@ -526,24 +526,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
         typeof(IOException).Assembly.GetType(typeName) is { } type && type.IsAssignableTo(typeof(IOException));
 
     /// <summary>A file of pseudo-random bytes from a fixed seed, written in 1 MiB pieces.</summary>
-    private string MakeFile(string name, int length, int seed)
-    {
-        string path = Path.Combine(_dir, name);
-        var random = new Random(seed);
-        byte[] buffer = new byte[1024 * 1024];
-        using FileStream file = File.Create(path);
-        for (int left = length; left > 0; left -= buffer.Length)
-        {
-            random.NextBytes(buffer);
-            file.Write(buffer, 0, Math.Min(left, buffer.Length));
-        }
+    private string MakeFile(string name, int length, int seed) => TestFiles.Write(Path.Combine(_dir, name), length, seed);
 
-        return path;
-    }
-
-    private static string Hash(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
+    private static string Hash(string path) => TestFiles.Sha256(path);
 }

@@ -265,23 +265,7 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private string MakeFile(string name, int length)
-    {
-        string path = Path.Combine(_dir, name);
-        byte[] buffer = new byte[1024 * 1024];
-        using FileStream file = File.Create(path);
-        for (int left = length; left > 0; left -= buffer.Length)
-        {
-            RandomNumberGenerator.Fill(buffer);
-            file.Write(buffer, 0, Math.Min(left, buffer.Length));
-        }
+    private string MakeFile(string name, int length) => TestFiles.Write(Path.Combine(_dir, name), length);
 
-        return path;
-    }
-
-    private static string Hash(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
+    private static string Hash(string path) => TestFiles.Sha256(path);
 }
