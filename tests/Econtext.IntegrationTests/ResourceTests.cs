@@ -1,6 +1,7 @@
 namespace Econtext.IntegrationTests;
 
 /// <summary>A long-running master that starts and ends many contexts does not accumulate descriptors, threads or bookkeeping.</summary>
+[Collection(SerialCollection.Name)]
 public sealed class ResourceTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
