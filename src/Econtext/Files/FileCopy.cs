@@ -171,10 +171,16 @@ internal static class FileCopy
     public static async Task SendChunksAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        await SendChunksAsync(file, chunkSize, chunks, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The stream's bytes, read to its end, in chunks of <paramref name="chunkSize"/> from the chunk pool.</summary>
+    public static async Task SendChunksAsync(Stream source, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
+    {
         while (true)
         {
             byte[] chunk = ChunkPool.RentForSend(chunkSize);
-            int n = await file.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            int n = await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 return;

@@ -109,18 +109,8 @@ internal static class FileFanOut
 
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         ChannelReader<byte[]> reader = chunks.Reader;
-        Task producer = Task.Run(async () =>
-        {
-            try
-            {
-                await FileCopy.SendChunksAsync(localPath, options.ChunkSize, chunks.Writer, cancellationToken).ConfigureAwait(false);
-                chunks.Writer.TryComplete();
-            }
-            catch (Exception ex)
-            {
-                chunks.Writer.TryComplete(new IOException($"reading {localPath} failed: {ex.Message}", ex));
-            }
-        }, CancellationToken.None);
+        int chunkSize = options.ChunkSize;
+        Task producer = FileTransfers.ProduceAsync(() => FileCopy.SendChunksAsync(localPath, chunkSize, chunks.Writer, cancellationToken), localPath, chunks.Writer);
 
         int[] ids = send.Select(t => t.Id).ToArray();
         int mode = options.PreserveMode ? local.Mode : -1;

@@ -28,7 +28,8 @@ internal static class FileTransfers
         }
 
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
-        Task producer = ProduceAsync(localPath, options.ChunkSize, chunks.Writer, cancellationToken);
+        int chunkSize = options.ChunkSize;
+        Task producer = ProduceAsync(() => FileCopy.SendChunksAsync(localPath, chunkSize, chunks.Writer, cancellationToken), localPath, chunks.Writer);
         ChannelReader<byte[]> reader = chunks.Reader;
         long length = local.Length;
         int mode = options.PreserveMode ? local.Mode : -1;
@@ -49,31 +50,7 @@ internal static class FileTransfers
         var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
         ChannelReader<byte[]> reader = chunks.Reader;
         int chunkSize = options.ChunkSize;
-        Task producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        byte[] chunk = new byte[chunkSize];
-                        int n = await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                        if (n == 0)
-                        {
-                            break;
-                        }
-
-                        await chunks.Writer.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
-                    }
-
-                    chunks.Writer.TryComplete();
-                }
-                catch (Exception ex)
-                {
-                    chunks.Writer.TryComplete(new IOException($"reading the source stream for {remotePath} in {context.Name} failed: {ex.Message}", ex));
-                }
-            },
-            CancellationToken.None);
+        Task producer = ProduceAsync(() => FileCopy.SendChunksAsync(source, chunkSize, chunks.Writer, cancellationToken), $"the source stream for {remotePath} in {context.Name}", chunks.Writer);
         long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, -1, -1, 0, -1, -1, reader), cancellationToken).ConfigureAwait(false);
         await producer.ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
@@ -358,16 +335,19 @@ internal static class FileTransfers
     /// <summary>The local file's SHA-256, computed once however many contexts compare against it.</summary>
     internal static Lazy<Task<string?>> LocalHash(string localPath) => new(() => Task.Run(() => FileCopy.Describe(localPath, hash: true).Sha256));
 
-    private static async Task ProduceAsync(string path, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
-    {
-        try
+    /// <summary>Runs <paramref name="send"/> beside the call that consumes its chunks; ends the channel with its outcome (a failure names <paramref name="what"/>).</summary>
+    internal static Task ProduceAsync(Func<Task> send, string what, ChannelWriter<byte[]> chunks) => Task.Run(
+        async () =>
         {
-            await FileCopy.SendChunksAsync(path, chunkSize, chunks, cancellationToken).ConfigureAwait(false);
-            chunks.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            chunks.TryComplete(new IOException($"reading {path} failed: {ex.Message}", ex));
-        }
-    }
+            try
+            {
+                await send().ConfigureAwait(false);
+                chunks.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                chunks.TryComplete(new IOException($"reading {what} failed: {ex.Message}", ex));
+            }
+        },
+        CancellationToken.None);
 }
