@@ -62,30 +62,8 @@ internal static class FileTransfers
         ArgumentNullException.ThrowIfNull(destination);
         options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
-        ChannelWriter<byte[]> writer = chunks.Writer;
-        int chunkSize = options.ChunkSize;
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
-        long written = 0;
-        try
-        {
-            await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                written += chunk.Length;
-            }
-        }
-        catch
-        {
-            await AbandonAsync(abandon, call).ConfigureAwait(false);
-            throw;
-        }
-
-        FileFacts source = await call.ConfigureAwait(false);
-        return written == source.Length
-            ? new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false)
-            : throw new IOException($"{remotePath} in {context.Name} changed during the copy: {written} bytes arrived, it had {source.Length}");
+        FileFacts source = await ReceiveAsync(context, remotePath, destination, options.ChunkSize, cancellationToken).ConfigureAwait(false);
+        return new FileTransferResult(remotePath, source.Length, watch.Elapsed, Skipped: false);
     }
 
     public static async Task<FileTransferResult> FetchAsync(Context context, string remotePath, string localPath, FileTransferOptions? options, CancellationToken cancellationToken)
@@ -99,35 +77,12 @@ internal static class FileTransfers
         }
 
         string temporary = FileCopy.TemporaryBeside(localPath);
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
-        ChannelWriter<byte[]> writer = chunks.Writer;
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        int chunkSize = options.ChunkSize;
-        long written = 0;
+        FileFacts source;
         try
         {
-            Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
-            try
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-                await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                    written += chunk.Length;
-                    ChunkPool.ReturnConsumed(chunk);
-                }
-            }
-            catch
-            {
-                // Stop the sender: it would otherwise wait for credit with the file open.
-                await AbandonAsync(abandon, call).ConfigureAwait(false);
-                throw;
-            }
-
-            FileFacts source = await call.ConfigureAwait(false);
-            if (written != source.Length)
-            {
-                throw new IOException($"{remotePath} in {context.Name} changed during the copy: {written} bytes arrived, it had {source.Length}");
+                source = await ReceiveAsync(context, remotePath, file, options.ChunkSize, cancellationToken).ConfigureAwait(false);
             }
 
             if (options.PreserveMode)
@@ -159,7 +114,40 @@ internal static class FileTransfers
             throw;
         }
 
-        return new FileTransferResult(localPath, written, watch.Elapsed, Skipped: false);
+        return new FileTransferResult(localPath, source.Length, watch.Elapsed, Skipped: false);
+    }
+
+    /// <summary>
+    /// Both fetches: the context reads the file into a channel, chunks are written to
+    /// <paramref name="destination"/> as they arrive; returns what the file was, once every byte it had arrived.
+    /// </summary>
+    private static async Task<FileFacts> ReceiveAsync(Context context, string remotePath, Stream destination, int chunkSize, CancellationToken cancellationToken)
+    {
+        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        ChannelWriter<byte[]> writer = chunks.Writer;
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
+        long written = 0;
+        try
+        {
+            await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                written += chunk.Length;
+                ChunkPool.ReturnConsumed(chunk);
+            }
+        }
+        catch
+        {
+            // Stop the sender: it would otherwise wait for credit with the file open.
+            await AbandonAsync(abandon, call).ConfigureAwait(false);
+            throw;
+        }
+
+        FileFacts source = await call.ConfigureAwait(false);
+        return written == source.Length
+            ? source
+            : throw new IOException($"{remotePath} in {context.Name} changed during the copy: {written} bytes arrived, it had {source.Length}");
     }
 
     public static async Task<DirectoryTransferResult> PushTreeAsync(Context context, string localRoot, string remoteRoot, FileTransferOptions? options, CancellationToken cancellationToken)
