@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Econtext.Cli.Targets;
+
+/// <summary>
+/// An Ansible inventory (INI or YAML) read with Ansible's semantics: groups, child groups, the implicit
+/// <c>all</c> and <c>ungrouped</c> groups, and variable precedence (all &lt; parent &lt; child &lt; host; groups
+/// of equal depth by <c>ansible_group_priority</c> then name, the later winning). Each host becomes a
+/// <see cref="TargetHost"/>.
+/// </summary>
+internal sealed partial class Inventory
+{
+    public const string AllGroup = "all";
+    public const string UngroupedGroup = "ungrouped";
+
+    private readonly List<string> _hostOrder = [];
+    private readonly Dictionary<string, Dictionary<string, string>> _hostVars = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InventoryGroup> _groups = new(StringComparer.Ordinal);
+    // Filled by Complete: every group each host belongs to, its own and their ancestors, all included.
+    private readonly Dictionary<string, HashSet<string>> _memberships = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TargetHost> _byName = new(StringComparer.Ordinal);
+    private readonly List<TargetHost> _hosts = [];
+
+    private Inventory(string fileName)
+    {
+        FileName = fileName;
+        Group(AllGroup);
+        Group(UngroupedGroup);
+    }
+
+    /// <summary>The file as the user named it, for messages.</summary>
+    public string FileName { get; }
+
+    /// <summary>Every host, in the order the inventory first mentions it.</summary>
+    public IReadOnlyList<TargetHost> Hosts => _hosts;
+
+    public IReadOnlyCollection<string> GroupNames => _groups.Keys;
+
+    public IReadOnlyDictionary<string, InventoryGroup> Groups => _groups;
+
+    /// <summary>Reads an inventory file, YAML for .yml/.yaml/.json or content that opens like YAML, INI otherwise.</summary>
+    public static Inventory Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InventoryException(path, null, $"cannot read the inventory: {e.Message}", e);
+        }
+        return LooksLikeYaml(path, text) ? ParseYaml(text, path) : ParseIni(text, path);
+    }
+
+    public static Inventory ParseIni(string text, string fileName)
+    {
+        var inventory = new Inventory(fileName);
+        IniInventoryParser.Parse(text, inventory);
+        inventory.Complete();
+        return inventory;
+    }
+
+    public static Inventory ParseYaml(string text, string fileName)
+    {
+        var inventory = new Inventory(fileName);
+        YamlInventoryParser.Parse(text, inventory);
+        inventory.Complete();
+        return inventory;
+    }
+
+    public TargetHost? FindHost(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>The hosts of a group and of all its descendants, in inventory order.</summary>
+    public IReadOnlyList<TargetHost> HostsOf(string group) =>
+        [.. _hosts.Where(h => _memberships[h.Name].Contains(group))];
+
+    internal InventoryGroup Group(string name)
+    {
+        if (!_groups.TryGetValue(name, out var group))
+        {
+            _groups[name] = group = new InventoryGroup(name);
+        }
+        return group;
+    }
+
+    internal bool HasGroup(string name) => _groups.ContainsKey(name);
+
+    internal void AddHost(string host, string group)
+    {
+        if (!_hostVars.ContainsKey(host))
+        {
+            _hostOrder.Add(host);
+            _hostVars[host] = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        Group(group).AddHost(host);
+    }
+
+    internal void SetHostVar(string host, string name, string value) => _hostVars[host][name] = value;
+
+    private static bool LooksLikeYaml(string path, string text)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".yml" or ".yaml" or ".json")
+        {
+            return true;
+        }
+        if (extension == ".ini")
+        {
+            return false;
+        }
+        var first = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] is not ('#' or ';'));
+        return first is not null && (first.StartsWith("---", StringComparison.Ordinal) || first[0] == '{' || YamlGroupLine().IsMatch(first));
+    }
+
+    private void Complete()
+    {
+        foreach (var group in _groups.Values)
+        {
+            if (group.Children.Contains(AllGroup))
+            {
+                throw new InventoryException(FileName, null, $"group {group.Name} lists all as a child; all is the group of every host and has no parent");
+            }
+        }
+        var parents = _groups.Keys.ToDictionary(g => g, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var group in _groups.Values)
+        {
+            foreach (var child in group.Children)
+            {
+                parents[child].Add(group.Name);
+            }
+        }
+        // As in Ansible, a group nobody lists as a child is a child of all.
+        foreach (var (name, list) in parents)
+        {
+            if (name != AllGroup && list.Count == 0)
+            {
+                list.Add(AllGroup);
+                _groups[AllGroup].AddChild(name);
+            }
+        }
+        var depths = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in _groups.Keys)
+        {
+            _groups[name].Depth = Depth(name, parents, depths, []);
+        }
+
+        var ancestors = _groups.Keys.ToDictionary(g => g, g => Ancestors(g, parents), StringComparer.Ordinal);
+        var ungrouped = _groups[UngroupedGroup];
+        foreach (var host in _hostOrder)
+        {
+            var own = _groups.Values.Where(g => g.Hosts.Contains(host) && g.Name is not (AllGroup or UngroupedGroup)).ToList();
+            // Ansible's reconciliation: ungrouped holds exactly the hosts in no group but all.
+            if (own.Count == 0)
+            {
+                ungrouped.AddHost(host);
+                own.Add(ungrouped);
+            }
+            else
+            {
+                ungrouped.RemoveHost(host);
+            }
+            _memberships[host] = [.. own.SelectMany(g => ancestors[g.Name]), AllGroup];
+        }
+
+        var priorities = _groups.Values.ToDictionary(g => g.Name, Priority, StringComparer.Ordinal);
+        foreach (var host in _hostOrder)
+        {
+            var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+            var order = _memberships[host]
+                .OrderBy(g => _groups[g].Depth)
+                .ThenBy(g => priorities[g])
+                .ThenBy(g => g, StringComparer.Ordinal);
+            foreach (var group in order)
+            {
+                foreach (var (key, value) in _groups[group].Vars)
+                {
+                    vars[key] = value;
+                }
+            }
+            foreach (var (key, value) in _hostVars[host])
+            {
+                vars[key] = value;
+            }
+            var target = HostVariables.ToTargetHost(host, vars, FileName);
+            _hosts.Add(target);
+            _byName[host] = target;
+        }
+    }
+
+    private int Depth(string group, Dictionary<string, List<string>> parents, Dictionary<string, int> known, List<string> path)
+    {
+        if (group == AllGroup)
+        {
+            return 0;
+        }
+        if (known.TryGetValue(group, out var depth))
+        {
+            return depth;
+        }
+        if (path.Contains(group))
+        {
+            var cycle = string.Join(" → ", path.Skip(path.IndexOf(group)).Append(group));
+            throw new InventoryException(FileName, null, $"groups {cycle} are each other's children; a group cannot contain itself");
+        }
+        path.Add(group);
+        depth = 1 + parents[group].Max(p => Depth(p, parents, known, path));
+        path.RemoveAt(path.Count - 1);
+        return known[group] = depth;
+    }
+
+    private static HashSet<string> Ancestors(string group, Dictionary<string, List<string>> parents)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal) { group };
+        var todo = new Stack<string>([group]);
+        while (todo.TryPop(out var current))
+        {
+            foreach (var parent in parents[current].Where(found.Add))
+            {
+                todo.Push(parent);
+            }
+        }
+        return found;
+    }
+
+    private int Priority(InventoryGroup group)
+    {
+        if (!group.Vars.TryGetValue("ansible_group_priority", out var text))
+        {
+            return 1;
+        }
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var priority) ? priority
+            : throw new InventoryException(FileName, null, $"group {group.Name} has ansible_group_priority \"{text}\"; it must be a whole number (default 1)");
+    }
+
+    // A YAML inventory opens with a group name and a colon (usually "all:"); no INI line looks like that.
+    [GeneratedRegex(@"^[^\s\[\]=#;:]+:\s*(#.*)?$")]
+    private static partial Regex YamlGroupLine();
+}
