@@ -9,7 +9,8 @@ namespace Econtext.Loading;
 /// The assemblies this process may hand to its children: those of the application (loaded in its
 /// load contexts, or resolvable through its deps.json closure), the framework assemblies of its own
 /// runtime (only a context running a shipped, pruned runtime ever asks for one: every other runtime
-/// has its whole framework), and never a file a child names by path.
+/// has its whole framework), the images the program loaded through <see cref="InMemoryAssemblies"/>,
+/// and never a file a child names by path.
 /// </summary>
 internal static class AssemblyCatalog
 {
@@ -90,7 +91,10 @@ internal static class AssemblyCatalog
         return s_images.GetOrAdd(simpleName, _ => File.ReadAllBytes(path));
     }
 
-    private static bool IsPlainName(string name) =>
+    /// <summary>Records the image of an assembly loaded from memory, which has no file to read it from.</summary>
+    public static void AddImage(string simpleName, byte[] image) => s_images[simpleName] = image;
+
+    public static bool IsPlainName(string name) =>
         name.Length is > 0 and <= 1024 && !name.Contains("..", StringComparison.Ordinal)
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
@@ -105,7 +109,7 @@ internal static class AssemblyCatalog
 
         if (assembly.IsDynamic || string.IsNullOrEmpty(assembly.Location))
         {
-            refusal = $"{name} was loaded from memory and has no image to send";
+            refusal = $"{name} was loaded from memory and has no image to send (an assembly built at run time must be loaded with InMemoryAssemblies.Load)";
             return null;
         }
 
@@ -149,7 +153,7 @@ internal static class AssemblyCatalog
         order.Add(assembly);
     }
 
-    private static Assembly? FindLoaded(string simpleName)
+    public static Assembly? FindLoaded(string simpleName)
     {
         foreach (Assembly assembly in AppDomain.CurrentDomain.GetAssemblies())
         {
