@@ -1,8 +1,13 @@
+using Econtext.Cli.Scripting;
+using Econtext.Cli.Targets;
+
 namespace Econtext.Cli.Commands;
 
 /// <summary>
-/// Runs a command's body and turns failures into one line on stderr and an exit code, without a stack
-/// trace. Set ECONTEXT_DEBUG=1 to get the full exception as well.
+/// Runs a command's body and turns failures into one line on stderr and exit code 1, without a stack
+/// trace: a bad command line, inventory or script, or a failure outside any one host (a host's own
+/// failure is reported by the run and makes the exit code 2 or 4). Set ECONTEXT_DEBUG=1 to get the
+/// full exception as well.
 /// </summary>
 internal static class CommandErrors
 {
@@ -20,6 +25,27 @@ internal static class CommandErrors
         {
             Report("cancelled", null);
             return Cancelled;
+        }
+        catch (UsageException ex)
+        {
+            Report(ex.Message + " (see --help)", null);
+            return Failed;
+        }
+        catch (ScriptCompilationException ex)
+        {
+            // The compiler's own format, one error per line, so editors can jump to them.
+            foreach (var error in ex.Errors)
+            {
+                Console.Error.WriteLine(error.ToString());
+            }
+
+            Report(ex.Errors.Count == 0 ? ex.Message : $"the C# did not compile ({ex.Errors.Count} error{(ex.Errors.Count == 1 ? "" : "s")}); nothing was run", null);
+            return Failed;
+        }
+        catch (InventoryException ex)
+        {
+            Report(ex.Message, ex);
+            return Failed;
         }
         catch (RemoteException ex)
         {

@@ -27,19 +27,33 @@ internal static class EcontextCli
         {
             [root] =
             [
-                "econtext facts",
-                "econtext facts --json",
-                "econtext facts --help",
+                "econtext facts                                    # a local context reports on this host",
+                "econtext facts web1,deploy@web2:2222 --json",
+                "econtext exec -i hosts.ini 'web:!db' -- uptime",
+                "econtext eval -i hosts.yml all 'Environment.ProcessorCount'",
+                "econtext run web1 --become check.csx",
+                "econtext copy web1,web2 app.conf /etc/app/ --become",
+                "econtext fetch -i hosts.ini all /etc/os-release ./facts",
+                "econtext exec --help",
             ],
         };
 
         Add(root, examples, FactsCommand.Create(), FactsCommand.Examples);
+        Add(root, examples, ExecCommand.Create(), ExecCommand.Examples);
+        Add(root, examples, ScriptCommands.CreateEval(), ScriptCommands.EvalExamples);
+        Add(root, examples, ScriptCommands.CreateRun(), ScriptCommands.RunExamples);
+        Add(root, examples, CopyCommand.Create(), CopyCommand.Examples);
+        Add(root, examples, FetchCommand.Create(), FetchCommand.Examples);
 
-        foreach (Option option in root.Options)
+        // Every command's help ends with its examples, so the help option of each gets the same action.
+        foreach (Command command in examples.Keys)
         {
-            if (option is HelpOption help && help.Action is HelpAction standard)
+            foreach (Option option in command.Options)
             {
-                help.Action = new ExamplesHelpAction(standard, examples);
+                if (option is HelpOption help && help.Action is HelpAction standard)
+                {
+                    help.Action = new ExamplesHelpAction(standard, examples);
+                }
             }
         }
 

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Econtext.Cli.Output;
 using Econtext.Cli.Remote;
+using Econtext.Cli.Running;
 using Spectre.Console;
 
 namespace Econtext.Cli.Commands;
 
-/// <summary><c>econtext facts</c>: start a local context, ask it about its host, and time the connection.</summary>
+/// <summary><c>econtext facts [TARGETS]</c>: ask every target about its host, and time the connection and a round trip.</summary>
 internal static class FactsCommand
 {
     private const int RoundTrips = 100;
@@ -15,65 +17,76 @@ internal static class FactsCommand
     [
         "econtext facts",
         "econtext facts --json | jq '{connectMs, rttMedianUs}'",
+        "econtext facts web1,deploy@web2:2222",
+        "econtext facts -i hosts.ini 'web:&prod' --json",
         "econtext facts --dotnet /usr/lib/dotnet/dotnet --connect-timeout 60",
     ];
 
     public static Command Create()
     {
-        var json = new Option<bool>("--json")
+        var targets = new Argument<string?>("targets")
         {
-            Description = "Write one JSON object (camelCase) to stdout instead of a table.",
+            Description = "Hosts ([user@]host[:port], comma-separated), or a pattern with -i. Default: a local context.",
+            Arity = ArgumentArity.ZeroOrOne,
         };
-
         var command = new Command(
             "facts",
-            "Start a context on this machine and report what it sees: hostname, OS, kernel, architecture, processors, "
+            "Start a context on each target and report what it sees: hostname, OS, kernel, architecture, processors, "
             + "memory, .NET runtime, user and process id, with the time it took to connect and the median round trip "
             + $"of {RoundTrips} calls.")
         {
-            json,
+            targets,
         };
-        var local = new LocalContextOptions();
-        local.AddTo(command);
+        var hosts = new HostCommandOptions();
+        hosts.AddTo(command);
 
         command.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(
-            token => RunAsync(local.Read(parseResult), parseResult.GetValue(json), token),
+            token => RunAsync(hosts.Read(parseResult, parseResult.GetValue(targets)), token),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(LocalOptions options, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RunSettings settings, CancellationToken cancellationToken)
     {
-        await using var router = new Router();
+        var reports = new FactsReport?[settings.Hosts.Count];
+        var index = settings.Hosts.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => p.i);
+        bool single = settings.Hosts.Count == 1 && !settings.Json;
 
-        long started = Stopwatch.GetTimestamp();
-        Context context = await router.LocalAsync(options, cancellationToken);
-        TimeSpan connect = Stopwatch.GetElapsedTime(started);
+        IReadOnlyList<HostOutcome> outcomes = await HostRunner.RunAsync(
+            settings,
+            async (host, context, progress, token) =>
+            {
+                double connectMs = progress.Elapsed.TotalMilliseconds;
+                HostFacts facts = await context.CallAsync(() => Facts.Collect(), token).ConfigureAwait(false);
 
-        HostFacts facts = await context.CallAsync(() => Facts.Collect(), cancellationToken);
+                // One call first, so the median does not include the child compiling Ping.
+                await context.CallAsync(() => Facts.Ping(), token).ConfigureAwait(false);
+                var samples = new double[RoundTrips];
+                for (int i = 0; i < samples.Length; i++)
+                {
+                    long started = Stopwatch.GetTimestamp();
+                    await context.CallAsync(() => Facts.Ping(), token).ConfigureAwait(false);
+                    samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                }
 
-        // One call first, so the median does not include the child compiling Ping.
-        await context.CallAsync(() => Facts.Ping(), cancellationToken);
-        var samples = new double[RoundTrips];
-        for (int i = 0; i < samples.Length; i++)
+                var report = new FactsReport(facts, connectMs, Median(samples), RoundTrips);
+                reports[index[host]] = report;
+                JsonObject json = FactsRenderer.ToJson(report);
+                return new HostWorkResult(true, $"{facts.Hostname}: {facts.OsDescription}, {facts.Architecture}, .NET {facts.DotnetVersion}", json);
+            },
+            single ? new PlainLinesView(AnsiConsole.Console, showEachHost: false) : HostCommandOptions.View(settings, streamsOutput: false),
+            cancellationToken).ConfigureAwait(false);
+
+        if (single && reports[0] is FactsReport only)
         {
-            long callStarted = Stopwatch.GetTimestamp();
-            await context.CallAsync(() => Facts.Ping(), cancellationToken);
-            samples[i] = Stopwatch.GetElapsedTime(callStarted).TotalMicroseconds;
+            FactsRenderer.WriteTable(only, AnsiConsole.Console);
+        }
+        else if (!settings.Json && reports.Any(r => r is not null))
+        {
+            FactsRenderer.WriteHostsTable([.. reports.OfType<FactsReport>()], AnsiConsole.Console);
         }
 
-        // Printed before the router shuts the context down, on leaving this method.
-        var report = new FactsReport(facts, connect.TotalMilliseconds, Median(samples), RoundTrips);
-        if (json)
-        {
-            FactsRenderer.WriteJson(report, Console.Out);
-        }
-        else
-        {
-            FactsRenderer.WriteTable(report, AnsiConsole.Console);
-        }
-
-        return 0;
+        return HostRunner.ExitCode(outcomes);
     }
 
     private static double Median(double[] samples)

@@ -11,12 +11,41 @@ internal static class FactsRenderer
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The facts' properties and then connectMs and rttMedianUs, all in one flat camelCase object.</summary>
-    public static void WriteJson(FactsReport report, TextWriter output)
+    public static JsonObject ToJson(FactsReport report)
     {
         JsonObject json = JsonSerializer.SerializeToNode(report.Facts, s_json)!.AsObject();
         json["connectMs"] = Math.Round(report.ConnectMs, 3);
         json["rttMedianUs"] = Math.Round(report.RttMedianUs, 1);
-        output.WriteLine(json.ToJsonString(s_json));
+        return json;
+    }
+
+    /// <summary>Several hosts: a row each, with the facts that tell hosts apart.</summary>
+    public static void WriteHostsTable(IReadOnlyList<FactsReport> reports, IAnsiConsole console)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (string column in (string[])["Context", "Hostname", "OS", "Kernel", "Arch", "CPUs", "Memory", ".NET", "User", "Connect", "RTT"])
+        {
+            table.AddColumn(new TableColumn($"[bold]{column}[/]"));
+        }
+
+        foreach (FactsReport report in reports)
+        {
+            var facts = report.Facts;
+            table.AddRow(
+                new Text(facts.ContextName),
+                new Text(facts.Hostname),
+                new Text(facts.OsDescription),
+                new Text(facts.KernelVersion ?? "?"),
+                new Text(facts.Architecture),
+                new Text(facts.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
+                new Text(Memory(facts.MemoryAvailableBytes, facts.MemoryTotalBytes)),
+                new Text(facts.DotnetVersion),
+                new Text(facts.UserName),
+                new Text(Invariant($"{report.ConnectMs:0} ms")),
+                new Text(Invariant($"{report.RttMedianUs:0} µs")));
+        }
+
+        console.Write(table);
     }
 
     public static void WriteTable(FactsReport report, IAnsiConsole console)

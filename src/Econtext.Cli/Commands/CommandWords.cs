@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Econtext.Cli.Commands;
+
+/// <summary>
+/// The positional words of a command, and where <c>--</c> stood among them. Host commands take an
+/// optional TARGETS first, which only the number of words (or the <c>--</c>) can tell apart from the rest.
+/// </summary>
+internal sealed record CommandWords(IReadOnlyList<string> BeforeDoubleDash, IReadOnlyList<string>? AfterDoubleDash)
+{
+    public static Argument<string[]> CreateArgument(string helpName, string description) => new("words")
+    {
+        HelpName = helpName,
+        Description = description,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public static CommandWords Read(ParseResult parseResult, Argument<string[]> argument)
+    {
+        string[] all = parseResult.GetValue(argument) ?? [];
+
+        // Tokens keeps the "--" that the argument's values lose. Every token after it is one of this
+        // argument's words (options' values before it are Argument tokens too, so count from the end).
+        int after = -1;
+        foreach (Token token in parseResult.Tokens)
+        {
+            if (after >= 0)
+            {
+                after++;
+            }
+            else if (token.Type == TokenType.DoubleDash)
+            {
+                after = 0;
+            }
+        }
+
+        if (after < 0)
+        {
+            return new CommandWords(all, null);
+        }
+
+        int before = Math.Max(0, all.Length - after);
+        return new CommandWords(all[..before], all[before..]);
+    }
+}

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json.Nodes;
+using Econtext.Cli.Remote;
+using Econtext.Cli.Running;
+using Spectre.Console;
+
+namespace Econtext.Cli.Commands;
+
+/// <summary><c>econtext exec [TARGETS] -- COMMAND [ARGS...]</c>: run a process on every target and stream its output.</summary>
+internal static class ExecCommand
+{
+    /// <summary>With --json the output is collected, not streamed; past this much per stream it is cut.</summary>
+    private const int MaxCollectedChars = 1 << 20;
+
+    public static IReadOnlyList<string> Examples { get; } =
+    [
+        "econtext exec -- uname -a                          # on a local context",
+        "econtext exec web1,deploy@web2:2222 -- systemctl is-active nginx",
+        "econtext exec -i hosts.ini 'web:!canary' -- df -h /",
+        "econtext exec -i hosts.ini all --shell -- 'ls /var/log | wc -l'",
+        "econtext exec web1 --become -- id -u",
+        "econtext exec -i hosts.yml db --json -- pg_isready | jq .exitCode",
+    ];
+
+    public static Command Create()
+    {
+        Argument<string[]> words = CommandWords.CreateArgument("[TARGETS] -- COMMAND ARGS", "Where to run (default: a local context) and, after --, the program and its arguments.");
+        var shell = new Option<bool>("--shell")
+        {
+            Description = "Run COMMAND through /bin/sh -c (pipes, globs, variables); by default the program is run directly with ARGS as given.",
+        };
+        var chdir = new Option<string?>("--chdir")
+        {
+            Description = "The directory to run in on each target; default: the target user's home.",
+            HelpName = "dir",
+        };
+        var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host; a non-zero exit code is that host's failure.")
+        {
+            words,
+            shell,
+            chdir,
+        };
+        var hosts = new HostCommandOptions();
+        hosts.AddTo(command);
+
+        command.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(
+            token =>
+            {
+                (string? targets, string[] program) = Split(CommandWords.Read(parseResult, words), parseResult.GetValue(shell));
+                RunSettings settings = hosts.Read(parseResult, targets);
+                return RunAsync(settings, program, parseResult.GetValue(chdir), token);
+            },
+            cancellationToken));
+        return command;
+    }
+
+    private static (string? Targets, string[] Program) Split(CommandWords words, bool shell)
+    {
+        const string Example = "Write it as: econtext exec [TARGETS] -- COMMAND [ARGS...], e.g. econtext exec web1,web2 -- uptime";
+        IReadOnlyList<string> before = words.BeforeDoubleDash;
+        IReadOnlyList<string> program;
+        string? targets;
+        if (words.AfterDoubleDash is IReadOnlyList<string> after)
+        {
+            if (before.Count > 1)
+            {
+                throw new UsageException($"exec takes one TARGETS word before --, got {before.Count}: {string.Join(' ', before)}. Separate hosts with commas. {Example}");
+            }
+
+            targets = before.Count == 1 ? before[0] : null;
+            program = after;
+        }
+        else
+        {
+            if (before.Count < 2)
+            {
+                throw new UsageException($"exec needs a command. {Example}");
+            }
+
+            targets = before[0];
+            program = before.Skip(1).ToList();
+        }
+
+        if (program.Count == 0)
+        {
+            throw new UsageException($"exec needs a command after --. {Example}");
+        }
+
+        if (shell)
+        {
+            return (targets, ["/bin/sh", "-c", string.Join(' ', program)]);
+        }
+
+        return (targets, [.. program]);
+    }
+
+    private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, CancellationToken cancellationToken)
+    {
+        IAnsiConsole console = AnsiConsole.Console;
+        var write = new Lock();
+        int width = settings.Hosts.Max(h => h.Name.Length);
+        string file = program[0];
+        string[] arguments = program[1..];
+
+        IReadOnlyList<HostOutcome> outcomes = await HostRunner.RunAsync(
+            settings,
+            async (host, context, progress, token) =>
+            {
+                var stdout = new StringBuilder();
+                var stderr = new StringBuilder();
+                int exitCode = -1;
+                await foreach (ProcessOutput item in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, chdir, CancellationToken.None), token))
+                {
+                    if (item.Kind == ProcessOutputKind.Exit)
+                    {
+                        exitCode = item.ExitCode;
+                        continue;
+                    }
+
+                    string line = item.Text ?? string.Empty;
+                    progress.Detail = line;
+                    if (settings.Json)
+                    {
+                        Append(item.Kind == ProcessOutputKind.StandardOutput ? stdout : stderr, line);
+                        continue;
+                    }
+
+                    lock (write)
+                    {
+                        string prefix = Markup.Escape(host.Name.PadRight(width));
+                        console.MarkupLine(item.Kind == ProcessOutputKind.StandardOutput
+                            ? $"[cyan]{prefix}[/] | {Markup.Escape(line)}"
+                            : $"[cyan]{prefix}[/] [red]![/] {Markup.Escape(line)}");
+                    }
+                }
+
+                var json = new JsonObject { ["exitCode"] = exitCode };
+                if (settings.Json)
+                {
+                    json["stdout"] = stdout.ToString();
+                    json["stderr"] = stderr.ToString();
+                }
+
+                return new HostWorkResult(exitCode == 0, $"exit code {exitCode}", json);
+            },
+            HostCommandOptions.View(settings, streamsOutput: true),
+            cancellationToken).ConfigureAwait(false);
+        return HostRunner.ExitCode(outcomes);
+    }
+
+    private static void Append(StringBuilder text, string line)
+    {
+        if (text.Length < MaxCollectedChars)
+        {
+            text.Append(line).Append('\n');
+            if (text.Length >= MaxCollectedChars)
+            {
+                text.Append("[output cut at 1 MiB]\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.CommandLine;
+using Econtext.Cli.Output;
+using Econtext.Cli.Running;
+using Econtext.Cli.Targets;
+using Spectre.Console;
+
+namespace Econtext.Cli.Commands;
+
+/// <summary>
+/// The options every command that works on hosts shares (targets, inventory, ssh, become, forks, json),
+/// added to a command and read back as <see cref="RunSettings"/>. The names follow Ansible's where
+/// Ansible has one, so muscle memory carries over.
+/// </summary>
+internal sealed class HostCommandOptions
+{
+    private readonly Option<string?> _inventory = new("--inventory", "-i")
+    {
+        Description = "An Ansible inventory (INI or YAML). TARGETS is then a pattern over it, as in Ansible: all, web, web:&prod, web:!db, web*. Default pattern: all.",
+        HelpName = "file",
+    };
+
+    private readonly Option<string?> _user = new("--user", "-u")
+    {
+        Description = "Login user for hosts that do not name one (user@host or ansible_user).",
+        HelpName = "user",
+    };
+
+    private readonly Option<string?> _privateKey = new("--private-key", "--key-file")
+    {
+        Description = "ssh private key for hosts that do not name one (ansible_ssh_private_key_file).",
+        HelpName = "file",
+    };
+
+    private readonly Option<string?> _sshConfig = new("--ssh-config", "-F")
+    {
+        Description = "An ssh_config file instead of ~/.ssh/config (ssh -F).",
+        HelpName = "file",
+    };
+
+    private readonly Option<string[]> _sshOption = new("--ssh-option", "-o")
+    {
+        Description = "An ssh option (ssh -o), e.g. -o Ciphers=aes128-gcm@openssh.com. May be repeated.",
+        HelpName = "option",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _via = new("--via")
+    {
+        Description = "Reach every ssh host through this one: a context starts there and runs ssh to the others with that host's own ssh configuration and keys (an inventory host name, or [user@]host[:port]).",
+        HelpName = "host",
+    };
+
+    private readonly Option<string?> _become = new("--become", "-b")
+    {
+        Description = "Run as another user on each target (default root), through --become-method. Write --become=USER, or put TARGETS first: a word after --become is taken as the user.",
+        HelpName = "user",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string?> _becomeMethod = new("--become-method")
+    {
+        Description = "How to become the user: sudo (default), su or doas.",
+        HelpName = "method",
+    };
+
+    private readonly Option<string?> _becomePasswordFile = new("--become-password-file")
+    {
+        Description = "A file whose first line is the password sudo, su or doas asks for (ansible_become_password otherwise).",
+        HelpName = "file",
+    };
+
+    private readonly Option<bool> _askBecomePassword = new("--ask-become-pass", "-K")
+    {
+        Description = "Ask for the become password on the terminal before connecting.",
+    };
+
+    private readonly Option<int> _forks = new("--forks", "-f")
+    {
+        Description = "How many hosts to work on at once. Contexts are cheap, so the default is high.",
+        HelpName = "n",
+        DefaultValueFactory = _ => 100,
+    };
+
+    private readonly Option<double> _connectTimeout = new("--connect-timeout")
+    {
+        Description = "Seconds ssh may take to connect (ssh ConnectTimeout).",
+        HelpName = "seconds",
+        DefaultValueFactory = _ => 30,
+    };
+
+    private readonly Option<string?> _hostKeys = new("--host-key-checking")
+    {
+        Description = "yes: the host key must be known; accept-new: add unknown keys, refuse changed ones; no: no check (throwaway hosts only). Default: your ssh configuration's.",
+        HelpName = "policy",
+    };
+
+    private readonly Option<string?> _dotnet = new("--dotnet")
+    {
+        Description = "The dotnet host for local contexts; by default it is searched for.",
+        HelpName = "path",
+    };
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Write one JSON object per host to stdout (as each host finishes) instead of text; the tally goes to stderr.",
+    };
+
+    public HostCommandOptions()
+    {
+        _becomeMethod.AcceptOnlyFromAmong("sudo", "su", "doas");
+        _hostKeys.AcceptOnlyFromAmong("yes", "accept-new", "no");
+        _forks.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--forks must be at least 1.");
+            }
+        });
+        _connectTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is <= 0 or double.NaN)
+            {
+                result.AddError("--connect-timeout must be a positive number of seconds.");
+            }
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in (Option[])[_inventory, _user, _privateKey, _sshConfig, _sshOption, _via, _become, _becomeMethod,
+                     _becomePasswordFile, _askBecomePassword, _forks, _connectTimeout, _hostKeys, _dotnet, _json])
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public bool Json(ParseResult parseResult) => parseResult.GetValue(_json);
+
+    /// <summary>Resolves the targets (command line or inventory pattern) and every option; throws <see cref="UsageException"/> on bad input.</summary>
+    public RunSettings Read(ParseResult parseResult, string? targets)
+    {
+        string? inventoryPath = parseResult.GetValue(_inventory);
+        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventoryPath);
+
+        TargetHost? via = null;
+        if (parseResult.GetValue(_via) is string viaSpec)
+        {
+            via = (inventoryPath is null ? null : Inventory.Load(inventoryPath).FindHost(viaSpec))
+                ?? TargetList.Parse(viaSpec).Single();
+            if (via.IsLocal)
+            {
+                throw new UsageException("--via local makes no difference: ssh already runs on this machine. Name an ssh host, e.g. --via deploy@bastion.");
+            }
+        }
+
+        return new RunSettings
+        {
+            Hosts = hosts,
+            Via = via,
+            Become = ReadBecome(parseResult),
+            User = parseResult.GetValue(_user),
+            IdentityFile = parseResult.GetValue(_privateKey),
+            SshConfigFile = parseResult.GetValue(_sshConfig),
+            SshOptions = parseResult.GetValue(_sshOption) ?? [],
+            HostKeyPolicy = parseResult.GetValue(_hostKeys) switch
+            {
+                "yes" => HostKeyPolicy.Enforce,
+                "accept-new" => HostKeyPolicy.AcceptNew,
+                "no" => HostKeyPolicy.Ignore,
+                _ => null,
+            },
+            Forks = parseResult.GetValue(_forks),
+            ConnectTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_connectTimeout)),
+            DotnetPath = parseResult.GetValue(_dotnet),
+            Json = parseResult.GetValue(_json),
+        };
+    }
+
+    /// <summary>The display for a run: JSON lines, a live table on a terminal, or plain lines.</summary>
+    public static IRunView View(RunSettings settings, bool streamsOutput)
+    {
+        if (settings.Json)
+        {
+            return new JsonLinesView(Console.Out, Console.Error);
+        }
+
+        IAnsiConsole console = AnsiConsole.Console;
+        bool terminal = !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
+        return terminal && !streamsOutput ? new LiveTableView(console) : new PlainLinesView(console, showEachHost: true);
+    }
+
+    private BecomeSettings ReadBecome(ParseResult parseResult)
+    {
+        bool enabled = parseResult.GetResult(_become) is not null;
+        string? password = null;
+        if (parseResult.GetValue(_becomePasswordFile) is string file)
+        {
+            try
+            {
+                password = File.ReadLines(file).FirstOrDefault() ?? string.Empty;
+            }
+            catch (IOException ex)
+            {
+                throw new UsageException($"--become-password-file {file}: {ex.Message}");
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new UsageException($"--become-password-file {file}: {ex.Message}");
+            }
+        }
+        else if (parseResult.GetValue(_askBecomePassword))
+        {
+            password = PasswordPrompt.Read("BECOME password: ");
+        }
+
+        return new BecomeSettings(enabled, parseResult.GetValue(_become), parseResult.GetValue(_becomeMethod), password);
+    }
+}

@@ -1,0 +1,104 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace Econtext.Cli.Remote;
+
+/// <summary>Runs inside a context for <c>econtext exec</c>: starts a process there and streams its output back.</summary>
+public static class ProcessRunner
+{
+    /// <summary>
+    /// Runs <paramref name="file"/> with <paramref name="arguments"/> (no shell: each argument reaches the
+    /// program as given) and yields its output lines as they come, both streams interleaved in arrival
+    /// order, then one <see cref="ProcessOutputKind.Exit"/> item. Standard input is empty. Leaving the
+    /// stream early, or cancelling, kills the process and its children.
+    /// </summary>
+    public static async IAsyncEnumerable<ProcessOutput> RunAsync(
+        string file,
+        string[] arguments,
+        string? workingDirectory,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.GetEnvironmentVariable("HOME") ?? "/",
+        };
+        foreach (string argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            // The runtime's message ("An error occurred trying to start process ...") buries the cause.
+            throw new InvalidOperationException($"cannot run '{file}': {ex.Message}", ex);
+        }
+
+        process.StandardInput.Close();
+
+        // Both readers feed one channel so lines reach the master in the order they were produced.
+        var lines = Channel.CreateBounded<ProcessOutput>(new BoundedChannelOptions(256) { SingleReader = true });
+        using var stop = new CancellationTokenSource();
+        Task stdout = PumpAsync(process.StandardOutput, ProcessOutputKind.StandardOutput, lines.Writer, stop.Token);
+        Task stderr = PumpAsync(process.StandardError, ProcessOutputKind.StandardError, lines.Writer, stop.Token);
+        _ = Task.WhenAll(stdout, stderr).ContinueWith(
+            t => lines.Writer.TryComplete(t.Exception),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        bool exited = false;
+        try
+        {
+            await foreach (ProcessOutput line in lines.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return line;
+            }
+
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            exited = true;
+        }
+        finally
+        {
+            if (!exited)
+            {
+                Kill(process);
+
+                // The pumps may be blocked on a full channel nobody reads any more.
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+        }
+
+        yield return new ProcessOutput(ProcessOutputKind.Exit, null, process.ExitCode);
+    }
+
+    private static async Task PumpAsync(StreamReader reader, ProcessOutputKind kind, ChannelWriter<ProcessOutput> writer, CancellationToken stop)
+    {
+        while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is string line)
+        {
+            await writer.WriteAsync(new ProcessOutput(kind, line, 0), stop).ConfigureAwait(false);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}

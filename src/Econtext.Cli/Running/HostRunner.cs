@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Econtext.Cli.Targets;
+
+namespace Econtext.Cli.Running;
+
+/// <summary>
+/// Runs one command's work on every host, at most <see cref="RunSettings.Forks"/> at once, and turns
+/// each host's end into an <see cref="HostOutcome"/>: a transport failure makes it unreachable (with the
+/// transport's classification), an exception or an unsuccessful result makes it failed. One host's
+/// failure never stops the others.
+/// </summary>
+internal static class HostRunner
+{
+    /// <summary>Exit codes as Ansible's: 2 when a host failed, else 4 when one was unreachable.</summary>
+    public const int HostFailedExitCode = 2;
+
+    public const int HostUnreachableExitCode = 4;
+
+    public static async Task<IReadOnlyList<HostOutcome>> RunAsync(RunSettings settings, HostWork work, IRunView view, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        await using var router = new Router();
+        var connector = new TargetConnector(router, settings);
+        HostProgress[] hosts = [.. settings.Hosts.Select(h => new HostProgress(h))];
+        using var forks = new SemaphoreSlim(Math.Max(1, settings.Forks));
+
+        Task all = Task.WhenAll(hosts.Select(async host =>
+        {
+            await forks.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                host.Finish(await RunOneAsync(connector, host, work, cancellationToken).ConfigureAwait(false));
+            }
+            finally
+            {
+                forks.Release();
+            }
+
+            view.HostFinished(host);
+        }));
+
+        await view.ShowAsync(hosts, all).ConfigureAwait(false);
+        await all.ConfigureAwait(false);
+
+        HostOutcome[] outcomes = [.. hosts.Select(h => h.Outcome!)];
+        view.Summarize(outcomes, Stopwatch.GetElapsedTime(started));
+        return outcomes;
+    }
+
+    public static int ExitCode(IReadOnlyList<HostOutcome> outcomes) =>
+        outcomes.Any(o => o.State == HostState.Failed) ? HostFailedExitCode
+        : outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
+        : 0;
+
+    private static async Task<HostOutcome> RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, CancellationToken cancellationToken)
+    {
+        TargetHost host = progress.Host;
+        progress.Start();
+        ConnectedHost connected;
+        try
+        {
+            connected = await connector.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionException ex)
+        {
+            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), ex.Kind, null);
+        }
+        catch (ContextDisconnectedException ex)
+        {
+            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+        }
+
+        try
+        {
+            progress.State = HostState.Running;
+            HostWorkResult result = await work(host, connected.Context, progress, cancellationToken).ConfigureAwait(false);
+            return new HostOutcome(host, result.Succeeded ? HostState.Ok : HostState.Failed, progress.Elapsed, result.Summary, null, result.Json);
+        }
+        catch (ContextDisconnectedException ex)
+        {
+            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex), null, null);
+        }
+        finally
+        {
+            // Each host's processes go as soon as its work is done, so --forks bounds how many run at once.
+            await connected.ShutdownAsync().ConfigureAwait(false);
+        }
+    }
+}

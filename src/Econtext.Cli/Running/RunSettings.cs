@@ -1,0 +1,39 @@
+using Econtext.Cli.Targets;
+
+namespace Econtext.Cli.Running;
+
+/// <summary>What every host command shares: where to connect, how, and how many at once.</summary>
+internal sealed record RunSettings
+{
+    public required IReadOnlyList<TargetHost> Hosts { get; init; }
+
+    /// <summary>A host every ssh connection goes through (a context there runs the ssh client); null for none.</summary>
+    public TargetHost? Via { get; init; }
+
+    public BecomeSettings Become { get; init; } = new(false, null, null, null);
+
+    /// <summary><c>-u</c>: the login user for hosts whose inventory does not name one.</summary>
+    public string? User { get; init; }
+
+    /// <summary><c>--private-key</c>: the key for hosts whose inventory does not name one.</summary>
+    public string? IdentityFile { get; init; }
+
+    /// <summary><c>-F</c>: an ssh_config file on this machine, for the ssh clients this process runs.</summary>
+    public string? SshConfigFile { get; init; }
+
+    /// <summary><c>-o</c> values, placed before each host's own ssh arguments.</summary>
+    public IReadOnlyList<string> SshOptions { get; init; } = [];
+
+    public HostKeyPolicy? HostKeyPolicy { get; init; }
+
+    /// <summary>How many hosts are worked on at once.</summary>
+    public int Forks { get; init; } = 100;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The dotnet host for local contexts; null searches for it.</summary>
+    public string? DotnetPath { get; init; }
+
+    /// <summary>One JSON object per host on stdout instead of text.</summary>
+    public bool Json { get; init; }
+}

@@ -1,0 +1,115 @@
+using Econtext.Cli.Targets;
+
+namespace Econtext.Cli.Running;
+
+/// <summary>Turns a <see cref="TargetHost"/> into a running context: local, ssh (maybe through the via host), then become.</summary>
+internal sealed class TargetConnector(Router router, RunSettings settings)
+{
+    private readonly SemaphoreSlim _viaLock = new(1, 1);
+    private Task<Context>? _via;
+
+    public async Task<ConnectedHost> ConnectAsync(TargetHost host, CancellationToken cancellationToken)
+    {
+        bool become = settings.Become.Enabled || host.Become;
+        Context? context;
+        if (host.IsLocal && become)
+        {
+            // sudo, su or doas run straight from this process: a local context to run them from would be one process more.
+            context = null;
+        }
+        else if (host.IsLocal)
+        {
+            context = await router.LocalAsync(
+                new LocalOptions { Name = host.Name, DotnetPath = settings.DotnetPath, ConnectTimeout = settings.ConnectTimeout },
+                cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Context? via = settings.Via is null ? null : await ViaAsync(cancellationToken).ConfigureAwait(false);
+            context = await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!become)
+        {
+            return new ConnectedHost(context!, null);
+        }
+
+        string user = settings.Become.User ?? host.BecomeUser ?? "root";
+        string method = settings.Become.Method ?? host.BecomeMethod ?? "sudo";
+        string? password = settings.Become.Password ?? host.BecomePassword;
+        string name = $"{host.Name}/{method}:{user}";
+        try
+        {
+            return new ConnectedHost(await BecomeAsync(method, user, password, context, name, cancellationToken).ConfigureAwait(false), context);
+        }
+        catch when (context is not null)
+        {
+            await new ConnectedHost(context, null).ShutdownAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<Context> BecomeAsync(string method, string user, string? password, Context? context, string name, CancellationToken cancellationToken) =>
+        method switch
+        {
+            "sudo" => await router.SudoAsync(
+                new SudoOptions { User = user, Password = password, Via = context, Name = name, ConnectTimeout = settings.ConnectTimeout },
+                cancellationToken).ConfigureAwait(false),
+            "su" => await router.SuAsync(
+                new SuOptions { User = user, Password = password, Via = context, Name = name, ConnectTimeout = settings.ConnectTimeout },
+                cancellationToken).ConfigureAwait(false),
+            "doas" => await router.DoasAsync(
+                new DoasOptions { User = user, Password = password, Via = context, Name = name, ConnectTimeout = settings.ConnectTimeout },
+                cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentException($"{name}: become method '{method}' is not one econtext has; use sudo, su or doas."),
+        };
+
+    /// <summary>The via host is connected once, by the first host that needs it; its failure is every host's.</summary>
+    private async Task<Context> ViaAsync(CancellationToken cancellationToken)
+    {
+        await _viaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _via ??= router.SshAsync(Ssh(settings.Via!, via: null), CancellationToken.None);
+        }
+        finally
+        {
+            _viaLock.Release();
+        }
+
+        return await _via.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// ssh from here, or from the via host. Files named on this machine (-F, the private key) only mean
+    /// something to an ssh client that runs here; from the via host, ssh uses that host's own
+    /// configuration and keys, as a user logged in there would.
+    /// </summary>
+    private SshOptions Ssh(TargetHost host, Context? via)
+    {
+        var args = new List<string>();
+        if (via is null && settings.SshConfigFile is string config)
+        {
+            args.AddRange(["-F", config]);
+        }
+
+        foreach (string option in settings.SshOptions)
+        {
+            args.AddRange(["-o", option]);
+        }
+
+        args.AddRange(host.SshArgs);
+        return new SshOptions
+        {
+            Host = host.ConnectAddress,
+            Port = host.Port,
+            User = host.User ?? settings.User,
+            IdentityFile = via is null ? host.IdentityFile ?? settings.IdentityFile : null,
+            SshArgs = args,
+            HostKeyPolicy = settings.HostKeyPolicy,
+            ConnectTimeout = settings.ConnectTimeout,
+            Name = via is null ? host.Name : $"{host.Name}@{via.Name}",
+            Via = via,
+        };
+    }
+}
