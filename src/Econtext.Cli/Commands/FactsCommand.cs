@@ -74,7 +74,7 @@ internal static class FactsCommand
                 JsonObject json = FactsRenderer.ToJson(report);
                 return new HostWorkResult(true, $"{facts.Hostname}: {facts.OsDescription}, {facts.Architecture}, .NET {facts.DotnetVersion}", json);
             },
-            single ? new PlainLinesView(AnsiConsole.Console, showEachHost: false) : HostCommandOptions.View(settings, streamsOutput: false),
+            single ? new PlainLinesView(AnsiConsole.Console, showEachHost: false, showTally: false) : HostCommandOptions.View(settings, streamsOutput: false),
             cancellationToken).ConfigureAwait(false);
 
         if (single && reports[0] is FactsReport only)

@@ -8,7 +8,7 @@ namespace Econtext.Cli.Output;
 /// A line per host as it finishes, then the hosts that did not succeed and the tally. Used when stdout is
 /// not a terminal, and by <c>exec</c> (whose output lines stream above), with colours only on a terminal.
 /// </summary>
-internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = true) : IRunView
+internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = true, bool showTally = true) : IRunView
 {
     private readonly Lock _write = new();
 
@@ -39,7 +39,10 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
                 console.MarkupLine($"{StatusMarkup(outcome.State)} {Markup.Escape(outcome.Host.Name)}: {Markup.Escape(outcome.Summary)}");
             }
 
-            console.WriteLine(Tally.Line(outcomes, elapsed));
+            if (showTally)
+            {
+                console.WriteLine(Tally.Line(outcomes, elapsed));
+            }
         }
     }
 
