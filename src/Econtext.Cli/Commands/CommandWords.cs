@@ -9,9 +9,8 @@ namespace Econtext.Cli.Commands;
 /// </summary>
 internal sealed record CommandWords(IReadOnlyList<string> BeforeDoubleDash, IReadOnlyList<string>? AfterDoubleDash)
 {
-    public static Argument<string[]> CreateArgument(string helpName, string description) => new("words")
+    public static Argument<string[]> CreateArgument(string helpName, string description) => new(helpName)
     {
-        HelpName = helpName,
         Description = description,
         Arity = ArgumentArity.ZeroOrMore,
     };
@@ -35,12 +34,18 @@ internal sealed record CommandWords(IReadOnlyList<string> BeforeDoubleDash, IRea
             }
         }
 
+        int before = after < 0 ? all.Length : Math.Max(0, all.Length - after);
+
+        // An option this command does not have lands here as a word; say so instead of taking it for a host.
+        if (all[..before].FirstOrDefault(w => w.Length > 1 && w[0] == '-') is string unknown)
+        {
+            throw new UsageException($"{parseResult.CommandResult.Command.Name} has no option {unknown}. Put a program's own options after --, e.g. econtext exec web1 -- ls -l");
+        }
+
         if (after < 0)
         {
             return new CommandWords(all, null);
         }
-
-        int before = Math.Max(0, all.Length - after);
         return new CommandWords(all[..before], all[before..]);
     }
 }
