@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -8,6 +9,16 @@ namespace Econtext.Cli.Remote;
 /// <summary>Runs inside a context for <c>econtext exec</c>: starts a process there and streams its output back.</summary>
 public static class ProcessRunner
 {
+    /// <summary>
+    /// Processes still running, killed if the context exits first (shut down, or its parent gone).
+    /// Each has a lock so that one tree kill runs at a time and a second caller (the exit handler)
+    /// waits for it: two at once can each miss the children (one reaps the shell, the other then
+    /// finds them handed to init), and an exit mid-kill leaves them running.
+    /// </summary>
+    private static readonly ConcurrentDictionary<Process, Lock> s_running = new();
+
+    static ProcessRunner() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+
     /// <summary>
     /// Runs <paramref name="file"/> with <paramref name="arguments"/> (no shell: each argument reaches the
     /// program as given) and yields its output lines as they come, both streams interleaved in arrival
@@ -44,6 +55,10 @@ public static class ProcessRunner
             throw new InvalidOperationException($"cannot run '{file}': {ex.Message}", ex);
         }
 
+        s_running[process] = new Lock();
+
+        // Shutdown cancels calls, but the context may exit before this iterator's finally runs.
+        using CancellationTokenRegistration onShutdown = CurrentContext.ShuttingDown.Register(() => Kill(process));
         process.StandardInput.Close();
 
         // Both readers feed one channel so lines reach the master in the order they were produced.
@@ -67,6 +82,7 @@ public static class ProcessRunner
 
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             exited = true;
+            s_running.TryRemove(process, out _);
         }
         finally
         {
@@ -90,15 +106,38 @@ public static class ProcessRunner
         }
     }
 
+    private static void KillAll()
+    {
+        foreach (Process process in s_running.Keys)
+        {
+            Kill(process);
+        }
+    }
+
     private static void Kill(Process process)
     {
-        try
+        if (!s_running.TryGetValue(process, out Lock? killing))
         {
-            process.Kill(entireProcessTree: true);
+            return;
         }
-        catch (InvalidOperationException)
+
+        lock (killing)
         {
-            // Already gone.
+            if (!s_running.ContainsKey(process))
+            {
+                return;
+            }
+
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            s_running.TryRemove(process, out _);
         }
     }
 }

@@ -260,6 +260,7 @@ public sealed class Router : IAsyncDisposable
             deadline.CancelAfter(timeout);
             using CancellationTokenRegistration killOnTimeout = deadline.Token.Register(transport.Kill);
 
+            Preamble.PrepareInBackground();
             string marker = await Task.Run(transport.ReadUntilMarker, CancellationToken.None).ConfigureAwait(false);
             if (marker.StartsWith(Stage0.RuntimeQueryMarker, StringComparison.Ordinal))
             {

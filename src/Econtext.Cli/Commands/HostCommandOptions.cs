@@ -19,6 +19,23 @@ internal sealed class HostCommandOptions
         HelpName = "file",
     };
 
+    private readonly Option<string?> _limit = new("--limit", "-l")
+    {
+        Description = "Narrow the targets further with another pattern over the inventory (Ansible's --limit), e.g. -l 'web*:!web3'.",
+        HelpName = "pattern",
+    };
+
+    private readonly Option<bool> _listHosts = new("--list-hosts")
+    {
+        Description = "Print the hosts the targets select, with how each is reached, and exit without connecting.",
+    };
+
+    private readonly Option<double?> _timeout = new("--timeout", "-T")
+    {
+        Description = "Seconds each host may take in all (connect and work); a host past it fails with \"timed out\" and its processes are stopped.",
+        HelpName = "seconds",
+    };
+
     private readonly Option<string?> _user = new("--user", "-u")
     {
         Description = "Login user for hosts that do not name one (user@host or ansible_user).",
@@ -116,6 +133,13 @@ internal sealed class HostCommandOptions
                 result.AddError("--forks must be at least 1.");
             }
         });
+        _timeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is <= 0 or double.NaN)
+            {
+                result.AddError("--timeout must be a positive number of seconds.");
+            }
+        });
         _connectTimeout.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is <= 0 or double.NaN)
@@ -127,7 +151,7 @@ internal sealed class HostCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_inventory, _user, _privateKey, _sshConfig, _sshOption, _via, _become, _becomeMethod,
+        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _via, _become, _becomeMethod,
                      _becomePasswordFile, _askBecomePassword, _forks, _connectTimeout, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
@@ -141,6 +165,20 @@ internal sealed class HostCommandOptions
     {
         string? inventoryPath = parseResult.GetValue(_inventory);
         IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventoryPath);
+        if (parseResult.GetValue(_limit) is string limit)
+        {
+            if (inventoryPath is null)
+            {
+                throw new UsageException($"--limit narrows an inventory's hosts; give one with -i, e.g. econtext exec -i hosts.ini all -l '{limit}' -- uptime");
+            }
+
+            HashSet<string> allowed = [.. HostPattern.Select(Inventory.Load(inventoryPath), limit).Select(h => h.Name)];
+            hosts = [.. hosts.Where(h => allowed.Contains(h.Name))];
+            if (hosts.Count == 0)
+            {
+                throw new UsageException($"--limit '{limit}' leaves none of the {targets ?? "all"} hosts.");
+            }
+        }
 
         TargetHost? via = null;
         if (parseResult.GetValue(_via) is string viaSpec)
@@ -173,6 +211,8 @@ internal sealed class HostCommandOptions
             ConnectTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_connectTimeout)),
             DotnetPath = parseResult.GetValue(_dotnet),
             Json = parseResult.GetValue(_json),
+            ListHostsOnly = parseResult.GetValue(_listHosts),
+            HostTimeout = parseResult.GetValue(_timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
         };
     }
 

@@ -18,6 +18,12 @@ internal static class HostRunner
 
     public static async Task<IReadOnlyList<HostOutcome>> RunAsync(RunSettings settings, HostWork work, IRunView view, CancellationToken cancellationToken)
     {
+        if (settings.ListHostsOnly)
+        {
+            HostList.Write(settings, Console.Out);
+            return [];
+        }
+
         long started = Stopwatch.GetTimestamp();
         await using var router = new Router();
         var connector = new TargetConnector(router, settings);
@@ -29,7 +35,7 @@ internal static class HostRunner
             await forks.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                host.Finish(await RunOneAsync(connector, host, work, cancellationToken).ConfigureAwait(false));
+                host.Finish(await RunOneAsync(connector, host, work, settings.HostTimeout, cancellationToken).ConfigureAwait(false));
             }
             finally
             {
@@ -51,6 +57,25 @@ internal static class HostRunner
         outcomes.Any(o => o.State == HostState.Failed) ? HostFailedExitCode
         : outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
         : 0;
+
+    private static async Task<HostOutcome> RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is TimeSpan limit)
+        {
+            deadline.CancelAfter(limit);
+        }
+
+        try
+        {
+            return await RunOneAsync(connector, progress, work, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            HostState state = progress.State == HostState.Connecting ? HostState.Unreachable : HostState.Failed;
+            return new HostOutcome(progress.Host, state, progress.Elapsed, $"timed out after {timeout!.Value.TotalSeconds:0.#} s (--timeout) while {(state == HostState.Unreachable ? "connecting" : "running")}", null, null);
+        }
+    }
 
     private static async Task<HostOutcome> RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, CancellationToken cancellationToken)
     {

@@ -36,4 +36,10 @@ internal sealed record RunSettings
 
     /// <summary>One JSON object per host on stdout instead of text.</summary>
     public bool Json { get; init; }
+
+    /// <summary><c>--list-hosts</c>: print the selected hosts and connect to none.</summary>
+    public bool ListHostsOnly { get; init; }
+
+    /// <summary><c>--timeout</c>: how long each host may take, connect and work together; null for no bound.</summary>
+    public TimeSpan? HostTimeout { get; init; }
 }

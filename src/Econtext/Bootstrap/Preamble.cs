@@ -26,6 +26,30 @@ internal static class Preamble
     public static IEnumerable<string> CarriedAssemblies =>
         s_core.Value.Dependencies.Select(d => d.Name).Prepend(typeof(Preamble).Assembly.GetName().Name!);
 
+    /// <summary>
+    /// Reads the images (and resolves the core's closure) on a pool thread while the transport is
+    /// still connecting, so a master's first context does not wait for that after stage 0 answers.
+    /// </summary>
+    public static void PrepareInBackground()
+    {
+        if (!s_core.IsValueCreated)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static _ =>
+                {
+                    try
+                    {
+                        _ = s_core.Value;
+                    }
+                    catch (Exception)
+                    {
+                        // Lazy keeps the exception; Write rethrows it where a connection can report it.
+                    }
+                },
+                null);
+        }
+    }
+
     public static int Write(Stream output, ChildConfig config)
     {
         (byte[] core, List<(string Name, byte[] Image)> dependencies) = s_core.Value;

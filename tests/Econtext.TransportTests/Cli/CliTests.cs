@@ -282,6 +282,60 @@ public sealed class CliTests(TestHosts hosts, ITestOutputHelper output) : Transp
         Assert.Contains("--become", help.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_host_past_its_timeout_fails_and_leaves_no_process_behind()
+    {
+        string marker = "econtext-cli-timeout-" + Guid.NewGuid().ToString("N")[..8];
+        CliResult result = await CliProcess.RunAsync(
+            Output,
+            ["exec", .. Ssh, "ect-k,local", "--timeout", "3", "--json", "--shell", "--", $"sleep 60; echo {marker}"]);
+
+        Assert.Equal(2, result.ExitCode);
+        foreach (string host in (string[])["ect-k", "local"])
+        {
+            Assert.Equal("failed", (string?)result.Host(host)["status"]);
+            Assert.Contains("timed out after 3 s", (string?)result.Host(host)["error"], StringComparison.Ordinal);
+        }
+
+        // The shell and its sleep on both hosts (one machine here) went with the contexts.
+        Assert.DoesNotContain(Processes.All(), pid => CommandLine(pid).Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task List_hosts_shows_what_an_inventory_pattern_and_limit_select_without_connecting()
+    {
+        string inventory = Write("hosts.ini", """
+            [web]
+            web[01:04].example.invalid ansible_user=deploy
+
+            [db]
+            db1.example.invalid ansible_become=yes ansible_become_method=doas
+            """);
+
+        CliResult result = await CliProcess.RunAsync(Output, ["exec", "-i", inventory, "all", "-l", "web0[1-2]*:db*", "--list-hosts", "--", "true"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(
+            ["hosts (3):", "  web01.example.invalid (ssh deploy@web01.example.invalid)", "  web02.example.invalid (ssh deploy@web02.example.invalid)", "  db1.example.invalid (ssh db1.example.invalid) as root by doas"],
+            result.Stdout.TrimEnd('\n').Split('\n'));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
     private string Write(string name, string text)
     {
         string dir = Path.Combine(Hosts.Dir, "cli-" + Guid.NewGuid().ToString("N")[..8]);
