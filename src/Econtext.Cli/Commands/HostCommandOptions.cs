@@ -61,6 +61,13 @@ internal sealed class HostCommandOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<double> _controlPersist = new("--control-persist")
+    {
+        Description = "Seconds an ssh master connection stays open after the last use, so the next command to the same host skips the ssh handshake (ControlMaster=auto, ControlPersist, as Ansible does). 0 turns it off; so does a ControlMaster or ControlPath given with -o.",
+        HelpName = "seconds",
+        DefaultValueFactory = _ => 60,
+    };
+
     private readonly Option<string?> _via = new("--via")
     {
         Description = "Reach every ssh host through this one: a context starts there and runs ssh to the others with that host's own ssh configuration and keys (an inventory host name, or [user@]host[:port]).",
@@ -151,7 +158,7 @@ internal sealed class HostCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _via, _become, _becomeMethod,
+        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeMethod,
                      _becomePasswordFile, _askBecomePassword, _forks, _connectTimeout, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
@@ -200,6 +207,7 @@ internal sealed class HostCommandOptions
             IdentityFile = parseResult.GetValue(_privateKey),
             SshConfigFile = parseResult.GetValue(_sshConfig),
             SshOptions = parseResult.GetValue(_sshOption) ?? [],
+            ControlPersist = TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(_controlPersist))),
             HostKeyPolicy = parseResult.GetValue(_hostKeys) switch
             {
                 "yes" => HostKeyPolicy.Enforce,

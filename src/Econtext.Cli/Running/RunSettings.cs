@@ -26,6 +26,9 @@ internal sealed record RunSettings
 
     public HostKeyPolicy? HostKeyPolicy { get; init; }
 
+    /// <summary>How long an ssh master connection outlives its last session; zero for none.</summary>
+    public TimeSpan ControlPersist { get; init; }
+
     /// <summary>How many hosts are worked on at once.</summary>
     public int Forks { get; init; } = 100;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Econtext.Cli.Targets;
 
 namespace Econtext.Cli.Running;
@@ -7,6 +8,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
 {
     private readonly SemaphoreSlim _viaLock = new(1, 1);
     private Task<Context>? _via;
+    private string? _controlDirectory;
 
     public async Task<ConnectedHost> ConnectAsync(TargetHost host, CancellationToken cancellationToken)
     {
@@ -81,6 +83,48 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
     }
 
     /// <summary>
+    /// Where this user's ssh master sockets live (made 0700), or null when multiplexing is off: by
+    /// --control-persist 0, or because the user chose their own with -o.
+    /// </summary>
+    private string? ControlDirectory()
+    {
+        if (settings.ControlPersist <= TimeSpan.Zero
+            || settings.SshOptions.Any(o => o.StartsWith("ControlMaster", StringComparison.OrdinalIgnoreCase) || o.StartsWith("ControlPath", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        if (_controlDirectory is null)
+        {
+            string root = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime
+                ? Path.Combine(runtime, "econtext")
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "econtext");
+            string directory = Path.Combine(root, "cp");
+
+            // A socket path holds at most 107 bytes, and ssh adds 17 random characters to %C's 40 while
+            // it sets the master up: past that, ssh refuses to connect at all, so go without.
+            if (directory.Length + 1 + 40 + 17 > 100)
+            {
+                return null;
+            }
+
+            try
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Without a private place for the sockets, connect without multiplexing rather than not at all.
+                return null;
+            }
+
+            _controlDirectory = directory;
+        }
+
+        return _controlDirectory;
+    }
+
+    /// <summary>
     /// ssh from here, or from the via host. Files named on this machine (-F, the private key) only mean
     /// something to an ssh client that runs here; from the via host, ssh uses that host's own
     /// configuration and keys, as a user logged in there would.
@@ -96,6 +140,15 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
         foreach (string option in settings.SshOptions)
         {
             args.AddRange(["-o", option]);
+        }
+
+        if (via is null && ControlDirectory() is string controlDirectory)
+        {
+            args.AddRange([
+                "-o", "ControlMaster=auto",
+                "-o", string.Create(CultureInfo.InvariantCulture, $"ControlPersist={(int)settings.ControlPersist.TotalSeconds}s"),
+                "-o", "ControlPath=" + Path.Combine(controlDirectory, "%C"),
+            ]);
         }
 
         args.AddRange(host.SshArgs);
