@@ -657,6 +657,8 @@ public sealed class Router : IAsyncDisposable
     {
         if (!_pending.TryRemove(handle, out _))
         {
+            // The reply is in, but its channel items may still be draining into a reader that is gone.
+            pending.Cancel(token);
             return;
         }
 

@@ -15,6 +15,12 @@ internal abstract class InboundItems
     /// <summary>Writes what is buffered, then completes the caller's writer (with the call's error, if any).</summary>
     public abstract Task FinishAsync(Exception? error);
 
+    /// <summary>
+    /// The caller gave up (cancelled): stop writing into its channel, which it may no longer read.
+    /// Without this a pump blocked on a full channel would hold the call open forever.
+    /// </summary>
+    public abstract void Abandon();
+
     public static InboundItems Create(Type itemType, object writer, Action<int> credit) =>
         (InboundItems)Activator.CreateInstance(typeof(InboundItems<>).MakeGenericType(itemType), writer, credit)!;
 }
@@ -24,6 +30,7 @@ internal sealed class InboundItems<TItem> : InboundItems
     private readonly ChannelWriter<TItem> _target;
     private readonly Action<int> _credit;
     private readonly Channel<TItem> _buffer = Channel.CreateBounded<TItem>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
+    private readonly CancellationTokenSource _abandon = new();
     private readonly Task _pump;
 
     public InboundItems(ChannelWriter<TItem> target, Action<int> credit)
@@ -55,12 +62,23 @@ internal sealed class InboundItems<TItem> : InboundItems
         }
     }
 
+    public override void Abandon()
+    {
+        try
+        {
+            _abandon.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private async Task PumpAsync()
     {
         int taken = 0;
-        await foreach (TItem item in _buffer.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (TItem item in _buffer.Reader.ReadAllAsync(_abandon.Token).ConfigureAwait(false))
         {
-            await _target.WriteAsync(item).ConfigureAwait(false);
+            await _target.WriteAsync(item, _abandon.Token).ConfigureAwait(false);
             if (++taken == CreditWindow.ReturnEvery)
             {
                 _credit(taken);

@@ -12,6 +12,9 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
     /// <summary>Items the remote method writes to its ChannelWriter parameter, if it has one.</summary>
     public InboundItems? Inbound { get; set; }
 
+    /// <summary>The items still going into the caller's channel after the final reply arrived.</summary>
+    private InboundItems? _draining;
+
     public void Complete(Message reply)
     {
         if (Inbound is { } inbound)
@@ -24,6 +27,7 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
 
             // The result waits until every item is in the caller's channel, which then completes.
             Inbound = null;
+            _draining = inbound;
             var settled = new PendingCall<T>(target, plan);
             settled.Complete(reply);
             _ = FinishAfterItemsAsync(inbound, settled.Task);
@@ -88,5 +92,13 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
         }
     }
 
-    public void Cancel(CancellationToken token) => TrySetCanceled(token);
+    /// <summary>
+    /// Also after the final reply: a callee that sent everything within its credit may have finished
+    /// while the caller, which stopped reading its channel, still waits for the items to drain.
+    /// </summary>
+    public void Cancel(CancellationToken token)
+    {
+        (_draining ?? Inbound)?.Abandon();
+        TrySetCanceled(token);
+    }
 }
