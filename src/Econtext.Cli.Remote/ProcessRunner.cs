@@ -22,10 +22,15 @@ public static class ProcessRunner
     /// <summary>
     /// Runs <paramref name="file"/> with <paramref name="arguments"/> (no shell: each argument reaches the
     /// program as given) and yields its output lines as they come, both streams interleaved in arrival
-    /// order, then one <see cref="ProcessOutputKind.Exit"/> item. Standard input is empty. Leaving the
-    /// stream early, or cancelling, kills the process and its children.
+    /// order, then one exit item, each encoded by <see cref="ProcessOutput.Encode"/>. Standard input is
+    /// empty. Leaving the stream early, or cancelling, kills the process and its children.
     /// </summary>
-    public static async IAsyncEnumerable<ProcessOutput> RunAsync(
+    /// <remarks>
+    /// Items are strings rather than <see cref="ProcessOutput"/> records because strings cross the wire
+    /// without JsonSerializer, whose first use for a record type costs tens of milliseconds on each
+    /// side, in every new context and in the short-lived tool.
+    /// </remarks>
+    public static async IAsyncEnumerable<string> RunAsync(
         string file,
         string[] arguments,
         string? workingDirectory,
@@ -77,7 +82,7 @@ public static class ProcessRunner
         {
             await foreach (ProcessOutput line in lines.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return line;
+                yield return line.Encode();
             }
 
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -95,7 +100,7 @@ public static class ProcessRunner
             }
         }
 
-        yield return new ProcessOutput(ProcessOutputKind.Exit, null, process.ExitCode);
+        yield return new ProcessOutput(ProcessOutputKind.Exit, null, process.ExitCode).Encode();
     }
 
     private static async Task PumpAsync(StreamReader reader, ProcessOutputKind kind, ChannelWriter<ProcessOutput> writer, CancellationToken stop)

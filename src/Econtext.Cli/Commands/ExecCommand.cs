@@ -110,8 +110,9 @@ internal static class ExecCommand
                 var stdout = new StringBuilder();
                 var stderr = new StringBuilder();
                 int exitCode = -1;
-                await foreach (ProcessOutput item in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, chdir, CancellationToken.None), token))
+                await foreach (string encoded in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, chdir, CancellationToken.None), token))
                 {
+                    ProcessOutput item = ProcessOutput.Decode(encoded);
                     if (item.Kind == ProcessOutputKind.Exit)
                     {
                         exitCode = item.ExitCode;
