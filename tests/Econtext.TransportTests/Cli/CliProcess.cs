@@ -30,7 +30,7 @@ public static class CliProcess
         RunFileAsync(output, "dotnet", [s_tool.Value, .. args]);
 
     /// <summary>Runs any program with a 90 s bound, killing its whole tree if it is exceeded.</summary>
-    public static async Task<CliResult> RunFileAsync(ITestOutputHelper output, string file, IEnumerable<string> args, string? workingDirectory = null)
+    public static async Task<CliResult> RunFileAsync(ITestOutputHelper output, string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null)
     {
         var startInfo = new ProcessStartInfo(file)
         {
@@ -51,6 +51,11 @@ public static class CliProcess
         output.WriteLine("$ " + file + " " + string.Join(' ', startInfo.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)));
 
         using var process = Process.Start(startInfo)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -68,6 +73,16 @@ public static class CliProcess
         var result = new CliResult(process.ExitCode, await stdout, await stderr);
         output.WriteLine(result.ToString());
         return result;
+    }
+
+    /// <summary>
+    /// Runs the tool on a pseudo-terminal (util-linux <c>script</c>), typing <paramref name="typed"/>
+    /// into it: for what only a terminal gets, such as the -K password prompt.
+    /// </summary>
+    public static Task<CliResult> RunOnTerminalAsync(ITestOutputHelper output, string typed, params string[] args)
+    {
+        string command = string.Join(' ', new[] { "dotnet", s_tool.Value }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        return RunFileAsync(output, "script", ["-q", "-e", "-c", command, "/dev/null"], stdin: typed);
     }
 
     private static string FindTool()

@@ -143,6 +143,23 @@ public sealed class CliTests(TestHosts hosts, ITestOutputHelper output) : Transp
     }
 
     [Fact(Timeout = 120000)]
+    public async Task Ask_become_pass_reads_the_password_on_a_terminal_without_echoing_it()
+    {
+        CliResult result = await CliProcess.RunOnTerminalAsync(
+            Output,
+            Hosts.SudoPassword.Password + "\r",
+            ["exec", .. Ssh, "ect-p", "--become", "-K", "--", "id", "-un"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("BECOME password:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ect-p | root", result.Stdout, StringComparison.Ordinal);
+
+        // What was typed may show once, typed ahead before the prompt turned echo off; never after it.
+        string afterPrompt = result.Stdout[(result.Stdout.IndexOf("BECOME password:", StringComparison.Ordinal) + 16)..];
+        Assert.DoesNotContain(Hosts.SudoPassword.Password, afterPrompt, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_wrong_become_password_is_that_hosts_classified_failure()
     {
         string passwordFile = Write("wrong-pass", "not-the-password\n");
