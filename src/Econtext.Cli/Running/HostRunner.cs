@@ -35,14 +35,23 @@ internal static class HostRunner
             await forks.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                host.Finish(await RunOneAsync(connector, host, work, settings.HostTimeout, cancellationToken).ConfigureAwait(false));
+                // The outcome is shown as soon as it is known; the host's shutdown follows, inside its fork slot.
+                await RunOneAsync(
+                    connector,
+                    host,
+                    work,
+                    settings.HostTimeout,
+                    outcome =>
+                    {
+                        host.Finish(outcome);
+                        view.HostFinished(host);
+                    },
+                    cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 forks.Release();
             }
-
-            view.HostFinished(host);
         }));
 
         await view.ShowAsync(hosts, all).ConfigureAwait(false);
@@ -58,7 +67,7 @@ internal static class HostRunner
         : outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
         : 0;
 
-    private static async Task<HostOutcome> RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, TimeSpan? timeout, CancellationToken cancellationToken)
+    private static async Task RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, TimeSpan? timeout, Action<HostOutcome> finish, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is TimeSpan limit)
@@ -68,16 +77,16 @@ internal static class HostRunner
 
         try
         {
-            return await RunOneAsync(connector, progress, work, deadline.Token).ConfigureAwait(false);
+            await RunOneAsync(connector, progress, work, finish, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             HostState state = progress.State == HostState.Connecting ? HostState.Unreachable : HostState.Failed;
-            return new HostOutcome(progress.Host, state, progress.Elapsed, $"timed out after {timeout!.Value.TotalSeconds:0.#} s (--timeout) while {(state == HostState.Unreachable ? "connecting" : "running")}", null, null);
+            finish(new HostOutcome(progress.Host, state, progress.Elapsed, $"timed out after {timeout!.Value.TotalSeconds:0.#} s (--timeout) while {(state == HostState.Unreachable ? "connecting" : "running")}", null, null));
         }
     }
 
-    private static async Task<HostOutcome> RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, CancellationToken cancellationToken)
+    private static async Task RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, Action<HostOutcome> finish, CancellationToken cancellationToken)
     {
         TargetHost host = progress.Host;
         progress.Start();
@@ -88,30 +97,39 @@ internal static class HostRunner
         }
         catch (ConnectionException ex)
         {
-            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), ex.Kind, null);
+            finish(new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), ex.Kind, null));
+            return;
         }
         catch (ContextDisconnectedException ex)
         {
-            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+            finish(new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null));
+            return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+            finish(new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null));
+            return;
         }
 
         try
         {
-            progress.State = HostState.Running;
-            HostWorkResult result = await work(host, connected.Context, progress, cancellationToken).ConfigureAwait(false);
-            return new HostOutcome(host, result.Succeeded ? HostState.Ok : HostState.Failed, progress.Elapsed, result.Summary, null, result.Json);
-        }
-        catch (ContextDisconnectedException ex)
-        {
-            return new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex), null, null);
+            HostOutcome outcome;
+            try
+            {
+                progress.State = HostState.Running;
+                HostWorkResult result = await work(host, connected.Context, progress, cancellationToken).ConfigureAwait(false);
+                outcome = new HostOutcome(host, result.Succeeded ? HostState.Ok : HostState.Failed, progress.Elapsed, result.Summary, null, result.Json);
+            }
+            catch (ContextDisconnectedException ex)
+            {
+                outcome = new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                outcome = new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex), null, null);
+            }
+
+            finish(outcome);
         }
         finally
         {
