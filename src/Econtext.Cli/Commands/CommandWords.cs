@@ -9,6 +9,9 @@ namespace Econtext.Cli.Commands;
 /// </summary>
 internal sealed record CommandWords(IReadOnlyList<string> BeforeDoubleDash, IReadOnlyList<string>? AfterDoubleDash)
 {
+    /// <summary>Every word, wherever the <c>--</c> stood, for commands that do not care.</summary>
+    public IReadOnlyList<string> All => [.. BeforeDoubleDash, .. AfterDoubleDash ?? []];
+
     public static Argument<string[]> CreateArgument(string helpName, string description) => new(helpName)
     {
         Description = description,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
+using Econtext.Cli.Output;
 using Econtext.Cli.Remote;
 using Econtext.Cli.Running;
 using Spectre.Console;
@@ -98,7 +99,6 @@ internal static class ExecCommand
     private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, CancellationToken cancellationToken)
     {
         IAnsiConsole console = AnsiConsole.Console;
-        var write = new Lock();
         int width = settings.Hosts.Max(h => h.Name.Length);
         string file = program[0];
         string[] arguments = program[1..];
@@ -127,7 +127,7 @@ internal static class ExecCommand
                         continue;
                     }
 
-                    lock (write)
+                    lock (ConsoleGate.Lines)
                     {
                         string prefix = Markup.Escape(host.Name.PadRight(width));
                         console.MarkupLine(item.Kind == ProcessOutputKind.StandardOutput

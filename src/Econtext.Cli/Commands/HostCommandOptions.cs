@@ -171,15 +171,17 @@ internal sealed class HostCommandOptions
     public RunSettings Read(ParseResult parseResult, string? targets)
     {
         string? inventoryPath = parseResult.GetValue(_inventory);
-        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventoryPath);
+        // Read once: the targets, --limit and --via may all look into it.
+        Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath);
+        IReadOnlyList<TargetHost> hosts = inventory is null ? TargetList.Resolve(targets, null) : HostPattern.Select(inventory, targets ?? "all");
         if (parseResult.GetValue(_limit) is string limit)
         {
-            if (inventoryPath is null)
+            if (inventory is null)
             {
                 throw new UsageException($"--limit narrows an inventory's hosts; give one with -i, e.g. econtext exec -i hosts.ini all -l '{limit}' -- uptime");
             }
 
-            HashSet<string> allowed = [.. HostPattern.Select(Inventory.Load(inventoryPath), limit).Select(h => h.Name)];
+            HashSet<string> allowed = [.. HostPattern.Select(inventory, limit).Select(h => h.Name)];
             hosts = [.. hosts.Where(h => allowed.Contains(h.Name))];
             if (hosts.Count == 0)
             {
@@ -190,7 +192,7 @@ internal sealed class HostCommandOptions
         TargetHost? via = null;
         if (parseResult.GetValue(_via) is string viaSpec)
         {
-            via = (inventoryPath is null ? null : Inventory.Load(inventoryPath).FindHost(viaSpec))
+            via = inventory?.FindHost(viaSpec)
                 ?? TargetList.Parse(viaSpec).Single();
             if (via.IsLocal)
             {

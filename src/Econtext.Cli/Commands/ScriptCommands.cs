@@ -56,7 +56,7 @@ internal static class ScriptCommands
         command.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(
             token =>
             {
-                List<string> all = [.. CommandWords.Read(parseResult, words) is var w ? w.BeforeDoubleDash.Concat(w.AfterDoubleDash ?? []) : []];
+                IReadOnlyList<string> all = CommandWords.Read(parseResult, words).All;
                 (string? targets, string text) = all.Count switch
                 {
                     1 => ((string?)null, all[0]),

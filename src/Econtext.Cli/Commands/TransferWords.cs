@@ -5,7 +5,7 @@ internal static class TransferWords
 {
     public static (string? Targets, string Source, string Destination) Split(string command, CommandWords words, string example)
     {
-        List<string> all = [.. words.BeforeDoubleDash, .. words.AfterDoubleDash ?? []];
+        IReadOnlyList<string> all = words.All;
         return all.Count switch
         {
             2 => (null, all[0], all[1]),

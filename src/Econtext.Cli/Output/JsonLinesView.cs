@@ -5,13 +5,11 @@ namespace Econtext.Cli.Output;
 /// <summary><c>--json</c>: one object per host on stdout as each host finishes; the tally goes to stderr.</summary>
 internal sealed class JsonLinesView(TextWriter output, TextWriter error) : IRunView
 {
-    private readonly Lock _write = new();
-
     public Task ShowAsync(IReadOnlyList<HostProgress> hosts, Task finished) => finished;
 
     public void HostFinished(HostProgress host)
     {
-        lock (_write)
+        lock (ConsoleGate.Lines)
         {
             output.WriteLine(OutcomeJson.Line(host.Outcome!));
             output.Flush();

@@ -10,8 +10,6 @@ namespace Econtext.Cli.Output;
 /// </summary>
 internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = true, bool showTally = true) : IRunView
 {
-    private readonly Lock _write = new();
-
     public Task ShowAsync(IReadOnlyList<HostProgress> hosts, Task finished) => finished;
 
     public void HostFinished(HostProgress host)
@@ -22,7 +20,7 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
         }
 
         HostOutcome outcome = host.Outcome!;
-        lock (_write)
+        lock (ConsoleGate.Lines)
         {
             console.MarkupLine(string.Create(
                 CultureInfo.InvariantCulture,
@@ -32,7 +30,7 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
 
     public void Summarize(IReadOnlyList<HostOutcome> outcomes, TimeSpan elapsed)
     {
-        lock (_write)
+        lock (ConsoleGate.Lines)
         {
             foreach (HostOutcome outcome in outcomes.Where(o => o.State != HostState.Ok))
             {
