@@ -90,9 +90,9 @@ public sealed class TargetListTests
         File.WriteAllText(path, "[web]\nweb1\nweb2\n[db]\ndb1\n");
         try
         {
-            Assert.Equal(["web1", "web2", "db1"], TargetList.Resolve(null, path).Select(h => h.Name));
-            Assert.Equal(["db1"], TargetList.Resolve("db", path).Select(h => h.Name));
-            var ex = Assert.Throws<InventoryException>(() => TargetList.Resolve("web3", path));
+            Assert.Equal(["web1", "web2", "db1"], TargetList.Resolve(null, Inventory.Load(path)).Select(h => h.Name));
+            Assert.Equal(["db1"], TargetList.Resolve("db", Inventory.Load(path)).Select(h => h.Name));
+            var ex = Assert.Throws<InventoryException>(() => TargetList.Resolve("web3", Inventory.Load(path)));
             Assert.Contains("matched no hosts", ex.Message, StringComparison.Ordinal);
         }
         finally

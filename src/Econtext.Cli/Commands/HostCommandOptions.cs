@@ -165,15 +165,13 @@ internal sealed class HostCommandOptions
         }
     }
 
-    public bool Json(ParseResult parseResult) => parseResult.GetValue(_json);
-
     /// <summary>Resolves the targets (command line or inventory pattern) and every option; throws <see cref="UsageException"/> on bad input.</summary>
     public RunSettings Read(ParseResult parseResult, string? targets)
     {
         string? inventoryPath = parseResult.GetValue(_inventory);
         // Read once: the targets, --limit and --via may all look into it.
         Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath);
-        IReadOnlyList<TargetHost> hosts = inventory is null ? TargetList.Resolve(targets, null) : HostPattern.Select(inventory, targets ?? "all");
+        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory);
         if (parseResult.GetValue(_limit) is string limit)
         {
             if (inventory is null)

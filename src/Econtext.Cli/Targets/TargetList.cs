@@ -16,10 +16,10 @@ internal static class TargetList
     /// No targets and no inventory: this machine. With an inventory: TARGETS is a host pattern over it (all by
     /// default). Otherwise: TARGETS is a target list.
     /// </summary>
-    public static IReadOnlyList<TargetHost> Resolve(string? spec, string? inventoryPath) => (spec, inventoryPath) switch
+    public static IReadOnlyList<TargetHost> Resolve(string? spec, Inventory? inventory) => (spec, inventory) switch
     {
         (null, null) => [new TargetHost { Name = LocalName, IsLocal = true }],
-        (_, not null) => HostPattern.Select(Inventory.Load(inventoryPath), spec ?? "all"),
+        (_, not null) => HostPattern.Select(inventory, spec ?? "all"),
         _ => Parse(spec!),
     };
 
