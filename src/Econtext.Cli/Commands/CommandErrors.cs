@@ -1,3 +1,4 @@
+using Econtext.Cli.Running;
 using Econtext.Cli.Scripting;
 using Econtext.Cli.Targets;
 
@@ -66,14 +67,10 @@ internal static class CommandErrors
 
     private static void Report(string message, Exception? exception)
     {
-        Console.Error.WriteLine("econtext: " + OneLine(message));
+        Console.Error.WriteLine("econtext: " + Failures.OneLine(message));
         if (exception is not null && Environment.GetEnvironmentVariable("ECONTEXT_DEBUG") is "1" or "true")
         {
             Console.Error.WriteLine(exception.ToString());
         }
     }
-
-    /// <summary>Messages such as a ConnectionException's quote the transport's output over several lines; keep them on one.</summary>
-    private static string OneLine(string message) =>
-        string.Join(" ", message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 }

@@ -28,15 +28,8 @@ internal sealed class LiveTableView(IAnsiConsole console) : IRunView
     {
     }
 
-    public void Summarize(IReadOnlyList<HostOutcome> outcomes, TimeSpan elapsed)
-    {
-        foreach (HostOutcome outcome in outcomes.Where(o => o.State != HostState.Ok))
-        {
-            console.MarkupLine($"{PlainLinesView.StatusMarkup(outcome.State)} {Markup.Escape(outcome.Host.Name)}: {Markup.Escape(outcome.Summary)}");
-        }
-
-        console.WriteLine(Tally.Line(outcomes, elapsed));
-    }
+    public void Summarize(IReadOnlyList<HostOutcome> outcomes, TimeSpan elapsed) =>
+        PlainLinesView.WriteSummary(console, outcomes, elapsed);
 
     private static Table Render(IReadOnlyList<HostProgress> hosts)
     {

@@ -29,10 +29,9 @@ internal static class OutcomeJson
 
         if (outcome.Json is JsonObject fields)
         {
-            foreach ((string key, JsonNode? value) in fields.ToList())
+            foreach ((string key, JsonNode? value) in fields)
             {
-                fields.Remove(key);
-                json[key] = value;
+                json[key] = value?.DeepClone();
             }
         }
 

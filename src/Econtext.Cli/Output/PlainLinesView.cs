@@ -32,15 +32,21 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
     {
         lock (ConsoleGate.Lines)
         {
-            foreach (HostOutcome outcome in outcomes.Where(o => o.State != HostState.Ok))
-            {
-                console.MarkupLine($"{StatusMarkup(outcome.State)} {Markup.Escape(outcome.Host.Name)}: {Markup.Escape(outcome.Summary)}");
-            }
+            WriteSummary(console, outcomes, elapsed, showTally);
+        }
+    }
 
-            if (showTally)
-            {
-                console.WriteLine(Tally.Line(outcomes, elapsed));
-            }
+    /// <summary>The end of a run in text: each host that failed or was unreachable with its reason, then the tally.</summary>
+    public static void WriteSummary(IAnsiConsole console, IReadOnlyList<HostOutcome> outcomes, TimeSpan elapsed, bool showTally = true)
+    {
+        foreach (HostOutcome outcome in outcomes.Where(o => o.State != HostState.Ok))
+        {
+            console.MarkupLine($"{StatusMarkup(outcome.State)} {Markup.Escape(outcome.Host.Name)}: {Markup.Escape(outcome.Summary)}");
+        }
+
+        if (showTally)
+        {
+            console.WriteLine(Tally.Line(outcomes, elapsed));
         }
     }
 

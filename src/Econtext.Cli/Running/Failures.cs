@@ -12,7 +12,7 @@ internal static class Failures
         _ => $"{exception.GetType().Name}: {OneLine(exception.Message)}",
     };
 
-    /// <summary>Transport messages quote ssh's output over several lines; a summary row keeps them on one.</summary>
+    /// <summary>Transport messages quote ssh's output over several lines; a summary row or an error line keeps them on one.</summary>
     public static string OneLine(string message) =>
         string.Join(" ", message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 }

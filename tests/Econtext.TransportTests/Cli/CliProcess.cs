@@ -85,13 +85,15 @@ public static class CliProcess
         return RunFileAsync(output, "script", ["-q", "-e", "-c", command, "/dev/null"], stdin: typed);
     }
 
+    /// <summary>The build configuration of these tests, which is the tool's too (the solution builds both).</summary>
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
     private static string FindTool()
     {
-#if DEBUG
-        const string Configuration = "Debug";
-#else
-        const string Configuration = "Release";
-#endif
         string path = Path.Combine(RepositoryRoot, "src", "Econtext.Cli", "bin", Configuration, "net10.0", "Econtext.Cli.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("build src/Econtext.Cli first", path);
     }

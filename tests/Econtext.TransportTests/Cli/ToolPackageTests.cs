@@ -15,14 +15,9 @@ public sealed class ToolPackageTests(TestHosts hosts, ITestOutputHelper output) 
         {
             string packages = Path.Combine(work, "packages");
             string project = Path.Combine(CliProcess.RepositoryRoot, "src", "Econtext.Cli", "Econtext.Cli.csproj");
-#if DEBUG
-            const string Configuration = "Debug";
-#else
-            const string Configuration = "Release";
-#endif
 
             // --no-build: the solution build already made the tool; packing must not rebuild under running tests.
-            CliResult pack = await CliProcess.RunFileAsync(Output, "dotnet", ["pack", project, "-c", Configuration, "--no-build", "-o", packages]);
+            CliResult pack = await CliProcess.RunFileAsync(Output, "dotnet", ["pack", project, "-c", CliProcess.Configuration, "--no-build", "-o", packages]);
             Assert.True(pack.ExitCode == 0, pack.ToString());
             string nupkg = Assert.Single(Directory.GetFiles(packages, "Econtext.Cli.*.nupkg"));
             Output.WriteLine($"{nupkg}: {new FileInfo(nupkg).Length:N0} bytes");
