@@ -33,6 +33,8 @@ internal static class Stage0
         "{\"runtimeOptions\":{\"tfm\":\"net10.0\",\"rollForward\":\"LatestMajor\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"10.0.0\"},"
         + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false,\"Switch.System.Reflection.ForceInterpretedInvoke\":true}}}";
 
+    private static readonly string s_runtimeConfigPrintf = PrintfFormat(Encoding.UTF8.GetBytes(RuntimeConfig));
+
     private static readonly Lazy<string> s_loaderPrintf = new(() =>
     {
         using Stream stream = typeof(Stage0).Assembly.GetManifestResourceStream("Econtext.Loader.dll")
@@ -68,7 +70,7 @@ internal static class Stage0
             // name in a shared directory makes the write fail instead of being followed.
             .Append("umask 077;set -C;t=;for b in \"${XDG_RUNTIME_DIR:-}\" /dev/shm \"${TMPDIR:-/tmp}\" /tmp;do ")
             .Append("if [ -n \"$b\" ]&&[ -d \"$b\" ]&&[ -w \"$b\" ];then t=$b/econtext.$$;")
-            .Append("{ printf '").Append(s_loaderPrintf.Value).Append("' >\"$t.dll\"&&printf '%s' '").Append(RuntimeConfig).Append("' >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
+            .Append("{ printf \"").Append(s_loaderPrintf.Value).Append("\" >\"$t.dll\"&&printf \"").Append(s_runtimeConfigPrintf).Append("\" >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
             .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
@@ -91,14 +93,14 @@ internal static class Stage0
             // A musl libc (Alpine) cannot run a glibc build of the runtime: say which one the host has.
             .Append("if [ -z \"$d\" ];then l=glibc;for f in /lib/ld-musl-*;do [ -e \"$f\" ]&&l=musl;done;")
             .Append("echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null) $l\";IFS= read -r n||exit 1;")
-            .Append("case $n in ''|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
+            .Append("case $n in \"\"|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
             .Append("b=").Append(cache).Append(";r=$b/$n;")
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
-            .Append("if ! mkdir \"$t\" 2>/dev/null;then echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into (RuntimeCacheDirectory); PATH=$PATH\";exit 127;fi;")
+            .Append("mkdir \"$t\" 2>/dev/null||{ echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into (RuntimeCacheDirectory); PATH=$PATH\";exit 127;};")
             .Append("echo ").Append(RuntimeSendMarker).Append(";IFS= read -r z||exit 1;head -c \"$z\"|gzip -dc|tar -xf - -C \"$t\";")
-            .Append("if (cd \"$t\"&&sha256sum -c .sha256 >/dev/null&&. ./.files&&e=$(cksum $f)&&printf \"f='%s'\\ne='%s'\\n\" \"$f\" \"$e\" >.complete);then ")
+            .Append("if (cd \"$t\"&&sha256sum -c .sha256 >/dev/null&&. ./.files&&e=$(cksum $f)&&printf \"f=\\047%s\\047\\ne=\\047%s\\047\\n\" \"$f\" \"$e\" >.complete);then ")
             // A lock left by a killed connection is cleared after two minutes.
             .Append("find \"$b\" -maxdepth 1 -name \"$n.lock\" -mmin +2 -exec rmdir {} \\; 2>/dev/null;")
             .Append("if mkdir \"$r.lock\" 2>/dev/null;then if k \"$r\";then rm -rf \"$t\";else rm -rf \"$r\";mv \"$t\" \"$r\";fi;rmdir \"$r.lock\";d=$r/dotnet;else d=$t/dotnet;fi;")
@@ -107,13 +109,18 @@ internal static class Stage0
             .ToString();
     }
 
-    /// <summary>Bytes as a printf format: printable ASCII as is, everything else as a 3-digit octal escape.</summary>
+    /// <summary>
+    /// Bytes as a printf format for a double-quoted word: printable ASCII as is, everything else as a
+    /// 3-digit octal escape. The quotes, backslash and the characters sh expands inside double quotes
+    /// ($ and `) are escaped too, and so is '!' (csh's history character), so the script stays one
+    /// word that every login shell reads the same way (see <see cref="Transports.SshCommand"/>).
+    /// </summary>
     private static string PrintfFormat(byte[] bytes)
     {
         var format = new StringBuilder(bytes.Length * 3);
         foreach (byte b in bytes)
         {
-            if (b >= 0x20 && b < 0x7f && b != (byte)'\'' && b != (byte)'\\' && b != (byte)'%')
+            if (b >= 0x20 && b < 0x7f && b is not ((byte)'\'' or (byte)'"' or (byte)'\\' or (byte)'%' or (byte)'$' or (byte)'`' or (byte)'!'))
             {
                 format.Append((char)b);
             }
@@ -126,6 +133,18 @@ internal static class Stage0
         return format.ToString();
     }
 
-    /// <summary>Single-quotes a word for sh.</summary>
-    public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// Double-quotes a word for sh. Double rather than single quotes: the whole script is sent as one
+    /// single-quoted word where it can be, which no single quote inside may break.
+    /// </summary>
+    public static string Quote(string value)
+    {
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            quoted.Append(c is '"' or '\\' or '$' or '`' ? "\\" + c : c.ToString());
+        }
+
+        return quoted.Append('"').ToString();
+    }
 }

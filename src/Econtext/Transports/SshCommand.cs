@@ -78,11 +78,34 @@ internal static class SshCommand
 
     /// <summary>
     /// The command the remote login shell runs. It may be fish or csh, so the text it parses is one
-    /// single-quoted word with no quote, backslash or '!' inside (the same in every shell); sh then
-    /// decodes stage 0 from base64 and runs it.
+    /// single-quoted word with no quote, '!', backslash pair or line break inside: every shell reads
+    /// that word the same way. Stage 0 is written to be such a word, and then runs as it is; any other
+    /// script (a path with a backslash or '!' in the options, say) is sent in base64 for sh to decode,
+    /// which costs a subshell and a base64 process per connection (about 15 ms of CPU here).
     /// </summary>
     public static string PortableCommand(string stage0) =>
-        "sh -c 'eval \"$(echo " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(stage0)) + "|base64 -d)\"'";
+        IsPortableWord(stage0)
+            ? "sh -c '" + stage0 + "'"
+            : "sh -c 'eval \"$(echo " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(stage0)) + "|base64 -d)\"'";
+
+    /// <summary>
+    /// True when single quotes around <paramref name="text"/> make one literal word in sh, bash, zsh,
+    /// fish and csh alike: printable ASCII only, no single quote, no '!' (csh history), and no
+    /// backslash before a backslash or at the end (fish unescapes \\ and \' inside single quotes).
+    /// </summary>
+    public static bool IsPortableWord(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c is < ' ' or > '~' or '\'' or '!' || (c == '\\' && (i + 1 == text.Length || text[i + 1] == '\\')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string ExpandHome(string path) =>
         path.StartsWith("~/", StringComparison.Ordinal)
