@@ -43,6 +43,7 @@ if mitogen:
         'ssh_fanout': get(mitogen, 'ssh_fanout'),
         'child_peak_rss_kib': get(mitogen, 'local.child_mem_after_boot_kib.VmHWM'),
         'master_peak_rss_kib': get(mitogen, 'parent_mem_kib.VmHWM'),
+        'rounds': mitogen.get('rounds', 1),
     }
 if ansible:
     out['ansible'] = ansible
@@ -62,6 +63,7 @@ rows = [
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
     ('master peak RSS (KiB) (ansible: largest controller process, fan-out)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', 'ansible.master_peak_rss_kib', None),
+    ('  econtext: peak at the end (1 GiB file, 100 local contexts, bare host... too)', 'master_peak_rss_all_kib', None, None, None),
 ]
 
 # Files (issue 5): the other columns hold the OpenSSH tools run with the same ssh config and cipher,
@@ -129,7 +131,10 @@ for label, e, m, a, f, *fmt in rows:
         label, *(cell(get(out, k) if k else None, fmt[i]) for i, k in enumerate((e, m, a, f)))))
 
 # What the ansible column is, and why some of its cells stay '-'.
-notes = []
+notes = ['rounds (each figure the median of its rounds, run interleaved): econtext %s, mitogen %s, ansible %s.' % (
+    out.get('rounds', 1), get(out, 'mitogen.rounds') if mitogen else '-', ansible.get('rounds', 1) if ansible else '-')]
+if out.get('master_peak_rss_how'):
+    notes.append('econtext master peak RSS: %s.' % out['master_peak_rss_how'])
 if ansible:
     k = get(ansible, 'ssh.call_rtt.how') or ''
     notes += [
