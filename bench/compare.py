@@ -62,6 +62,7 @@ rows = [
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
+    ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
     ('master peak RSS (KiB) (ansible: largest controller process, fan-out)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', 'ansible.master_peak_rss_kib', None),
     ('  econtext: peak at the end (1 GiB file, 100 local contexts, bare host... too)', 'master_peak_rss_all_kib', None, None, None),
 ]

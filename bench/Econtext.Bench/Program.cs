@@ -65,6 +65,7 @@ result["local_connect_first_call"] = new JsonObject
 Context ctx = await router.LocalAsync();
 List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, rttCalls, warmup: 2000);
 long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);
+JsonObject childMakeup = Workloads.MemoryMakeup(ctx.RemoteProcessId);
 
 byte[] chunk = new byte[1024 * 1024];
 Random.Shared.NextBytes(chunk);
@@ -119,6 +120,7 @@ result["local_fanout"] = await LocalFanOut.RunAsync(router, ArgInt("--local-fano
 result["child_mem_local_kib"] = new JsonObject
 {
     ["peak_after_calls"] = childRssAfterCalls,
+    ["makeup_after_calls"] = childMakeup,
     ["peak_after_transfers"] = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId),
 };
 result["child_peak_rss_kib"] = childRssAfterCalls;

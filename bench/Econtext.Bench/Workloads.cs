@@ -97,6 +97,38 @@ public static class Workloads
         return -1;
     }
 
+    /// <summary>
+    /// What a process's resident memory is made of now (/proc/PID/smaps_rollup, KiB): the pages only
+    /// it holds (private) against those shared with other processes (the runtime's files, mapped by
+    /// every .NET process on the host), and its proportional share (PSS). VmHWM counts both alike.
+    /// </summary>
+    public static System.Text.Json.Nodes.JsonObject MemoryMakeup(int pid)
+    {
+        var makeup = new System.Text.Json.Nodes.JsonObject();
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            {
+                string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 3 && parts[2] == "kB" && parts[0] is "Rss:" or "Pss:" or "Shared_Clean:" or "Shared_Dirty:" or "Private_Clean:" or "Private_Dirty:" or "Anonymous:")
+                {
+                    makeup[parts[0].TrimEnd(':').ToLowerInvariant()] = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            makeup["error"] = ex.Message;
+        }
+
+        if (makeup["private_clean"] is { } clean && makeup["private_dirty"] is { } dirty)
+        {
+            makeup["private"] = clean.GetValue<long>() + dirty.GetValue<long>();
+        }
+
+        return makeup;
+    }
+
     /// <summary>The folder of the runtime this process runs on.</summary>
     public static string RuntimeDirectory() => System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
 }
