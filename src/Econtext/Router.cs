@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Text;
 using Econtext.Bootstrap;
@@ -21,13 +20,13 @@ namespace Econtext;
 /// </summary>
 public sealed class Router : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<int, ContextStream> _routes = new();
-    private readonly ConcurrentDictionary<int, IPendingReply> _pending = new();
-    private readonly ConcurrentDictionary<int, Context> _contexts = new();
-    private readonly ConcurrentDictionary<int, TransportProcess> _transports = new();
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<int>> _readyWaiters = new();
-    private readonly ConcurrentDictionary<int, HashSet<string>> _pushed = new();
-    private readonly ConcurrentDictionary<(int Context, int Handle), SemaphoreSlim> _outboundCredits = new();
+    private readonly LockedMap<ContextStream> _routes = new();
+    private readonly LockedMap<IPendingReply> _pending = new();
+    private readonly LockedMap<Context> _contexts = new();
+    private readonly LockedMap<TransportProcess> _transports = new();
+    private readonly LockedMap<TaskCompletionSource<int>> _readyWaiters = new();
+    private readonly LockedMap<HashSet<string>> _pushed = new();
+    private readonly LockedMap<SemaphoreSlim> _outboundCredits = new();
     private static readonly System.Reflection.MethodInfo s_pumpOut = typeof(Router).GetMethod(nameof(PumpOutAsync), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
     private readonly CancellationTokenSource _shuttingDown = new();
     private readonly ILogger _log;
@@ -93,7 +92,7 @@ public sealed class Router : IAsyncDisposable
     internal int TransportCount => _transports.Count;
 
     /// <summary>Contexts this router started and that are still connected.</summary>
-    public IReadOnlyCollection<Context> Contexts => _contexts.Values.Where(c => c.DisconnectReason is null).ToList();
+    public IReadOnlyCollection<Context> Contexts => _contexts.SnapshotValues().Where(c => c.DisconnectReason is null).ToList();
 
     /// <summary>Starts a context in a child process on this machine.</summary>
     public Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
@@ -462,7 +461,7 @@ public sealed class Router : IAsyncDisposable
             if (plan.ChannelKind == ChannelKind.Reader)
             {
                 outboundCredits = CreditWindow.Create();
-                _outboundCredits[(context.Id, handle)] = outboundCredits;
+                _outboundCredits[MapKey.Of(context.Id, handle)] = outboundCredits;
             }
 
             Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
@@ -597,7 +596,7 @@ public sealed class Router : IAsyncDisposable
         }
         finally
         {
-            _outboundCredits.TryRemove((context.Id, handle), out _);
+            _outboundCredits.TryRemove(MapKey.Of(context.Id, handle), out _);
             credits.Dispose();
         }
     }
@@ -790,7 +789,7 @@ public sealed class Router : IAsyncDisposable
 
         _shuttingDown.Cancel();
         var waits = new List<Task>();
-        foreach (Context context in _contexts.Values)
+        foreach (Context context in _contexts.SnapshotValues())
         {
             waits.Add(ShutdownAsync(context, CancellationToken.None));
         }
@@ -804,12 +803,12 @@ public sealed class Router : IAsyncDisposable
             _log.LogWarning(ex, "shutting contexts down failed; killing them");
         }
 
-        foreach (TransportProcess transport in _transports.Values)
+        foreach (TransportProcess transport in _transports.SnapshotValues())
         {
             transport.Dispose();
         }
 
-        foreach (ContextStream stream in _routes.Values)
+        foreach (ContextStream stream in _routes.SnapshotValues())
         {
             stream.Break("the router was disposed");
         }
@@ -1148,9 +1147,9 @@ public sealed class Router : IAsyncDisposable
             _output.Flush(id, name);
         }
 
-        foreach ((int handle, IPendingReply pending) in _pending)
+        foreach (long handle in _pending.SnapshotKeys())
         {
-            if (pending.TargetId == id && _pending.TryRemove(handle, out _))
+            if (_pending.TryGetValue(handle, out IPendingReply? pending) && pending.TargetId == id && _pending.TryRemove(handle, pending))
             {
                 pending.Fail(new ContextDisconnectedException(name, reason));
             }
@@ -1304,7 +1303,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>In an intermediate that is exiting: SHUTDOWN to every context it started, then wait (bounded) for them to go.</summary>
     internal void ShutDownChildren()
     {
-        Task[] waits = _contexts.Values.Where(c => c.DisconnectReason is null).Select(c => ShutdownAsync(c, CancellationToken.None)).ToArray();
+        Task[] waits = _contexts.SnapshotValues().Where(c => c.DisconnectReason is null).Select(c => ShutdownAsync(c, CancellationToken.None)).ToArray();
         try
         {
             Task.WaitAll(waits, Options.ShutdownGracePeriod);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Econtext.Routing;
 
 namespace Econtext.Calls;
 
@@ -19,7 +20,7 @@ internal static class ChunkPool
     public const int MinimumLength = 64 * 1024;
 
     private const int KeptPerLength = 48;
-    private static readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> s_free = new();
+    private static readonly LockedMap<ConcurrentBag<byte[]>> s_free = new();
     private static readonly ConditionalWeakTable<byte[], object> s_sendOnce = new();
     private static readonly ConditionalWeakTable<byte[], object> s_consumeOnce = new();
     private static readonly object s_mark = new();

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Econtext.Routing;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
@@ -26,12 +26,12 @@ internal static class CreditWindow
     }
 
     /// <summary>Applies a CREDIT to the sender's stream it names, if that stream is the sender's own.</summary>
-    public static void Grant(ConcurrentDictionary<(int, int), SemaphoreSlim> streams, Message message)
+    public static void Grant(LockedMap<SemaphoreSlim> streams, Message message)
     {
         var reader = new PayloadReader(message.Span);
         int handle = reader.ReadInt32();
         int count = reader.ReadInt32();
-        if (count > 0 && count <= Size && streams.TryGetValue((message.Header.Src, handle), out SemaphoreSlim? credits))
+        if (count > 0 && count <= Size && streams.TryGetValue(MapKey.Of(message.Header.Src, handle), out SemaphoreSlim? credits))
         {
             try
             {

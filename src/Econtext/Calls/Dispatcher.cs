@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;
+using Econtext.Routing;
 using Econtext.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -13,10 +14,10 @@ namespace Econtext.Calls;
 /// </summary>
 internal sealed class Dispatcher(Router router, ILogger log)
 {
-    private readonly ConcurrentDictionary<(int Src, int Handle), CancellationTokenSource> _running = new();
-    private readonly ConcurrentDictionary<(Guid, int, string), MethodPlan> _plans = new();
-    private readonly ConcurrentDictionary<(int Src, int Handle), SemaphoreSlim> _credits = new();
-    private readonly ConcurrentDictionary<(int Src, int Handle), System.Threading.Channels.Channel<Message>> _inbound = new();
+    private readonly LockedMap<CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<MethodPlanKey, MethodPlan> _plans = new();
+    private readonly LockedMap<SemaphoreSlim> _credits = new();
+    private readonly LockedMap<System.Threading.Channels.Channel<Message>> _inbound = new();
     private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
@@ -28,7 +29,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         var cts = CancellationTokenSource.CreateLinkedTokenSource(router.ShuttingDown);
         if (message.Header.ReplyTo != Handles.None)
         {
-            _running[(message.Header.Src, message.Header.ReplyTo)] = cts;
+            _running[MapKey.Of(message.Header.Src, message.Header.ReplyTo)] = cts;
         }
 
         message.Retain();
@@ -39,7 +40,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
     {
         var reader = new PayloadReader(message.Span);
         int handle = reader.ReadInt32();
-        if (_running.TryGetValue((message.Header.Src, handle), out CancellationTokenSource? cts))
+        if (_running.TryGetValue(MapKey.Of(message.Header.Src, handle), out CancellationTokenSource? cts))
         {
             // Cancellation callbacks are user code: not on the receive loop.
             ThreadPool.UnsafeQueueUserWorkItem(static c => TryCancel(c), cts, preferLocal: false);
@@ -177,10 +178,10 @@ internal sealed class Dispatcher(Router router, ILogger log)
             message.Release();
             if (wantsReply)
             {
-                _running.TryRemove((header.Src, header.ReplyTo), out _);
+                _running.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out _);
             }
 
-            if (_inbound.TryRemove((header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
+            if (_inbound.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
             {
                 leftover.Writer.TryComplete();
                 while (leftover.Reader.TryRead(out Message? unread))
@@ -242,7 +243,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
     }
 
     private System.Threading.Channels.Channel<Message> InboundChannel(int src, int handle) =>
-        _inbound.GetOrAdd((src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
+        _inbound.GetOrAdd(MapKey.Of(src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
 
     private void SendCredit(MessageHeader call, int count) =>
         router.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(call.ReplyTo, count));
@@ -266,7 +267,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
     private async Task StreamItemsAsync<T>(MessageHeader call, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
     {
         using SemaphoreSlim credits = CreditWindow.Create();
-        _credits[(call.Src, call.ReplyTo)] = credits;
+        _credits[MapKey.Of(call.Src, call.ReplyTo)] = credits;
         try
         {
             await foreach (T item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -290,7 +291,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
         finally
         {
-            _credits.TryRemove((call.Src, call.ReplyTo), out _);
+            _credits.TryRemove(MapKey.Of(call.Src, call.ReplyTo), out _);
         }
     }
 
@@ -306,7 +307,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         string generics = request.TypeArguments.Length + request.MethodArguments.Length == 0
             ? string.Empty
             : string.Join('|', request.TypeArguments) + "||" + string.Join('|', request.MethodArguments);
-        var key = (request.Mvid, request.MetadataToken, generics);
+        var key = new MethodPlanKey(request.Mvid, request.MetadataToken, generics);
         if (_plans.TryGetValue(key, out MethodPlan? plan))
         {
             return plan;

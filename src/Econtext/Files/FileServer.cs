@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Econtext.Calls;
 using Econtext.Native;
+using Econtext.Routing;
 using Econtext.Wire;
 using Microsoft.Win32.SafeHandles;
 
@@ -16,11 +16,11 @@ namespace Econtext.Files;
 /// does not widen access. Bytes stream back under the credit window, exactly the length the file
 /// had when opened.
 /// </summary>
-internal sealed class FileServer(Router router, ConcurrentDictionary<(int Context, int Handle), SemaphoreSlim> credits)
+internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits)
 {
     private const int MaxChunk = 1024 * 1024;
-    private readonly ConcurrentDictionary<int, List<SharedRoot>> _roots = new();
-    private readonly ConcurrentDictionary<(int Context, int Handle), CancellationTokenSource> _transfers = new();
+    private readonly LockedMap<List<SharedRoot>> _roots = new();
+    private readonly LockedMap<CancellationTokenSource> _transfers = new();
 
     public IDisposable Share(Context context, string path)
     {
@@ -52,12 +52,12 @@ internal sealed class FileServer(Router router, ConcurrentDictionary<(int Contex
         string name = context?.Name ?? $"context {asker}";
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context?.Disconnected ?? CancellationToken.None, router.ShuttingDown);
         using SemaphoreSlim window = CreditWindow.Create();
-        if (!_transfers.TryAdd((asker, handle), cancel))
+        if (!_transfers.TryAdd(MapKey.Of(asker, handle), cancel))
         {
             return;
         }
 
-        credits[(asker, handle)] = window;
+        credits[MapKey.Of(asker, handle)] = window;
         try
         {
             string? refusal = Authorize(asker, path, name, out string real);
@@ -80,15 +80,15 @@ internal sealed class FileServer(Router router, ConcurrentDictionary<(int Contex
         }
         finally
         {
-            credits.TryRemove((asker, handle), out _);
-            _transfers.TryRemove((asker, handle), out _);
+            credits.TryRemove(MapKey.Of(asker, handle), out _);
+            _transfers.TryRemove(MapKey.Of(asker, handle), out _);
         }
     }
 
     /// <summary>CANCEL from the asker: stop sending that file. False when the asker has no such transfer.</summary>
     public bool Cancel(int asker, int handle)
     {
-        if (!_transfers.TryGetValue((asker, handle), out CancellationTokenSource? cancel))
+        if (!_transfers.TryGetValue(MapKey.Of(asker, handle), out CancellationTokenSource? cancel))
         {
             return false;
         }

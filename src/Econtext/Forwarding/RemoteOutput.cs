@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Econtext.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Econtext.Forwarding;
@@ -15,7 +16,7 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
     public const byte StderrStream = 2;
 
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(int, byte), List<byte>> _partial = new();
+    private readonly LockedMap<List<byte>> _partial = new();
 
     /// <summary>Lowest level the factory wants for a context, copied to the child so it sends nothing filtered.</summary>
     public LogLevel MinimumLevel(string contextName)
@@ -45,7 +46,7 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
         }
 
         byte stream = payload[0];
-        List<byte> partial = _partial.GetOrAdd((contextId, stream), static _ => []);
+        List<byte> partial = _partial.GetOrAdd(MapKey.Of(contextId, stream), static _ => []);
         lock (partial)
         {
             ReadOnlySpan<byte> rest = payload[1..];
@@ -103,7 +104,7 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
     {
         foreach (byte stream in (ReadOnlySpan<byte>)[StdoutStream, StderrStream])
         {
-            if (_partial.TryRemove((contextId, stream), out List<byte>? partial))
+            if (_partial.TryRemove(MapKey.Of(contextId, stream), out List<byte>? partial))
             {
                 lock (partial)
                 {
