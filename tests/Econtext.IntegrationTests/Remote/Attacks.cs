@@ -67,8 +67,8 @@ public static class Attacks
     {
         Router router = Router();
         ContextStream parent = ParentStream(router);
-        ConcurrentDictionary<int, IPendingReply> pending = PendingTable(router);
-        var routes = (ConcurrentDictionary<int, ContextStream>)typeof(Router).GetField("_routes", Private)!.GetValue(router)!;
+        LockedMap<IPendingReply> pending = PendingTable(router);
+        var routes = (LockedMap<ContextStream>)typeof(Router).GetField("_routes", Private)!.GetValue(router)!;
         var captures = new Capture?[frames.Length];
         var handles = new int[frames.Length];
         try
@@ -146,8 +146,8 @@ public static class Attacks
     private static ContextStream ParentStream(Router router) =>
         (ContextStream)typeof(Router).GetField("_parent", Private)!.GetValue(router)!;
 
-    private static ConcurrentDictionary<int, IPendingReply> PendingTable(Router router) =>
-        (ConcurrentDictionary<int, IPendingReply>)typeof(Router).GetField("_pending", Private)!.GetValue(router)!;
+    private static LockedMap<IPendingReply> PendingTable(Router router) =>
+        (LockedMap<IPendingReply>)typeof(Router).GetField("_pending", Private)!.GetValue(router)!;
 
     /// <summary>Waits on a reply handle of the attacker's own, like the library's own waiters do.</summary>
     private sealed class Capture(int from) : TaskCompletionSource<ForgedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), IPendingReply
@@ -244,7 +244,7 @@ internal static class AttackKit
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
     public static int[] PendingHandlesFor(Router router, int targetId)
     {
-        var pending = (ConcurrentDictionary<int, IPendingReply>)typeof(Router).GetField("_pending", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
-        return [.. pending.Where(p => p.Value.TargetId == targetId).Select(p => p.Key).Order()];
+        var pending = (LockedMap<IPendingReply>)typeof(Router).GetField("_pending", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
+        return [.. pending.SnapshotKeys().Where(k => pending.TryGetValue(k, out IPendingReply? p) && p.TargetId == targetId).Select(k => (int)k).Order()];
     }
 }
