@@ -31,8 +31,16 @@ internal static partial class Program
             var lengthBytes = new byte[4];
             input.ReadExactly(lengthBytes);
             int length = (lengthBytes[0] << 24) | (lengthBytes[1] << 16) | (lengthBytes[2] << 8) | lengthBytes[3];
-            var image = new byte[length];
-            input.ReadExactly(image);
+            byte[] image;
+            if (length >= 0)
+            {
+                image = new byte[length];
+                input.ReadExactly(image);
+            }
+            else
+            {
+                image = ReadDeflated(input, length & int.MaxValue);
+            }
 
             int fd = MemfdCreate("econtext-core", MfdCloexec);
             if (fd < 0)
@@ -61,6 +69,26 @@ internal static partial class Program
             Console.Error.WriteLine("econtext loader: " + ex);
             return 70;
         }
+    }
+
+    /// <summary>
+    /// The core as raw DEFLATE (the top bit of the length set): the size it inflates to, then the
+    /// compressed bytes. The parent sends it so over ssh, where a megabyte written into a session
+    /// that has just started costs sshd far more than half of one. Kept out of Main so that a raw
+    /// start never loads System.IO.Compression.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static byte[] ReadDeflated(Stream input, int packedLength)
+    {
+        var sizeBytes = new byte[4];
+        input.ReadExactly(sizeBytes);
+        int size = (sizeBytes[0] << 24) | (sizeBytes[1] << 16) | (sizeBytes[2] << 8) | sizeBytes[3];
+        var packed = new byte[packedLength];
+        input.ReadExactly(packed);
+        var image = new byte[size];
+        using var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(packed), System.IO.Compression.CompressionMode.Decompress);
+        inflate.ReadExactly(image);
+        return image;
     }
 
     private static void TryDelete(string path)

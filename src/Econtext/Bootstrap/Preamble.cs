@@ -15,6 +15,9 @@ internal static class Preamble
 {
     private static Lazy<(byte[] Core, List<(string Name, byte[] Image)> Dependencies)> s_core = new(LoadCore);
 
+    /// <summary>The core image as raw DEFLATE, made once per process the first time ssh needs it (about half the size).</summary>
+    private static readonly Lazy<byte[]> s_deflatedCore = new(() => Deflate(s_core.Value.Core));
+
     /// <summary>
     /// In a child, the core is not a file: it is re-read from the memfd the loader put it in, and its
     /// dependencies come from what the child received, so an intermediate can start contexts too.
@@ -30,32 +33,49 @@ internal static class Preamble
     /// Reads the images (and resolves the core's closure) on a pool thread while the transport is
     /// still connecting, so a master's first context does not wait for that after stage 0 answers.
     /// </summary>
-    public static void PrepareInBackground()
+    public static void PrepareInBackground(bool deflateCore)
     {
-        if (!s_core.IsValueCreated)
+        if (!s_core.IsValueCreated || (deflateCore && !s_deflatedCore.IsValueCreated))
         {
             ThreadPool.UnsafeQueueUserWorkItem(
-                static _ =>
+                static deflate =>
                 {
                     try
                     {
-                        _ = s_core.Value;
+                        _ = deflate ? s_deflatedCore.Value : s_core.Value.Core;
                     }
                     catch (Exception)
                     {
                         // Lazy keeps the exception; Write rethrows it where a connection can report it.
                     }
                 },
-                null);
+                deflateCore,
+                preferLocal: false);
         }
     }
 
-    public static int Write(Stream output, ChildConfig config)
+    /// <summary>
+    /// Writes the preamble. <paramref name="deflateCore"/> sends the core compressed (the loader
+    /// inflates it): worth it where the bytes cross a network or a relaying process such as sshd,
+    /// not on a pipe to a local child, where inflating would only add to its start.
+    /// </summary>
+    public static int Write(Stream output, ChildConfig config, bool deflateCore)
     {
         (byte[] core, List<(string Name, byte[] Image)> dependencies) = s_core.Value;
         using var frame = new FrameBuilder(core.Length + 1024);
-        frame.WriteInt32(core.Length);
-        frame.WriteBytes(core);
+        if (deflateCore)
+        {
+            byte[] deflated = s_deflatedCore.Value;
+            frame.WriteInt32(int.MinValue | deflated.Length);
+            frame.WriteInt32(core.Length);
+            frame.WriteBytes(deflated);
+        }
+        else
+        {
+            frame.WriteInt32(core.Length);
+            frame.WriteBytes(core);
+        }
+
         int at = frame.ReserveInt32();
         config.Write(frame);
         frame.PatchInt32(at, frame.Position - at - 4);
@@ -100,6 +120,17 @@ internal static class Preamble
         Span<byte> bytes = stackalloc byte[4];
         input.ReadExactly(bytes);
         return BinaryPrimitives.ReadInt32BigEndian(bytes);
+    }
+
+    private static byte[] Deflate(byte[] image)
+    {
+        using var packed = new MemoryStream(image.Length / 2);
+        using (var deflate = new System.IO.Compression.DeflateStream(packed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflate.Write(image);
+        }
+
+        return packed.ToArray();
     }
 
     private static (byte[], List<(string, byte[])>) LoadCore()

@@ -38,7 +38,7 @@ internal sealed class RuntimeArchive
         "System.Numerics.Vectors.dll", "System.Runtime.InteropServices.dll", "System.Runtime.Loader.dll",
         "System.Reflection.Emit.ILGeneration.dll", "System.Reflection.Emit.Lightweight.dll", "System.Reflection.Primitives.dll",
         "System.Text.Json.dll", "System.Text.Encodings.Web.dll", "System.Text.Encoding.Extensions.dll",
-        "System.Security.Cryptography.dll",
+        "System.Security.Cryptography.dll", "System.IO.Compression.dll",
     ];
 
     private const string FrameworkName = "Microsoft.NETCore.App";

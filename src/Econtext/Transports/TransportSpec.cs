@@ -29,5 +29,8 @@ internal sealed record TransportSpec
     /// <summary>Spawn the transport with a pseudo-terminal as its controlling terminal (protocol stays on pipes).</summary>
     public bool UseTerminal { get; init; }
 
+    /// <summary>Send the core image compressed: the transport relays it through a network or a process such as sshd.</summary>
+    public bool DeflateCore { get; init; }
+
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(TimeoutMilliseconds);
 }
