@@ -9,6 +9,7 @@ using Econtext.StartupProbe;
 //   measure N         sections 1 and 2 of the report (wall, CPU, threads, VmHWM)
 //   starts N PIDFILE  N context starts for perf to sample; writes the master's and children's pids
 //   jit FILE          one context with the JIT's method summary written to FILE; section 4
+//   fanout N SSH_CONFIG HOST   N ssh contexts at once and a call each (bench/fanout-profile)
 string mode = args.Length > 0 ? args[0] : "measure";
 switch (mode)
 {
@@ -21,8 +22,11 @@ switch (mode)
     case "jit":
         await JitList.RunAsync(args[1]);
         break;
+    case "fanout":
+        await FanOutRun.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2], args[3]);
+        break;
     default:
-        Console.Error.WriteLine("usage: StartupProbe measure N | starts N PIDFILE | jit FILE");
+        Console.Error.WriteLine("usage: StartupProbe measure N | starts N PIDFILE | jit FILE | fanout N SSH_CONFIG HOST");
         return 2;
 }
 
