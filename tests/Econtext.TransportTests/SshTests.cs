@@ -16,6 +16,15 @@ public sealed class SshTests(TestHosts hosts, ITestOutputHelper output) : Transp
         Assert.Contains(web, router.Contexts);
     }
 
+    /// <summary>With ssh's own compression on, the core goes raw (no point deflating twice); both ways must start a context.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Key_login_with_ssh_compression_sends_the_core_raw_and_runs_calls()
+    {
+        await using var router = new Router();
+        Context web = await router.SshAsync(Hosts.Ssh(Hosts.Key) with { Compression = true }).WaitAsync(Bound);
+        await AssertRunsAsAsync(web, Hosts.Key);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Disposing_the_router_leaves_no_process_of_the_login_user()
     {
