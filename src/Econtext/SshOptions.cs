@@ -41,7 +41,10 @@ public sealed record SshOptions
     /// <summary>ServerAliveInterval; zero turns keepalives off.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>ssh compression; off by default (it cuts LAN throughput several times).</summary>
+    /// <summary>
+    /// ssh compression; off by default (it cuts LAN throughput several times). The bootstrap's core
+    /// image is compressed by Econtext itself when this is off, so a slow link does not need it.
+    /// </summary>
     public bool Compression { get; init; }
 
     /// <summary>Name used in logs and errors; defaults to <c>ssh:[user@]host[:port]</c>, with <c>@via</c> when started through a context.</summary>
