@@ -110,6 +110,19 @@ public sealed class AssemblyLoadingTests(ChildFixture fixture) : IClassFixture<C
         Assert.Equal(0, router.Statistics.AssemblyRequests);
     }
 
+    /// <summary>
+    /// The preamble carries only what the core references itself; the logging abstractions' own
+    /// dependency (DI abstractions) is left out, and still reaches a child whose code needs it.
+    /// </summary>
+    [Fact(Timeout = 60000)]
+    public async Task An_assembly_the_bootstrap_leaves_out_arrives_when_code_needs_it()
+    {
+        await using var router = new Router();
+        Context ctx = await router.LocalAsync(new LocalOptions { Name = "di" }).WaitAsync(Bound);
+        string name = await ctx.CallAsync(() => Probe.DependencyInjectionAssembly()).WaitAsync(Bound);
+        Assert.Equal("Microsoft.Extensions.DependencyInjection.Abstractions", name);
+    }
+
     private static List<string> FdTargets(string pid)
     {
         var targets = new List<string>();

@@ -61,6 +61,6 @@ public sealed class PreambleTests
         (ChildConfig config, List<(string Name, byte[] Image)> dependencies) = Preamble.Read(new MemoryStream(rest.ToArray()));
         Assert.Equal(s_config.Id, config.Id);
         Assert.Equal(s_config.Name, config.Name);
-        Assert.Contains(dependencies, d => d.Name == "Microsoft.Extensions.Logging.Abstractions");
+        Assert.Equal(["Microsoft.Extensions.Logging.Abstractions"], dependencies.Select(d => d.Name));
     }
 }

@@ -138,10 +138,15 @@ internal static class Preamble
         Assembly core = typeof(Preamble).Assembly;
         byte[] image = AssemblyCatalog.TryGetImage(core, out string? refusal)
             ?? throw new InvalidOperationException($"the Econtext core cannot be sent to children: {refusal}");
+        // Only what the core references itself: a child loads those as it starts. Their own
+        // references (Microsoft.Extensions.DependencyInjection.Abstractions, 66 KB, behind the
+        // logging abstractions) are never loaded at start; a child that needs one later fetches it
+        // from its parent, and a call whose code needs it pushes it ahead, like any assembly.
+        var direct = new HashSet<string>(core.GetReferencedAssemblies().Select(a => a.Name ?? string.Empty), StringComparer.OrdinalIgnoreCase);
         var dependencies = new List<(string, byte[])>();
         foreach (Assembly dependency in AssemblyCatalog.Closure(core))
         {
-            if (dependency == core)
+            if (dependency == core || !direct.Contains(dependency.GetName().Name ?? string.Empty))
             {
                 continue;
             }

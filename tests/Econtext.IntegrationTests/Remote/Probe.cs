@@ -7,6 +7,10 @@ public static class Probe
 
     public static int ProcessId() => Environment.ProcessId;
 
+    /// <summary>Touches a type of the one assembly the bootstrap leaves out of the core's closure.</summary>
+    public static string DependencyInjectionAssembly() =>
+        typeof(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory).Assembly.GetName().Name!;
+
     /// <summary>Where this assembly says it was loaded from, as the child sees it.</summary>
     public static string OwnLocation() => typeof(Probe).Assembly.Location;
 }
