@@ -27,7 +27,7 @@ internal sealed class ContextStream
     private readonly ConcurrentQueue<FrameBuilder> _outbound = new();
     private readonly TaskCompletionSource<string> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<int> _idsBehind = [];
-    private int _draining;
+    private int _drainRequests;
     private readonly int _outFd = -1;
     private readonly SafeHandle? _outHandle;
     private FrameBuilder? _current;
@@ -139,10 +139,27 @@ internal sealed class ContextStream
     /// forwards and replies without a thread hop yet never waits on a full pipe (two receive loops
     /// waiting on each other's full pipes would deadlock).
     /// </summary>
+    /// <remarks>
+    /// Every sender counts a request; only the sender that took the count from zero drains, and it
+    /// keeps draining until it has accounted for every request made meanwhile. A frame therefore
+    /// always has a drainer: the one who queued it, or the one still running when it was queued.
+    /// (An earlier flag-and-recheck version left one reply in the queue with nobody draining,
+    /// once in a benchmark run; every step here is one interlocked operation.)
+    /// </remarks>
     private void Drain(bool mayBlock)
     {
-        while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        if (Interlocked.Increment(ref _drainRequests) == 1)
         {
+            DrainOwned(mayBlock);
+        }
+    }
+
+    /// <summary>Runs with the drain ownership: until no request is left, or hands it to a pool thread.</summary>
+    private void DrainOwned(bool mayBlock)
+    {
+        while (true)
+        {
+            int seen = Volatile.Read(ref _drainRequests);
             bool handedOff = false;
             try
             {
@@ -152,18 +169,21 @@ internal sealed class ContextStream
             {
                 Break($"writing to {Name} failed: {ex.Message}");
             }
-            finally
+            catch (Exception ex)
             {
-                Volatile.Write(ref _draining, 0);
+                // The ownership must still be accounted for below, or no frame would ever be written
+                // again; a stream in an unknown state is broken.
+                Break($"internal error while writing to {Name}: {ex}");
             }
 
             if (handedOff)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Drain(mayBlock: true), this, preferLocal: false);
+                // Still the owner: the pool thread carries on where this one stopped.
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.DrainOwned(mayBlock: true), this, preferLocal: false);
                 return;
             }
 
-            if (_outbound.IsEmpty && _current is null)
+            if (Interlocked.Add(ref _drainRequests, -seen) == 0)
             {
                 return;
             }
