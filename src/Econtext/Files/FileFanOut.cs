@@ -133,6 +133,12 @@ internal static class FileFanOut
         {
             results.AddRange(send.Select(t => new ContextResult<FileTransferResult>(t, null, ex)));
         }
+        finally
+        {
+            // Nobody reads the rest now: the producer stops at its next chunk and closes the file,
+            // instead of waiting for room forever (and this method with it).
+            chunks.Writer.TryComplete();
+        }
 
         await producer.ConfigureAwait(false);
         return results;

@@ -36,8 +36,7 @@ internal static class FileTransfers
         long modified = options.PreserveTime ? local.ModifiedUtcTicks : 0;
         int uid = options.PreserveOwner ? local.Uid : -1;
         int gid = options.PreserveOwner ? local.Gid : -1;
-        long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, uid, gid, reader), cancellationToken).ConfigureAwait(false);
-        await producer.ConfigureAwait(false);
+        long written = await ConsumedAsync(context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, uid, gid, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
     }
 
@@ -51,8 +50,7 @@ internal static class FileTransfers
         ChannelReader<byte[]> reader = chunks.Reader;
         int chunkSize = options.ChunkSize;
         Task producer = ProduceAsync(() => FileCopy.SendChunksAsync(source, chunkSize, chunks.Writer, cancellationToken), $"the source stream for {remotePath} in {context.Name}", chunks.Writer);
-        long written = await context.CallAsync(() => FileCopy.WriteAsync(remotePath, -1, -1, 0, -1, -1, reader), cancellationToken).ConfigureAwait(false);
-        await producer.ConfigureAwait(false);
+        long written = await ConsumedAsync(context.CallAsync(() => FileCopy.WriteAsync(remotePath, -1, -1, 0, -1, -1, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
     }
 
@@ -322,6 +320,29 @@ internal static class FileTransfers
 
     /// <summary>The local file's SHA-256, computed once however many contexts compare against it.</summary>
     internal static Lazy<Task<string?>> LocalHash(string localPath) => new(() => Task.Run(() => FileCopy.Describe(localPath, hash: true).Sha256));
+
+    /// <summary>
+    /// The result of the call that consumes <paramref name="chunks"/>, once <paramref name="producer"/>
+    /// has ended too. When the call fails the channel is closed first: the producer, waiting for room
+    /// that will never come, stops and closes the source at once (it used to stay open until the
+    /// garbage collector found the abandoned channel).
+    /// </summary>
+    internal static async Task<T> ConsumedAsync<T>(Task<T> call, ChannelWriter<byte[]> chunks, Task producer)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            chunks.TryComplete();
+            throw;
+        }
+        finally
+        {
+            await producer.ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Runs <paramref name="send"/> beside the call that consumes its chunks; ends the channel with its outcome (a failure names <paramref name="what"/>).</summary>
     internal static Task ProduceAsync(Func<Task> send, string what, ChannelWriter<byte[]> chunks) => Task.Run(
