@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using Econtext;
-
 namespace Econtext.StartupProbe;
 
 /// <summary>The runtime floor as bench/Econtext.Bench/RuntimeFloor.cs makes it: `dotnet exec` of our loader.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using Econtext;
-
 namespace Econtext.StartupProbe;
 
 /// <summary>A process's CPU, threads and peak RSS, read from /proc while it is still alive.</summary>

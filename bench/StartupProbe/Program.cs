@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using Econtext;
-using Econtext.StartupProbe;
-
 // Run by bench/startup-profile, which explains the figures. Modes:
 //   measure N         sections 1 and 2 of the report (wall, CPU, threads, VmHWM)
 //   starts N PIDFILE  N context starts for perf to sample; writes the master's and children's pids

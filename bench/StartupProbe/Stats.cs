@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using Econtext;
-
 namespace Econtext.StartupProbe;
 
 internal static class Stats

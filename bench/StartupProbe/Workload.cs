@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using Econtext;
-
 namespace Econtext.StartupProbe;
 
 /// <summary>What the contexts run. It must live in this assembly, which the master pushes to each child.</summary>
