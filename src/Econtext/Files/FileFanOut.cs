@@ -120,7 +120,8 @@ internal static class FileFanOut
         int gid = options.PreserveOwner ? local.Gid : -1;
         try
         {
-            RelayOutcome[] outcomes = await via.CallAsync(() => FileRelay.WriteEachAsync(ids, remotePath, fileLength, mode, modified, uid, gid, reader), cancellationToken).ConfigureAwait(false);
+            RelayOutcome[] outcomes = await FileTransfers.ConsumedAsync(
+                via.CallAsync(() => FileRelay.WriteEachAsync(ids, remotePath, fileLength, mode, modified, uid, gid, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
             foreach (RelayOutcome outcome in outcomes)
             {
                 Context target = send.First(t => t.Id == outcome.Id);
@@ -133,14 +134,7 @@ internal static class FileFanOut
         {
             results.AddRange(send.Select(t => new ContextResult<FileTransferResult>(t, null, ex)));
         }
-        finally
-        {
-            // Nobody reads the rest now: the producer stops at its next chunk and closes the file,
-            // instead of waiting for room forever (and this method with it).
-            chunks.Writer.TryComplete();
-        }
 
-        await producer.ConfigureAwait(false);
         return results;
     }
 }
