@@ -28,9 +28,7 @@ internal static partial class Program
         try
         {
             using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
-            var lengthBytes = new byte[4];
-            input.ReadExactly(lengthBytes);
-            int length = (lengthBytes[0] << 24) | (lengthBytes[1] << 16) | (lengthBytes[2] << 8) | lengthBytes[3];
+            int length = ReadInt32BigEndian(input);
             byte[] image;
             if (length >= 0)
             {
@@ -80,15 +78,20 @@ internal static partial class Program
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static byte[] ReadDeflated(Stream input, int packedLength)
     {
-        var sizeBytes = new byte[4];
-        input.ReadExactly(sizeBytes);
-        int size = (sizeBytes[0] << 24) | (sizeBytes[1] << 16) | (sizeBytes[2] << 8) | sizeBytes[3];
+        int size = ReadInt32BigEndian(input);
         var packed = new byte[packedLength];
         input.ReadExactly(packed);
         var image = new byte[size];
         using var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(packed), System.IO.Compression.CompressionMode.Decompress);
         inflate.ReadExactly(image);
         return image;
+    }
+
+    private static int ReadInt32BigEndian(Stream input)
+    {
+        var bytes = new byte[4];
+        input.ReadExactly(bytes);
+        return (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
     }
 
     private static void TryDelete(string path)
