@@ -5,3 +5,4 @@ global using System.Runtime.InteropServices;
 global using System.Text;
 global using Econtext;
 global using Econtext.StartupProbe;
+global using System.Text.RegularExpressions;

@@ -31,7 +31,7 @@ internal static class Stage0
 
     private const string RuntimeConfig =
         "{\"runtimeOptions\":{\"tfm\":\"net10.0\",\"rollForward\":\"LatestMajor\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"10.0.0\"},"
-        + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false,\"Switch.System.Reflection.ForceInterpretedInvoke\":true}}}";
+        + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false,\"System.Runtime.TieredCompilation.CallCountingDelayMs\":1000,\"Switch.System.Reflection.ForceInterpretedInvoke\":true}}}";
 
     private static readonly string s_runtimeConfigPrintf = PrintfFormat(Encoding.UTF8.GetBytes(RuntimeConfig));
 
