@@ -52,11 +52,11 @@ print(json.dumps(out))
 # (label, econtext key, mitogen key, ansible key, floor key[, format or (formats per column)])
 rows = [
     ('local connect + first call (ms)', 'local_connect_first_call.median_ms', 'mitogen.local_connect_first_call.median_ms', 'ansible.local_connect_first_call.median_ms', 'floor_dotnet_start_ms'),
-    ('local call RTT median (us) (ansible: per task, see note)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', 'ansible.local.call_rtt.median_us', None),
+    ('local call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', 'ansible.local.call_rtt.median_us', 'floor_local_echo_rtt_us'),
     ('local call RTT p99 (us)', 'local.call_rtt.p99_us', 'mitogen.local.call_rtt.p99_us', None, None),
     ('local 1 MiB raw messages (MiB/s)', 'local.send_1mib_msgs.mib_per_s', 'mitogen.local.send_1mib_msgs.mib_per_s', None, None),
     ('ssh connect + first call (ms)', 'ssh_connect_first_call.median_ms', 'mitogen.ssh_connect_first_call.median_ms', 'ansible.ssh_connect_first_call.median_ms', 'floor.ssh_true_ms'),
-    ('ssh call RTT median (us) (ansible: per task, see note)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', None),
+    ('ssh call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat over ssh)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', 'floor.ssh_echo_rtt_us'),
     ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', None, 'floor.ssh_pipe_mib_per_s'),
     ('ssh file push (MiB/s) (ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),

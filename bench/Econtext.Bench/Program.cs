@@ -62,6 +62,10 @@ result["local_connect_first_call"] = new JsonObject
     ["runs_ms"] = new JsonArray(connectMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
 };
 
+// The pipe alone (a local `cat` echoing 64 bytes), what a local call's round trip sits on.
+List<double> localEcho = await EchoFloor.LocalSamplesUsAsync(rttCalls, warmup: 2000);
+result["floor_local_echo_rtt_us"] = Stats.Round(Stats.Median(localEcho));
+
 Context ctx = await router.LocalAsync();
 List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, rttCalls, warmup: 2000);
 long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);

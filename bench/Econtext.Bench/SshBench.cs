@@ -5,7 +5,8 @@ namespace Econtext.Bench;
 
 /// <summary>
 /// The same workloads over ssh, beside the OpenSSH floor measured in the same run and interleaved
-/// with it: `ssh host true` and `ssh host 'cat >/dev/null'` fed the same bytes.
+/// with it: `ssh host true`, `ssh host 'cat >/dev/null'` fed the same bytes, and `ssh host cat` echoing
+/// 64 bytes for the round trip.
 /// </summary>
 internal static class SshBench
 {
@@ -32,6 +33,8 @@ internal static class SshBench
             await context.ShutdownAsync();
         }
 
+        // The session alone (a remote `cat` echoing 64 bytes), right before the calls' round trips.
+        List<double> echo = await EchoFloor.SshSamplesUsAsync(config, host, calls, warmup: 1000);
         Context ctx = await router.SshAsync(options);
         List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, calls, warmup: 1000);
 
@@ -85,6 +88,8 @@ internal static class SshBench
             ["ssh_true_ms"] = Stats.Round(trueMedian),
             ["ssh_true_runs_ms"] = new JsonArray(trueMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
             ["ssh_pipe_mib_per_s"] = Stats.Round(pipeMibS),
+            ["ssh_echo_rtt_us"] = Stats.Round(Stats.Median(echo)),
+            ["ssh_echo_rtt_p99_us"] = Stats.Round(Stats.Percentile(echo, 99)),
         };
     }
 
