@@ -128,6 +128,11 @@ internal static class CallCodec
 
     public static void SerializeInto(FrameBuilder frame, object? value, Type type)
     {
+        if (ScalarJson.TryWritePlain(frame, value, type))
+        {
+            return;
+        }
+
         Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(frame, WireJson.WriterOptions);
         writer.Reset(frame);
         try
