@@ -8,54 +8,51 @@ using Microsoft.Win32.SafeHandles;
 namespace Econtext.Loader;
 
 /// <summary>
-/// Stage 1. Deletes the two files stage 0 wrote, reads the core image from stdin, places it in an
-/// anonymous memory file and loads it from there, so the core keeps its ReadyToRun code and nothing
-/// of ours stays on disk. Prints nothing to stdout: that is the protocol stream.
+/// Stage 1. Moves the core image from stdin into an anonymous memory file and loads it from there,
+/// so the core keeps its ReadyToRun code and nothing of ours stays on disk, then hands over to the
+/// core, which deletes the two files stage 0 wrote. Prints nothing to stdout: that is the protocol
+/// stream. This assembly has no ReadyToRun code, so everything here is compiled at each start:
+/// it does as little as it can, with no lambda, no reflection invoke and no marshalled call.
 /// </summary>
-internal static partial class Program
+internal static unsafe class Program
 {
     private const uint MfdCloexec = 1;
 
     private static int Main(string[] args)
     {
-        if (args.Length > 0)
+        // "libc" names no file: the runtime would try a dozen paths and names for it before settling
+        // on the C library this process already runs with, which the main program's handle finds at
+        // once, glibc or musl alike.
+        NativeLibrary.SetDllImportResolver(typeof(Program).Assembly, ResolveLibc);
+        int fd = CreateMemoryFile();
+        if (fd < 0)
         {
-            // Stage 0 wrote PREFIX.dll and PREFIX.json; the runtime has both open or mapped by now.
-            TryDelete(args[0] + ".dll");
-            TryDelete(args[0] + ".json");
+            Console.Error.WriteLine("econtext loader: memfd_create failed, errno " + Marshal.GetLastSystemError());
+            return 70;
         }
 
         try
         {
             using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
             int length = ReadInt32BigEndian(input);
-            byte[] image;
+            int inflatedLength = length < 0 ? ReadInt32BigEndian(input) : 0;
+            int entryToken = ReadInt32BigEndian(input);
             if (length >= 0)
             {
-                image = new byte[length];
-                input.ReadExactly(image);
+                CopyRaw(input, fd, length);
             }
             else
             {
-                image = ReadDeflated(input, length & int.MaxValue);
-            }
-
-            int fd = MemfdCreate("econtext-core", MfdCloexec);
-            if (fd < 0)
-            {
-                Console.Error.WriteLine("econtext loader: memfd_create failed, errno " + Marshal.GetLastPInvokeError());
-                return 70;
-            }
-
-            using (var memory = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0))
-            {
-                memory.Write(image);
+                WriteAll(fd, ReadDeflated(input, length & int.MaxValue, inflatedLength));
             }
 
             Assembly core = AssemblyLoadContext.Default.LoadFromAssemblyPath("/proc/self/fd/" + fd);
-            Type entry = core.GetType("Econtext.Bootstrap.ChildMain", throwOnError: true)!;
-            MethodInfo run = entry.GetMethod("Run", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
-            return (int)run.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [fd], null)!;
+
+            // Econtext.Bootstrap.ChildMain.Run(int, string), by the metadata token the parent read off
+            // this same image, called through its entry point: a lookup by name would start the
+            // runtime's type-name parser and a reflection invoke its invoker, together ~15 ms here.
+            RuntimeMethodHandle run = core.ManifestModule.ModuleHandle.ResolveMethodHandle(entryToken);
+            return ((delegate*<int, string?, int>)run.GetFunctionPointer())(fd, args.Length > 0 ? args[0] : null);
         }
         catch (EndOfStreamException)
         {
@@ -69,16 +66,59 @@ internal static partial class Program
         }
     }
 
+    /// <summary>Outside Main's try block, where the JIT cannot inline a native call and would compile a stub for it.</summary>
+    private static int CreateMemoryFile()
+    {
+        fixed (byte* name = "econtext-core\0"u8)
+        {
+            return memfd_create(name, MfdCloexec);
+        }
+    }
+
+    private static IntPtr ResolveLibc(string name, Assembly assembly, DllImportSearchPath? path) =>
+        name == "libc" ? NativeLibrary.GetMainProgramHandle() : IntPtr.Zero;
+
     /// <summary>
-    /// The core as raw DEFLATE (the top bit of the length set): the size it inflates to, then the
-    /// compressed bytes. The parent sends it so over ssh, where a megabyte written into a session
-    /// that has just started costs sshd far more than half of one. Kept out of Main so that a raw
-    /// start never loads System.IO.Compression.
+    /// The raw image, moved from the pipe into the memory file by splice(2): no copy through this
+    /// process and no megabyte-sized array for the GC to hold. When splice cannot start (stdin is
+    /// not a pipe, say a socket), through a buffer instead.
+    /// </summary>
+    private static void CopyRaw(FileStream input, int fd, int length)
+    {
+        int left = length;
+        while (left > 0)
+        {
+            nint moved = splice(0, null, fd, null, (nuint)left, 0);
+            if (moved > 0)
+            {
+                left -= (int)moved;
+            }
+            else if (moved == 0)
+            {
+                throw new EndOfStreamException();
+            }
+            else if (left != length)
+            {
+                throw new IOException("splice from stdin failed after " + (length - left) + " of " + length + " bytes, errno " + Marshal.GetLastSystemError());
+            }
+            else
+            {
+                byte[] image = new byte[length];
+                input.ReadExactly(image);
+                WriteAll(fd, image);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The core as raw DEFLATE (the top bit of the length set). The parent sends it so over ssh,
+    /// where a megabyte written into a session that has just started costs sshd far more than half
+    /// of one. Kept out of Main so that a raw start never loads System.IO.Compression.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static byte[] ReadDeflated(Stream input, int packedLength)
+    private static byte[] ReadDeflated(Stream input, int packedLength, int size)
     {
-        int size = ReadInt32BigEndian(input);
         var packed = new byte[packedLength];
         input.ReadExactly(packed);
         var image = new byte[size];
@@ -87,28 +127,23 @@ internal static partial class Program
         return image;
     }
 
+    private static void WriteAll(int fd, byte[] bytes)
+    {
+        using var memory = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        memory.Write(bytes);
+    }
+
     private static int ReadInt32BigEndian(Stream input)
     {
-        var bytes = new byte[4];
+        Span<byte> bytes = stackalloc byte[4];
         input.ReadExactly(bytes);
         return (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The file is private to this process; failing to remove it must not stop the start.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    // Blittable, no SetLastError: the JIT calls these inline, with no marshalling stub to compile.
+    [DllImport("libc", EntryPoint = "memfd_create")]
+    private static extern int memfd_create(byte* name, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MemfdCreate(string name, uint flags);
+    [DllImport("libc", EntryPoint = "splice")]
+    private static extern nint splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
 }

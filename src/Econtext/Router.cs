@@ -1292,15 +1292,29 @@ public sealed class Router : IAsyncDisposable
         return image;
     }
 
-    /// <summary>In a child: runs the router until SHUTDOWN, SIGTERM or the parent's end of the pipe closing.</summary>
-    internal string RunChild(int processId)
+    /// <summary>
+    /// In a child: says READY, then starts receiving. READY goes first so that the parent prepares
+    /// its first call while this child finishes starting (threads cost milliseconds each here);
+    /// what the parent sends meanwhile waits in the pipe.
+    /// </summary>
+    internal void StartChild(int processId)
     {
-        _parent!.Start(OnMessage, (_, reason) => _childExit.TrySetResult("the parent is gone: " + reason));
         var frame = new FrameBuilder(8);
         frame.WriteInt32(processId);
-        SendUpwardTo(_parent.RemoteId, Handles.Ready, frame);
-        return _childExit.Task.GetAwaiter().GetResult();
+        SendUpwardTo(_parent!.RemoteId, Handles.Ready, frame);
+        _parent.Start(OnMessage, (_, reason) => _childExit.TrySetResult("the parent is gone: " + reason));
     }
+
+    /// <summary>In a child: blocks until SHUTDOWN, SIGTERM or the parent's end of the pipe closing.</summary>
+    internal string WaitForChildExit()
+    {
+        // Broken as well: a write that failed before the receive loop started has no one to tell.
+        Task<string> first = Task.WhenAny(_childExit.Task, _parent!.Broken).GetAwaiter().GetResult();
+        return first == _childExit.Task ? first.Result : "the parent is gone: " + first.Result;
+    }
+
+    /// <summary>In a child: an assembly loaded from an image the parent pushed, by simple name.</summary>
+    internal System.Reflection.Assembly? PushedAssembly(string name) => _resolver?.Loaded(name);
 
     internal void RequestChildExit(string reason) => _childExit.TrySetResult(reason);
 

@@ -8,19 +8,27 @@ using Microsoft.Win32.SafeHandles;
 namespace Econtext.Bootstrap;
 
 /// <summary>
-/// The core's entry point in a child, called by the stage-1 loader once the core is loaded. Reads
-/// the rest of the preamble, moves the protocol off fds 0 and 1, captures fds 1 and 2, and runs
-/// the router until the parent says SHUTDOWN, SIGTERM arrives, or the parent's pipe closes.
+/// The core's entry point in a child, called by the stage-1 loader once the core is loaded (by
+/// metadata token, through its entry point: keep the signature in step with the loader's call).
+/// Deletes the files stage 0 staged the loader in, reads the rest of the preamble, moves the
+/// protocol off fds 0 and 1, captures fds 1 and 2, and runs the router until the parent says
+/// SHUTDOWN, SIGTERM arrives, or the parent's pipe closes.
 /// </summary>
 internal static class ChildMain
 {
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(2);
 
-    public static int Run(int coreFd)
+    public static int Run(int coreFd, string? stagedFiles)
     {
+        NativeLibrary.SetDllImportResolver(typeof(ChildMain).Assembly, Libc.Resolve);
+        if (stagedFiles is not null)
+        {
+            // Stage 0 wrote PREFIX.dll and PREFIX.json; the runtime has both open or mapped by now.
+            // Failing to remove them must not stop the start: they are private to this process.
+            _ = Libc.Unlink(stagedFiles + ".dll");
+            _ = Libc.Unlink(stagedFiles + ".json");
+        }
 
-        // Start the thread pool's workers now, while the preamble streams in; the first call needs them.
-        ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
         var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
         (ChildConfig config, List<(string Name, byte[] Image)> dependencies) = Preamble.Read(input);
         var resolver = new ChildAssemblyResolver();
@@ -67,16 +75,21 @@ internal static class ChildMain
         var parentInput = new FileStream(new SafeFileHandle(protocolIn, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         var parentOutput = new FileStream(new SafeFileHandle(protocolOut, ownsHandle: true), FileAccess.Write, bufferSize: 0);
         var router = new Router(config, parentInput, parentOutput, resolver);
+        router.StartChild(Environment.ProcessId);
+
+        // The rest of the start overlaps with the parent preparing its first call, which needs a
+        // pool thread first (starting one costs this machine a few milliseconds). Until the handler
+        // below is registered, a SIGTERM simply ends the process, which the parent reports as such.
+        ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
         var stdout = new StdioForwarder(router, stdoutRead, RemoteOutput.StdoutStream);
         var stderr = new StdioForwarder(router, stderrRead, RemoteOutput.StderrStream);
-
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
         {
             signal.Cancel = true;
             router.RequestChildExit("SIGTERM");
         });
 
-        string reason = router.RunChild(Environment.ProcessId);
+        string reason = router.WaitForChildExit();
         bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
         if (!parentGone)
         {

@@ -13,7 +13,13 @@ namespace Econtext.Bootstrap;
 /// </summary>
 internal static class Preamble
 {
-    private static Lazy<(byte[] Core, List<(string Name, byte[] Image)> Dependencies)> s_core = new(LoadCore);
+    private static Lazy<CoreImages> s_core = new(LoadCore);
+
+    /// <summary>
+    /// <see cref="ChildMain.Run"/>'s metadata token, which the loader resolves in the image it receives
+    /// (the same image as this one) instead of looking the type up by name.
+    /// </summary>
+    private static readonly int s_entryToken = typeof(ChildMain).GetMethod(nameof(ChildMain.Run))!.MetadataToken;
 
     /// <summary>The core image as raw DEFLATE, made once per process the first time ssh needs it (about half the size).</summary>
     private static readonly Lazy<byte[]> s_deflatedCore = new(() => Deflate(s_core.Value.Core));
@@ -23,7 +29,7 @@ internal static class Preamble
     /// dependencies come from what the child received, so an intermediate can start contexts too.
     /// </summary>
     public static void UseChildImages(Func<byte[]> core, List<(string Name, byte[] Image)> dependencies) =>
-        s_core = new Lazy<(byte[], List<(string, byte[])>)>(() => (core(), dependencies));
+        s_core = new Lazy<CoreImages>(() => new CoreImages(core(), dependencies));
 
     /// <summary>Image names the preamble carries, so calls do not push them again.</summary>
     public static IEnumerable<string> CarriedAssemblies =>
@@ -68,11 +74,13 @@ internal static class Preamble
             byte[] deflated = s_deflatedCore.Value;
             frame.WriteInt32(int.MinValue | deflated.Length);
             frame.WriteInt32(core.Length);
+            frame.WriteInt32(s_entryToken);
             frame.WriteBytes(deflated);
         }
         else
         {
             frame.WriteInt32(core.Length);
+            frame.WriteInt32(s_entryToken);
             frame.WriteBytes(core);
         }
 
@@ -133,7 +141,7 @@ internal static class Preamble
         return packed.ToArray();
     }
 
-    private static (byte[], List<(string, byte[])>) LoadCore()
+    private static CoreImages LoadCore()
     {
         Assembly core = typeof(Preamble).Assembly;
         byte[] image = AssemblyCatalog.TryGetImage(core, out string? refusal)
@@ -156,6 +164,6 @@ internal static class Preamble
             dependencies.Add((dependency.GetName().Name!, bytes));
         }
 
-        return (image, dependencies);
+        return new CoreImages(image, dependencies);
     }
 }

@@ -33,7 +33,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
 
         message.Retain();
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Item1.RunAsync(state.Item2, state.Item3), (this, message, cts), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(new CallWork(this, message, cts), preferLocal: false);
     }
 
     public void OnCancel(Message message)
@@ -61,40 +61,85 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
     }
 
-    private async Task RunAsync(Message message, CancellationTokenSource cts)
+    /// <summary>
+    /// On a pool thread. A method that returns a plain value and takes no channel, which most do,
+    /// runs and replies right here, with no async state machine; the others go on in
+    /// <see cref="RunAsync"/>.
+    /// </summary>
+    internal void Run(Message message, CancellationTokenSource cts)
     {
         MessageHeader header = message.Header;
-        bool wantsReply = header.ReplyTo != Handles.None;
-        Func<Exception?, Task>? finishOutbound = null;
         string what = "a call";
+        bool handedOn = false;
         try
         {
-            CallRequest request = CallCodec.ReadCall(message.Payload, header.Length);
-            MethodPlan plan = Resolve(request);
-            what = plan.DisplayName;
-            object?[] arguments = new object?[plan.ParameterTypes.Length];
-            if (request.Arguments.Length != arguments.Length)
+            MethodPlan plan = Prepare(message, cts, ref what, out object?[] arguments);
+            if (plan.ReturnKind != ReturnKind.Value || plan.ChannelKind is not null)
             {
-                throw new ArgumentException($"{plan.DisplayName} takes {arguments.Length} arguments; the call carried {request.Arguments.Length}");
+                handedOn = true;
+                _ = RunAsync(header, plan, arguments, cts);
+                return;
             }
 
-            for (int i = 0; i < arguments.Length; i++)
+            object? result = plan.Method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null);
+            if (header.ReplyTo != Handles.None)
             {
-                if (i != plan.CancellationTokenIndex)
-                {
-                    (int offset, int length) = request.Arguments[i];
-                    arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);
-                }
+                Reply(header, plan, result);
             }
-
+        }
+        catch (Exception ex)
+        {
+            Fail(header, what, ex);
+        }
+        finally
+        {
             message.Release();
-
-            cts.Token.ThrowIfCancellationRequested();
-            if (plan.CancellationTokenIndex >= 0)
+            if (!handedOn)
             {
-                arguments[plan.CancellationTokenIndex] = cts.Token;
+                Finish(header, cts);
             }
+        }
+    }
 
+    /// <summary>Resolves the method and reads its arguments as its parameter types; the message is released after.</summary>
+    private MethodPlan Prepare(Message message, CancellationTokenSource cts, ref string what, out object?[] arguments)
+    {
+        CallRequest request = CallCodec.ReadCall(message.Payload, message.Header.Length);
+        MethodPlan plan = Resolve(request);
+        what = plan.DisplayName;
+        arguments = new object?[plan.ParameterTypes.Length];
+        if (request.Arguments.Length != arguments.Length)
+        {
+            throw new ArgumentException($"{plan.DisplayName} takes {arguments.Length} arguments; the call carried {request.Arguments.Length}");
+        }
+
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (i != plan.CancellationTokenIndex)
+            {
+                (int offset, int length) = request.Arguments[i];
+                arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);
+            }
+        }
+
+        message.Release();
+
+        cts.Token.ThrowIfCancellationRequested();
+        if (plan.CancellationTokenIndex >= 0)
+        {
+            arguments[plan.CancellationTokenIndex] = cts.Token;
+        }
+
+        return plan;
+    }
+
+    /// <summary>A method that returns a task or a stream, or takes a channel.</summary>
+    private async Task RunAsync(MessageHeader header, MethodPlan plan, object?[] arguments, CancellationTokenSource cts)
+    {
+        bool wantsReply = header.ReplyTo != Handles.None;
+        Func<Exception?, Task>? finishOutbound = null;
+        try
+        {
             if (plan.ChannelKind == ChannelKind.Reader)
             {
                 System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
@@ -164,34 +209,44 @@ internal sealed class Dispatcher(Router router, ILogger log)
                 }
             }
 
-            if (wantsReply)
-            {
-                ReplyError(header, ex);
-            }
-            else
-            {
-                log.LogError(ex, "{Call} (called without reply) failed", what);
-            }
+            Fail(header, plan.DisplayName, ex);
         }
         finally
         {
-            message.Release();
-            if (wantsReply)
-            {
-                _running.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out _);
-            }
-
-            if (_inbound.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
-            {
-                leftover.Writer.TryComplete();
-                while (leftover.Reader.TryRead(out Message? unread))
-                {
-                    unread.Release();
-                }
-            }
-
-            cts.Dispose();
+            Finish(header, cts);
         }
+    }
+
+    private void Fail(MessageHeader header, string what, Exception error)
+    {
+        if (header.ReplyTo != Handles.None)
+        {
+            ReplyError(header, error);
+        }
+        else
+        {
+            log.LogError(error, "{Call} (called without reply) failed", what);
+        }
+    }
+
+    /// <summary>The call is over: forget its token and any stream items still queued for it.</summary>
+    private void Finish(MessageHeader header, CancellationTokenSource cts)
+    {
+        if (header.ReplyTo != Handles.None)
+        {
+            _running.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out _);
+        }
+
+        if (_inbound.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
+        {
+            leftover.Writer.TryComplete();
+            while (leftover.Reader.TryRead(out Message? unread))
+            {
+                unread.Release();
+            }
+        }
+
+        cts.Dispose();
     }
 
     private void Reply(MessageHeader call, MethodPlan plan, object? result)
@@ -313,7 +368,10 @@ internal sealed class Dispatcher(Router router, ILogger log)
             return plan;
         }
 
-        Assembly assembly = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(request.AssemblyName));
+        // An assembly the parent pushed is loaded already; looking it up by simple name spares the
+        // first call parsing a full assembly name (1-4 ms in a new child).
+        Assembly assembly = router.PushedAssembly(SimpleName(request.AssemblyName))
+            ?? AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(request.AssemblyName));
         Module module = assembly.ManifestModule;
         if (module.ModuleVersionId != request.Mvid)
         {
@@ -349,6 +407,8 @@ internal sealed class Dispatcher(Router router, ILogger log)
         _plans.TryAdd(key, plan);
         return plan;
     }
+
+    private static string SimpleName(string fullName) => fullName.IndexOf(',', StringComparison.Ordinal) is int comma and >= 0 ? fullName[..comma] : fullName;
 
     private static Type ResolveType(string assemblyQualifiedName) =>
         Type.GetType(assemblyQualifiedName, throwOnError: false)

@@ -12,6 +12,21 @@ internal static partial class Libc
     public const int Sigterm = 15;
     public const int Sigkill = 9;
 
+    /// <summary>
+    /// A child's resolver for "libc", which names no file: the runtime would try a dozen paths and
+    /// names (milliseconds of a start) before settling on the C library the process already runs
+    /// with, which the main program's handle finds at once, glibc or musl alike.
+    /// </summary>
+    public static nint Resolve(string name, System.Reflection.Assembly assembly, DllImportSearchPath? path) =>
+        name == "libc" ? NativeLibrary.GetMainProgramHandle() : 0;
+
+    /// <summary>access(2); mode 0 (F_OK) asks whether the path exists.</summary>
+    [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Access(string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Unlink(string path);
+
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int MemfdCreate(string name, uint flags);
 
