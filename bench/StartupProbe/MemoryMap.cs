@@ -21,7 +21,6 @@ internal static class MemoryMap
         Array.Sort(roundTripsUs);
         Console.WriteLine($"round trip median {roundTripsUs[calls / 2]:F1} us, p99 {roundTripsUs[calls * 99 / 100]:F1} us");
 
-        Console.WriteLine(await context.CallAsync(() => Workload.RuntimeMemory()));
         int pid = context.RemoteProcessId;
         var rows = new Dictionary<string, (long Rss, long Private, long Shared)>();
         string current = "";
@@ -63,6 +62,10 @@ internal static class MemoryMap
         }
 
         Console.WriteLine($"| total | {rows.Values.Sum(r => r.Rss)} | {rows.Values.Sum(r => r.Private)} | {rows.Values.Sum(r => r.Shared)} |");
+
+        // Only now: returning a string loads System.Text.Json, which the round trips above do not.
+        Console.WriteLine();
+        Console.WriteLine(await context.CallAsync(() => Workload.RuntimeMemory()));
         await context.ShutdownAsync();
     }
 }

@@ -27,8 +27,7 @@ internal static unsafe class Program
         int fd = CreateMemoryFile();
         if (fd < 0)
         {
-            Console.Error.WriteLine("econtext loader: memfd_create failed, errno " + Marshal.GetLastSystemError());
-            return 70;
+            return Fail("memfd_create failed, errno " + Marshal.GetLastSystemError());
         }
 
         try
@@ -61,9 +60,16 @@ internal static unsafe class Program
         }
         catch (Exception ex)
         {
-            Console.Error.WriteLine("econtext loader: " + ex);
-            return 70;
+            return Fail(ex.ToString());
         }
+    }
+
+    /// <summary>A method of its own so that compiling Main does not load System.Console for a start that succeeds.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int Fail(string what)
+    {
+        Console.Error.WriteLine("econtext loader: " + what);
+        return 70;
     }
 
     /// <summary>Outside Main's try block, where the JIT cannot inline a native call and would compile a stub for it.</summary>

@@ -43,6 +43,23 @@ internal static class ChildMain
         return RunRouter(config, resolver);
     }
 
+    /// <summary>
+    /// Lets what was printed reach the master before the pipe to it closes. A method of its own so
+    /// that starting <see cref="RunRouter"/> does not load System.Console for a child that never prints.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FlushConsole()
+    {
+        try
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private static byte[] ReadMemoryFile(int fd)
     {
         using var file = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Read, bufferSize: 0);
@@ -96,16 +113,7 @@ internal static class ChildMain
             // Our own children go first, so the master hears of each of them before of us.
             router.ShutDownChildren();
 
-            // Let what was printed reach the master before the pipe to it closes.
-            try
-            {
-                Console.Out.Flush();
-                Console.Error.Flush();
-            }
-            catch (IOException)
-            {
-            }
-
+            FlushConsole();
             stdout.Drain(s_flushTimeout);
             stderr.Drain(s_flushTimeout);
         }

@@ -112,13 +112,17 @@ internal static class CallCodec
         try
         {
             ReadOnlySpan<byte> json = payload.AsSpan(offset, size);
-            return ScalarJson.Handles(type) ? ScalarJson.Read(json, type) : JsonSerializer.Deserialize(json, type, WireJson.Options);
+            return ScalarJson.Handles(type) ? ScalarJson.Read(json, type) : DeserializeWithSerializer(json, type);
         }
         finally
         {
             AttachmentScope.End();
         }
     }
+
+    /// <summary>Apart from <see cref="Deserialize"/> so that reading a scalar does not load JsonSerializer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static object? DeserializeWithSerializer(ReadOnlySpan<byte> json, Type type) => JsonSerializer.Deserialize(json, type, WireJson.Options);
 
     public static void WriteError(FrameBuilder frame, RemoteErrorInfo error) => SerializeInto(frame, error, typeof(RemoteErrorInfo));
 
@@ -128,11 +132,19 @@ internal static class CallCodec
 
     public static void SerializeInto(FrameBuilder frame, object? value, Type type)
     {
-        if (ScalarJson.TryWritePlain(frame, value, type))
+        if (!ScalarJson.TryWritePlain(frame, value, type))
         {
-            return;
+            SerializeWithWriter(frame, value, type);
         }
+    }
 
+    /// <summary>
+    /// Apart from <see cref="SerializeInto"/> so that entering it for a plain scalar does not load
+    /// System.Text.Json: a precompiled method resolves the types it uses on entry.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void SerializeWithWriter(FrameBuilder frame, object? value, Type type)
+    {
         Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(frame, WireJson.WriterOptions);
         writer.Reset(frame);
         try

@@ -16,7 +16,13 @@ internal sealed class MethodPlan
     private MethodPlan(MethodInfo method)
     {
         Method = method;
-        ParameterTypes = method.GetParameters().Select(p => p.ParameterType).ToArray();
+        ParameterInfo[] parameters = method.GetParameters();
+        ParameterTypes = new Type[parameters.Length];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            ParameterTypes[i] = parameters[i].ParameterType;
+        }
+
         CancellationTokenIndex = Array.IndexOf(ParameterTypes, typeof(CancellationToken));
         for (int i = 0; i < ParameterTypes.Length; i++)
         {

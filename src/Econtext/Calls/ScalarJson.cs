@@ -197,13 +197,13 @@ internal static class ScalarJson
         return true;
     }
 
-    public static object? Read(ReadOnlySpan<byte> json, Type type)
-    {
-        if (TryReadPlain(json, type, out object? plain))
-        {
-            return plain;
-        }
+    public static object? Read(ReadOnlySpan<byte> json, Type type) =>
+        TryReadPlain(json, type, out object? plain) ? plain : ReadWithReader(json, type);
 
+    /// <summary>Apart from <see cref="Read"/> so that reading a plain scalar does not load System.Text.Json.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static object? ReadWithReader(ReadOnlySpan<byte> json, Type type)
+    {
         var reader = new Utf8JsonReader(json);
         reader.Read();
         Type core = Nullable.GetUnderlyingType(type) ?? type;
