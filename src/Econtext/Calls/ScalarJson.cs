@@ -33,21 +33,8 @@ internal static class ScalarJson
                 (b ? "true"u8 : "false"u8).CopyTo(text);
                 written = b ? 4 : 5;
                 break;
-            case int i when i.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case long l when l.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case uint u when u.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case ulong ul when ul.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case short sh when sh.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case ushort us when us.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case byte by when by.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
-                break;
-            case sbyte sb when sb.TryFormat(text, out written, default, CultureInfo.InvariantCulture):
+            case int or long or uint or ulong or short or ushort or byte or sbyte
+                when ((IUtf8SpanFormattable)value).TryFormat(text, out written, default, CultureInfo.InvariantCulture):
                 break;
             default:
                 return false;
