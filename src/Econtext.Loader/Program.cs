@@ -27,7 +27,7 @@ internal static unsafe class Program
         int fd = CreateMemoryFile();
         if (fd < 0)
         {
-            return Fail("memfd_create failed, errno " + Marshal.GetLastSystemError());
+            return Fail("memfd_create failed, errno " + Marshal.GetLastSystemError(), args);
         }
 
         try
@@ -55,21 +55,48 @@ internal static unsafe class Program
         }
         catch (EndOfStreamException)
         {
-            // The parent went away before sending the core: nothing to do.
+            // The parent went away before sending the core: nothing to do but clean up.
+            DeleteStagedFiles(args);
             return 0;
         }
         catch (Exception ex)
         {
-            return Fail(ex.ToString());
+            return Fail(ex.ToString(), args);
         }
     }
 
     /// <summary>A method of its own so that compiling Main does not load System.Console for a start that succeeds.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static int Fail(string what)
+    private static int Fail(string what, string[] args)
     {
+        DeleteStagedFiles(args);
         Console.Error.WriteLine("econtext loader: " + what);
         return 70;
+    }
+
+    /// <summary>
+    /// When the core never runs, the loader removes what stage 0 wrote itself (the core does it
+    /// otherwise, first thing): PREFIX.dll and PREFIX.json, which the runtime has open by now.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void DeleteStagedFiles(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            return;
+        }
+
+        foreach (string path in (string[])[args[0] + ".dll", args[0] + ".json"])
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Private to this process, in a tmpfs; nothing more to do.
+            }
+        }
     }
 
     /// <summary>Outside Main's try block, where the JIT cannot inline a native call and would compile a stub for it.</summary>
