@@ -49,9 +49,11 @@ internal sealed class ChildAssemblyResolver
                     _loaded[name] = MemoryAssemblyLoader.Load(name, image);
                     return;
                 }
-                catch (Exception ex) when (ex is FileLoadException or BadImageFormatException or IOException)
+                catch (Exception)
                 {
-                    // Left pending: the runtime asks when code needs it, and the failure is reported there.
+                    // Left pending: the runtime asks when code needs it, and the failure is reported
+                    // there, to the call that needed it. This runs on the receive loop, which an
+                    // image the runtime refuses must not stop.
                 }
             }
         }
