@@ -64,7 +64,9 @@ internal sealed class ChildAssemblyResolver
     /// <summary>
     /// Whether the target's framework has an assembly of that name: the runtime directory holds the
     /// framework's assemblies, so one stat answers, where parsing the trusted-platform list first
-    /// cost a child 4.5 ms (and File.Exists's first use 1-2 ms more than access(2)).
+    /// cost a child 4.5 ms (and File.Exists's first use 1-2 ms more than access(2)). The master's
+    /// <see cref="AssemblyCatalog.IsFramework"/> asks the same of its own runtime by listing the
+    /// directory once, which a child's start cannot afford for the one or two names it checks.
     /// </summary>
     private static bool IsFrameworkName(string name) =>
         Native.Libc.Access(s_frameworkDirectory + "/" + name + ".dll", 0) == 0;
