@@ -67,39 +67,37 @@ internal static class Preamble
     /// </summary>
     public static int Write(Stream output, ChildConfig config, bool deflateCore)
     {
-        (byte[] core, List<(string Name, byte[] Image)> dependencies) = s_core.Value;
-        using var frame = new FrameBuilder(core.Length + 1024);
+        // Written in pieces straight from the cached images: only the lengths and the configuration
+        // differ between connections, so nothing the size of the core is copied or rented per child.
+        CoreImages images = s_core.Value;
+        byte[] core = deflateCore ? s_deflatedCore.Value : images.Core;
+        using var head = new FrameBuilder(16);
         if (deflateCore)
         {
-            byte[] deflated = s_deflatedCore.Value;
-            frame.WriteInt32(int.MinValue | deflated.Length);
-            frame.WriteInt32(core.Length);
-            frame.WriteInt32(s_entryToken);
-            frame.WriteBytes(deflated);
+            head.WriteInt32(int.MinValue | core.Length);
+            head.WriteInt32(images.Core.Length);
         }
         else
         {
-            frame.WriteInt32(core.Length);
-            frame.WriteInt32(s_entryToken);
-            frame.WriteBytes(core);
+            head.WriteInt32(core.Length);
         }
 
-        int at = frame.ReserveInt32();
-        config.Write(frame);
-        frame.PatchInt32(at, frame.Position - at - 4);
-        frame.WriteInt32(dependencies.Count);
-        foreach ((string name, byte[] image) in dependencies)
-        {
-            frame.WriteShortString(name);
-            frame.WriteInt32(image.Length);
-            frame.WriteBytes(image);
-        }
+        head.WriteInt32(s_entryToken);
+        using var configuration = new FrameBuilder(256);
+        int at = configuration.ReserveInt32();
+        config.Write(configuration);
+        configuration.PatchInt32(at, configuration.Position - at - 4);
+        byte[] dependencies = images.DependencySection;
 
-        // The header space of the builder is not part of the preamble.
-        ReadOnlySpan<byte> bytes = frame.Written.Span[MessageHeader.Size..];
-        output.Write(bytes);
+        // The header space of the builders is not part of the preamble.
+        ReadOnlySpan<byte> headBytes = head.Written.Span[MessageHeader.Size..];
+        ReadOnlySpan<byte> configBytes = configuration.Written.Span[MessageHeader.Size..];
+        output.Write(headBytes);
+        output.Write(core);
+        output.Write(configBytes);
+        output.Write(dependencies);
         output.Flush();
-        return bytes.Length;
+        return headBytes.Length + core.Length + configBytes.Length + dependencies.Length;
     }
 
     /// <summary>Child side, after the loader consumed the core image.</summary>
