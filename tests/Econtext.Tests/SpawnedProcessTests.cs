@@ -348,6 +348,48 @@ public class SpawnedProcessTests
         }
     }
 
+    /// <summary>
+    /// Processes are reaped by one shared thread polling their pidfds, not by a thread each: a
+    /// master with many direct contexts had a waitpid thread per context, and each connect paid for
+    /// starting one. Kernels without pidfd_open (before 5.3) still get a thread per process.
+    /// </summary>
+    [Fact(Timeout = 20_000)]
+    public async Task OneThreadReapsEveryProcess()
+    {
+        var processes = new List<SpawnedProcess>();
+        try
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                processes.Add(SpawnedProcess.Start("sh", ["-c", $"read x; exit {i + 10}"], null, withTerminal: false));
+            }
+
+            bool pidfds = Econtext.Native.Spawn.PidfdOpen(Environment.ProcessId) is int self and >= 0 && Econtext.Native.Libc.Close(self) == 0;
+            int reapers = Directory.GetDirectories("/proc/self/task")
+                .Count(task => File.ReadAllText(Path.Join(task, "comm")).TrimEnd('\n') == "Econtext reaper");
+            if (pidfds)
+            {
+                Assert.Equal(1, reapers);
+            }
+            else
+            {
+                Assert.True(reapers >= processes.Count, $"{reapers} reaper threads for {processes.Count} processes");
+            }
+
+            // Exit in reverse order of start: each is reaped on its own, with its own status.
+            for (int i = processes.Count - 1; i >= 0; i--)
+            {
+                processes[i].StandardInput.Write("go\n"u8);
+                Assert.Equal(i + 10, await processes[i].WaitForExitAsync().WaitAsync(s_wait));
+                Assert.False(IsOurChild(processes[i].ProcessId));
+            }
+        }
+        finally
+        {
+            processes.ForEach(p => p.Dispose());
+        }
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task WaitForExitHonoursCancellation()
     {

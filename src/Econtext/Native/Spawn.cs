@@ -37,6 +37,7 @@ internal static partial class Spawn
 
     public const int Enoent = 2;
     public const int Esrch = 3;
+    public const int Wnohang = 1;
     public const int Eio = 5;
     public const int Enoexec = 8;
     public const int Eacces = 13;

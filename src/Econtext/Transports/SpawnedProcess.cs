@@ -46,13 +46,17 @@ internal sealed class SpawnedProcess : IDisposable
         StandardError = new FileStream(new SafeFileHandle(stderrRead, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         Terminal = terminalMaster >= 0 ? new TerminalStream(new SafeFileHandle(terminalMaster, ownsHandle: true)) : null;
 
-        // A thread of its own blocks in waitpid(pid), which the kernel wakes the moment the child
-        // dies: no polling. .NET's SIGCHLD handling reaps only the pids System.Diagnostics.Process
-        // started and leaves ours alone, except when .NET is pid 1 (then it reaps every child) or
-        // SIGCHLD was ignored when it started (then the kernel reaps them). waitpid then fails with
-        // ECHILD, and the status comes from the pidfd instead (see StatusReapedElsewhere).
-        var reaper = new Thread(Reap, ReaperStackSize) { IsBackground = true, Name = $"Econtext reaper {processId}" };
-        reaper.UnsafeStart();
+        // The shared reaper thread polls the pidfd, which turns readable the moment the child dies,
+        // and then reaps it; without a pidfd a thread of our own blocks in waitpid(pid). .NET's
+        // SIGCHLD handling reaps only the pids System.Diagnostics.Process started and leaves ours
+        // alone, except when .NET is pid 1 (then it reaps every child) or SIGCHLD was ignored when it
+        // started (then the kernel reaps them). waitpid then fails with ECHILD, and the status comes
+        // from the pidfd instead (see StatusReapedElsewhere).
+        if (_pidfd < 0 || !ProcessReaper.TryWatch(this))
+        {
+            var reaper = new Thread(Reap, ReaperStackSize) { IsBackground = true, Name = $"Econtext reaper {processId}" };
+            reaper.UnsafeStart();
+        }
     }
 
     public int ProcessId { get; }
@@ -208,7 +212,37 @@ internal sealed class SpawnedProcess : IDisposable
         }
         while ((result == ProcessId && !Spawn.IsTermination(status)) || (result < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr));
 
-        int code = result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere();
+        Reaped(result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere());
+    }
+
+    /// <summary>The pidfd <see cref="ProcessReaper"/> polls; it stays open until that reaper has reaped the process.</summary>
+    internal int Pidfd => _pidfd;
+
+    /// <summary>
+    /// Called by <see cref="ProcessReaper"/> once the pidfd turned readable: reaps the process without
+    /// blocking. False if there was nothing to reap yet (the reaper keeps polling).
+    /// </summary>
+    internal bool TryReap()
+    {
+        int status;
+        int result;
+        do
+        {
+            result = Spawn.WaitPid(ProcessId, out status, Spawn.Wnohang);
+        }
+        while (result < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr);
+
+        if (result == 0 || (result == ProcessId && !Spawn.IsTermination(status)))
+        {
+            return false;
+        }
+
+        Reaped(result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere());
+        return true;
+    }
+
+    private void Reaped(int code)
+    {
         lock (_gate)
         {
             _reaped = true;
