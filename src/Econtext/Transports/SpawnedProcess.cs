@@ -16,7 +16,7 @@ namespace Econtext.Transports;
 /// posix_spawn with POSIX_SPAWN_SETSID and the slave opened by path in the child, so it becomes the
 /// controlling terminal of the new session.
 /// </summary>
-internal sealed class SpawnedProcess : IDisposable
+internal sealed class SpawnedProcess : IDisposable, IPolledDescriptor
 {
     /// <summary>Reported as the exit code when someone else reaped the process, so its status is unknown.</summary>
     public const int UnknownExitCode = -1;
@@ -43,16 +43,18 @@ internal sealed class SpawnedProcess : IDisposable
         TerminalName = terminalName;
         StandardInput = new FileStream(new SafeFileHandle(stdinWrite, ownsHandle: true), FileAccess.Write, bufferSize: 0);
         StandardOutput = new FileStream(new SafeFileHandle(stdoutRead, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-        StandardError = new FileStream(new SafeFileHandle(stderrRead, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-        Terminal = terminalMaster >= 0 ? new TerminalStream(new SafeFileHandle(terminalMaster, ownsHandle: true)) : null;
+        StandardErrorHandle = new SafeFileHandle(stderrRead, ownsHandle: true);
+        StandardError = new FileStream(StandardErrorHandle, FileAccess.Read, bufferSize: 0);
+        TerminalHandle = terminalMaster >= 0 ? new SafeFileHandle(terminalMaster, ownsHandle: true) : null;
+        Terminal = TerminalHandle is null ? null : new TerminalStream(TerminalHandle);
 
-        // The shared reaper thread polls the pidfd, which turns readable the moment the child dies,
+        // The shared poller thread polls the pidfd, which turns readable the moment the child dies,
         // and then reaps it; without a pidfd a thread of our own blocks in waitpid(pid). .NET's
         // SIGCHLD handling reaps only the pids System.Diagnostics.Process started and leaves ours
         // alone, except when .NET is pid 1 (then it reaps every child) or SIGCHLD was ignored when it
         // started (then the kernel reaps them). waitpid then fails with ECHILD, and the status comes
         // from the pidfd instead (see StatusReapedElsewhere).
-        if (_pidfd < 0 || !ProcessReaper.TryWatch(this))
+        if (_pidfd < 0 || !DescriptorPoller.TryWatch(this))
         {
             var reaper = new Thread(Reap, ReaperStackSize) { IsBackground = true, Name = $"Econtext reaper {processId}" };
             reaper.UnsafeStart();
@@ -69,6 +71,12 @@ internal sealed class SpawnedProcess : IDisposable
 
     /// <summary>The child's stderr (read end of a pipe).</summary>
     public Stream StandardError { get; }
+
+    /// <summary><see cref="StandardError"/>'s descriptor, for reading it from <see cref="DescriptorPoller"/>.</summary>
+    public SafeFileHandle StandardErrorHandle { get; }
+
+    /// <summary><see cref="Terminal"/>'s descriptor (the pseudo-terminal master), or null without a terminal.</summary>
+    public SafeFileHandle? TerminalHandle { get; }
 
     /// <summary>
     /// The pseudo-terminal master, or null without a terminal. Reads return what the child writes
@@ -215,14 +223,11 @@ internal sealed class SpawnedProcess : IDisposable
         Reaped(result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere());
     }
 
-    /// <summary>The pidfd <see cref="ProcessReaper"/> polls; it stays open until that reaper has reaped the process.</summary>
-    internal int Pidfd => _pidfd;
+    /// <summary>The pidfd, which stays open until the process has been reaped, which only <see cref="IPolledDescriptor.OnReady"/> does then.</summary>
+    int IPolledDescriptor.Descriptor => _pidfd;
 
-    /// <summary>
-    /// Called by <see cref="ProcessReaper"/> once the pidfd turned readable: reaps the process without
-    /// blocking. False if there was nothing to reap yet (the reaper keeps polling).
-    /// </summary>
-    internal bool TryReap()
+    /// <summary>The pidfd turned readable: reaps the process without blocking; true once reaped.</summary>
+    bool IPolledDescriptor.OnReady()
     {
         int status;
         int result;
@@ -234,6 +239,10 @@ internal sealed class SpawnedProcess : IDisposable
 
         if (result == 0 || (result == ProcessId && !Spawn.IsTermination(status)))
         {
+            // Readable with nothing to reap yet: some early pidfd kernels woke pollers when a
+            // thread-group leader exited before its other threads. The pause keeps the poller from
+            // spinning on it until the rest of the group has gone.
+            Thread.Sleep(1);
             return false;
         }
 

@@ -15,8 +15,8 @@ internal sealed class TransportProcess : IDisposable
     private const int KeptLines = 100;
     private readonly SpawnedProcess _process;
     private readonly Queue<string> _lines = new();
-    private readonly Task _stderrPump;
-    private readonly Task _terminalPump;
+    private readonly OutputPump _stderrPump;
+    private readonly OutputPump? _terminalPump;
     private readonly string? _prompt;
     private readonly byte[]? _password;
     private int _prompts;
@@ -30,10 +30,10 @@ internal sealed class TransportProcess : IDisposable
         // sudo and doas ask on /dev/tty; su's PAM conversation prints to stderr and reads stdin.
         // Whichever way the prompt comes, the answer goes back the same way, once.
         Stream? answerOnStdin = _prompt is null && _password is null && process.Terminal is null ? null : process.StandardInput;
-        _stderrPump = Task.Factory.StartNew(() => Pump(_process.StandardError, answerOnStdin), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        _terminalPump = _process.Terminal is null
-            ? Task.CompletedTask
-            : Task.Factory.StartNew(() => Pump(_process.Terminal, _process.Terminal), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _stderrPump = OutputPump.Start(process.StandardErrorHandle, OnLine, answerOnStdin is null ? null : text => TryAnswer(text, answerOnStdin), Remember);
+        _terminalPump = process.TerminalHandle is null || process.Terminal is not { } terminal
+            ? null
+            : OutputPump.Start(process.TerminalHandle, OnLine, text => TryAnswer(text, terminal), Remember);
     }
 
     public string Description { get; }
@@ -57,7 +57,7 @@ internal sealed class TransportProcess : IDisposable
     public bool PasswordTyped => Volatile.Read(ref _prompts) > 0 && _password is not null;
 
     /// <summary>Stderr and terminal output are both drained.</summary>
-    public Task OutputDrained => Task.WhenAll(_stderrPump, _terminalPump);
+    public Task OutputDrained => _terminalPump is null ? _stderrPump.Drained : Task.WhenAll(_stderrPump.Drained, _terminalPump.Drained);
 
     public static TransportProcess Start(TransportSpec spec, IReadOnlyDictionary<string, string>? environment)
     {
@@ -197,68 +197,28 @@ internal sealed class TransportProcess : IDisposable
         return await Task.WhenAny(exited, Task.Delay(time)).ConfigureAwait(false) == exited;
     }
 
-    /// <summary>
-    /// Reads stderr or the terminal: complete lines are remembered (and, once the context runs,
-    /// passed on); an unfinished line that ends in the password prompt is answered on the terminal.
-    /// </summary>
-    private void Pump(Stream stream, Stream? answerTo)
+    /// <summary>A complete line of stderr or the terminal: remembered and, once the context runs, passed on.</summary>
+    private void OnLine(string line)
     {
-        var pending = new StringBuilder();
-        var decoder = Encoding.UTF8.GetDecoder();
-        byte[] buffer = new byte[4096];
-        char[] chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        try
-        {
-            while (true)
-            {
-                int n = stream.Read(buffer, 0, buffer.Length);
-                if (n <= 0)
-                {
-                    break;
-                }
-
-                pending.Append(chars, 0, decoder.GetChars(buffer, 0, n, chars, 0));
-                int newline;
-                while ((newline = IndexOfNewline(pending)) >= 0)
-                {
-                    string line = pending.ToString(0, newline).TrimEnd('\r');
-                    pending.Remove(0, newline + 1);
-                    if (line.Length > 0)
-                    {
-                        Remember(line);
-                        LateStderr?.Invoke(line);
-                    }
-                }
-
-                if (answerTo is not null && IsPrompt(pending))
-                {
-                    Remember(pending.ToString().TrimEnd());
-                    pending.Clear();
-                    Answer(answerTo);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-        }
-
-        if (pending.Length > 0)
-        {
-            Remember(pending.ToString());
-        }
+        Remember(line);
+        LateStderr?.Invoke(line);
     }
 
-    private bool IsPrompt(StringBuilder pending)
+    /// <summary>An unfinished line that ends in the password prompt is answered, once (see <see cref="Answer"/>).</summary>
+    private bool TryAnswer(string pending, Stream answerTo)
     {
-        if (pending.Length == 0)
+        string text = pending.TrimEnd();
+        bool isPrompt = _prompt is not null
+            ? text.EndsWith(_prompt, StringComparison.Ordinal)
+            : text.EndsWith(':') && text.Contains("password", StringComparison.OrdinalIgnoreCase);
+        if (!isPrompt)
         {
             return false;
         }
 
-        string text = pending.ToString().TrimEnd();
-        return _prompt is not null
-            ? text.EndsWith(_prompt, StringComparison.Ordinal)
-            : text.EndsWith(':') && text.Contains("password", StringComparison.OrdinalIgnoreCase);
+        Remember(text);
+        Answer(answerTo);
+        return true;
     }
 
     private void Answer(Stream answerTo)
@@ -279,19 +239,6 @@ internal sealed class TransportProcess : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int IndexOfNewline(StringBuilder text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\n')
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static string SignalName(int signal) => signal switch

@@ -4,27 +4,30 @@ using Econtext.Native;
 namespace Econtext.Transports;
 
 /// <summary>
-/// One thread that reaps every spawned process that has a pidfd: it polls their pidfds (readable
-/// once the process has exited) and a wake-up pipe for new ones, and reaps each exited process with
-/// waitpid(WNOHANG). A thread per process, blocked in waitpid, cost every connection a thread start
-/// on its connect path (1-3 ms on a small VM, most of it waiting for the new thread to set itself
-/// up) and a master with N direct contexts N threads; now the first spawn starts this thread and the
-/// rest only register. Processes without a pidfd (kernels before 5.3) keep a thread of their own.
+/// One thread that waits, with poll(2), on what the transports would otherwise each block a thread
+/// on: the pidfd of every spawned process (readable once it has exited, then reaped with
+/// waitpid(WNOHANG)) and its stderr and terminal (read a chunk at a time as lines arrive). A thread
+/// per process for waitpid and one per stream cost a master with N direct contexts 3N threads
+/// (616 for 200 local contexts) and every connection two or three thread starts (1-3 ms each on a
+/// small VM). A wake-up pipe tells the thread about new descriptors. If the thread cannot be set
+/// up, callers fall back to a thread of their own, as they do without a pidfd (kernels before 5.3).
+/// What runs here must not block: one read per readiness, callbacks that only record or hand on
+/// (a transport's late stderr goes to the router's logger, or to Console.Error without one).
 /// </summary>
-internal static class ProcessReaper
+internal static class DescriptorPoller
 {
     private const int StackSize = 256 * 1024;
 
     private static readonly Lock s_gate = new();
-    private static readonly List<SpawnedProcess> s_arrived = [];
+    private static readonly List<IPolledDescriptor> s_arrived = [];
     private static int s_wakeRead = -1;
     private static int s_wakeWrite = -1;
 
     /// <summary>
-    /// Hands <paramref name="process"/> (whose pidfd is open) to the reaper thread, starting it on
-    /// first use. False if the thread or its pipe could not be set up; the caller then reaps itself.
+    /// Hands <paramref name="watched"/> to the poller thread, starting it on first use. False if the
+    /// thread or its pipe could not be set up; the caller then waits on a thread of its own.
     /// </summary>
-    public static unsafe bool TryWatch(SpawnedProcess process)
+    public static unsafe bool TryWatch(IPolledDescriptor watched)
     {
         lock (s_gate)
         {
@@ -33,7 +36,7 @@ internal static class ProcessReaper
                 return false;
             }
 
-            s_arrived.Add(process);
+            s_arrived.Add(watched);
         }
 
         // One byte is enough to end the poll; a full pipe (EAGAIN) means a wake-up is pending already.
@@ -57,7 +60,7 @@ internal static class ProcessReaper
         s_wakeWrite = fds[1];
         try
         {
-            new Thread(Run, StackSize) { IsBackground = true, Name = "Econtext reaper" }.UnsafeStart();
+            new Thread(Run, StackSize) { IsBackground = true, Name = "Econtext poller" }.UnsafeStart();
             return true;
         }
         catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
@@ -71,7 +74,7 @@ internal static class ProcessReaper
 
     private static unsafe void Run()
     {
-        var watched = new List<SpawnedProcess>();
+        var watched = new List<IPolledDescriptor>();
         var fds = new PollFd[8];
         byte* drain = stackalloc byte[64];
         while (true)
@@ -90,7 +93,7 @@ internal static class ProcessReaper
             fds[0] = new PollFd { Fd = s_wakeRead, Events = Libc.PollIn };
             for (int i = 0; i < watched.Count; i++)
             {
-                fds[i + 1] = new PollFd { Fd = watched[i].Pidfd, Events = Libc.PollIn };
+                fds[i + 1] = new PollFd { Fd = watched[i].Descriptor, Events = Libc.PollIn };
             }
 
             int ready;
@@ -113,31 +116,27 @@ internal static class ProcessReaper
             }
 
             // Backwards, so removing an entry leaves the indexes still to visit where they were.
-            bool unreaped = false;
             for (int i = watched.Count - 1; i >= 0; i--)
             {
-                if (fds[i + 1].Revents == 0)
-                {
-                    continue;
-                }
-
-                if (watched[i].TryReap())
+                if (fds[i + 1].Revents != 0 && OnReady(watched[i]))
                 {
                     watched.RemoveAt(i);
                 }
-                else
-                {
-                    unreaped = true;
-                }
             }
+        }
+    }
 
-            // A pidfd that polls readable with nothing to reap yet (some early pidfd kernels woke
-            // pollers when a thread-group leader exited before its other threads) would otherwise
-            // spin this loop until the rest of the group exits.
-            if (unreaped)
-            {
-                Thread.Sleep(1);
-            }
+    private static bool OnReady(IPolledDescriptor watched)
+    {
+        try
+        {
+            return watched.OnReady();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The thread serves every transport; one owner's failure must not stop the others.
+            // Forgetting the descriptor is all that can be done for this one.
+            return true;
         }
     }
 }
