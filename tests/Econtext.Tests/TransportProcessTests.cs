@@ -92,6 +92,48 @@ public class TransportProcessTests
         Assert.Contains("killed by signal 9", transport.DescribeExit(s_wait), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Without the poller (it could not start, or no pidfd: kernels before 5.3) each process gets its
+    /// reaper thread and each stream its pump thread again, doing the same work.
+    /// </summary>
+    [Fact(Timeout = 20_000)]
+    public async Task WithoutThePollerAThreadPerStreamDoesTheSame()
+    {
+        DescriptorPoller.RefuseForTests = true;
+        try
+        {
+            int before = PumpThreads();
+            using TransportProcess transport = TransportProcess.Start(
+                Spec("echo one >&2; printf 'Password: ' >/dev/tty; read p </dev/tty; echo \"got $p\" >&2; read x; printf two >&2", terminal: true, password: "s3cret"), null);
+            var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void Check(string _)
+            {
+                if (transport.RecentLines().Contains("got s3cret"))
+                {
+                    got.TrySetResult();
+                }
+            }
+
+            transport.LateStderr = Check;
+            Check(string.Empty);
+            await got.Task.WaitAsync(s_wait);
+
+            // Both pumps (stderr, terminal) block in read(2) on threads of their own.
+            Assert.Equal(2, PumpThreads() - before);
+
+            transport.Input.Write("go\n"u8);
+            await transport.OutputDrained.WaitAsync(s_wait);
+            // Two pumps on two threads: lines of stderr and of the terminal may interleave either way.
+            Assert.Equal(["Password:", "got s3cret", "one", "two"], transport.RecentLines().Order(StringComparer.Ordinal));
+            Assert.True(transport.PasswordTyped);
+            Assert.Equal("exited with code 0", transport.DescribeExit(s_wait));
+        }
+        finally
+        {
+            DescriptorPoller.RefuseForTests = false;
+        }
+    }
+
     private static TransportSpec Spec(string script, bool terminal, string? password = null) => new()
     {
         Program = "/bin/sh",

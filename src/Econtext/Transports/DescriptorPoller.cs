@@ -24,11 +24,22 @@ internal static class DescriptorPoller
     private static int s_wakeWrite = -1;
 
     /// <summary>
+    /// Tests set this to run the fallback every caller has for a poller that cannot start (a thread
+    /// per process and per stream), which no kernel this code is tested on would otherwise reach.
+    /// </summary>
+    internal static bool RefuseForTests { get; set; }
+
+    /// <summary>
     /// Hands <paramref name="watched"/> to the poller thread, starting it on first use. False if the
     /// thread or its pipe could not be set up; the caller then waits on a thread of its own.
     /// </summary>
     public static unsafe bool TryWatch(IPolledDescriptor watched)
     {
+        if (RefuseForTests)
+        {
+            return false;
+        }
+
         lock (s_gate)
         {
             if (s_wakeWrite < 0 && !TryStart())
