@@ -20,7 +20,7 @@ internal static partial class Libc
     public static nint Resolve(string name, System.Reflection.Assembly assembly, DllImportSearchPath? path) =>
         name == "libc" ? NativeLibrary.GetMainProgramHandle() : 0;
 
-    /// <summary>access(2); mode 0 (F_OK) asks whether the path exists.</summary>
+    /// <summary>access(2): mode 0 (F_OK) asks whether the path exists, <see cref="Spawn.XOk"/> whether it is executable.</summary>
     [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
 

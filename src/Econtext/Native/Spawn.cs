@@ -113,10 +113,6 @@ internal static partial class Spawn
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     public static partial int WaitPid(int pid, out int status, int options);
 
-    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Access(string path, int mode);
-
-
     // syscall(2) is variadic; on x86-64 and arm64 Linux integer varargs travel exactly like fixed
     // arguments, so a fixed signature is sound there. glibc only wraps pidfd_* from 2.36.
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]

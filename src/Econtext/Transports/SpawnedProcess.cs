@@ -345,7 +345,7 @@ internal sealed class SpawnedProcess : IDisposable, IPolledDescriptor
                 continue;
             }
 
-            if (Spawn.Access(candidate, Spawn.XOk) == 0)
+            if (Libc.Access(candidate, Spawn.XOk) == 0)
             {
                 return candidate;
             }
