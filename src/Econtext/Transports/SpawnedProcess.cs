@@ -210,17 +210,12 @@ internal sealed class SpawnedProcess : IDisposable, IPolledDescriptor
         Terminal?.Dispose();
     }
 
+    /// <summary>The reaper of a process without a pidfd: a thread of its own, blocked in waitpid.</summary>
     private void Reap()
     {
-        int status;
-        int result;
-        do
+        while (!TryReap(0))
         {
-            result = Spawn.WaitPid(ProcessId, out status, 0);
         }
-        while ((result == ProcessId && !Spawn.IsTermination(status)) || (result < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr));
-
-        Reaped(result == ProcessId ? Spawn.DecodeWaitStatus(status) : StatusReapedElsewhere());
     }
 
     /// <summary>The pidfd, which stays open until the process has been reaped, which only <see cref="IPolledDescriptor.OnReady"/> does then.</summary>
@@ -229,20 +224,34 @@ internal sealed class SpawnedProcess : IDisposable, IPolledDescriptor
     /// <summary>The pidfd turned readable: reaps the process without blocking; true once reaped.</summary>
     bool IPolledDescriptor.OnReady()
     {
+        if (TryReap(Spawn.Wnohang))
+        {
+            return true;
+        }
+
+        // Readable with nothing to reap yet: some early pidfd kernels woke pollers when a
+        // thread-group leader exited before its other threads. The pause keeps the poller from
+        // spinning on it until the rest of the group has gone.
+        Thread.Sleep(1);
+        return false;
+    }
+
+    /// <summary>
+    /// One waitpid with <paramref name="options"/> (0 blocks; WNOHANG does not): true once the process
+    /// has been reaped here or turned out to be reaped elsewhere (ECHILD), false if it has not ended.
+    /// </summary>
+    private bool TryReap(int options)
+    {
         int status;
         int result;
         do
         {
-            result = Spawn.WaitPid(ProcessId, out status, Spawn.Wnohang);
+            result = Spawn.WaitPid(ProcessId, out status, options);
         }
         while (result < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr);
 
         if (result == 0 || (result == ProcessId && !Spawn.IsTermination(status)))
         {
-            // Readable with nothing to reap yet: some early pidfd kernels woke pollers when a
-            // thread-group leader exited before its other threads. The pause keeps the poller from
-            // spinning on it until the rest of the group has gone.
-            Thread.Sleep(1);
             return false;
         }
 
