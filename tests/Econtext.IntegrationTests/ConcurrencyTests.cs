@@ -117,6 +117,36 @@ public sealed class ConcurrencyTests(ChildFixture fixture) : IClassFixture<Child
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Code_resumed_by_a_reply_runs_on_the_thread_that_read_it_and_may_block_on_another_call()
+    {
+        // Off xunit's synchronization context, which would otherwise take every continuation.
+        await Task.Run(ResumeAndBlockAsync);
+    }
+
+    private async Task ResumeAndBlockAsync()
+    {
+        int onReader = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            // 20 ms in the child, so this await has always suspended by the time the reply is read
+            // (a reply already there would let it go on synchronously, on this thread).
+            Assert.Equal(20, await _ctx.CallAsync(() => Hops.SleepAsync(20)).ConfigureAwait(false));
+            // Resumed on the thread that read the reply, which handed its receive loop to another.
+            if (!Thread.CurrentThread.IsThreadPoolThread && Thread.CurrentThread.Name?.StartsWith("econtext receive", StringComparison.Ordinal) == true)
+            {
+                onReader++;
+            }
+
+            // Blocking here must not stop the reply it waits for from being read.
+            Task<int> next = _ctx.CallAsync(() => Echo.Add(round, 2));
+            Assert.True(next.Wait(Bound), "a call waited on synchronously, from code a reply resumed, never completed");
+            Assert.Equal(round + 2, next.Result);
+        }
+
+        Assert.InRange(onReader, 10, 20);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Large_and_small_calls_in_flight_together_do_not_mix_up()
     {
         byte[] big = new byte[4 * 1024 * 1024];

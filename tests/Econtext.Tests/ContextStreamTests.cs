@@ -49,6 +49,124 @@ public class ContextStreamTests
         Assert.Equal(payload, await echo.Task.WaitAsync(s_wait));
     }
 
+    private static void SendNumber(ContextStream stream, int n)
+    {
+        var frame = new FrameBuilder();
+        frame.WriteInt32(n);
+        frame.Complete(1, 0, 0, Handles.Call, 0, MessageFlags.None);
+        stream.Send(frame);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AHandlerThatReleasesTheLoopMayBlockWhileAnotherThreadReceives()
+    {
+        var pipe = new InMemoryDuplex();
+        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
+        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        using var secondArrived = new ManualResetEventSlim();
+        var first = new TaskCompletionSource<(bool Released, bool SawSecond, int Thread)>();
+        int secondThread = 0;
+        b.Start((_, m) =>
+        {
+            if (new PayloadReader(m.Span).ReadInt32() == 0)
+            {
+                bool released = ContextStream.TryReleaseReceiving();
+                // Without the release the second frame could not be read until this handler returned.
+                bool sawSecond = secondArrived.Wait(s_wait);
+                first.TrySetResult((released, sawSecond, Environment.CurrentManagedThreadId));
+            }
+            else
+            {
+                secondThread = Environment.CurrentManagedThreadId;
+                secondArrived.Set();
+            }
+        }, (_, _) => { });
+        a.Start((_, _) => { }, (_, _) => { });
+
+        SendNumber(a, 0);
+        SendNumber(a, 1);
+        (bool released, bool sawSecond, int firstThread) = await first.Task.WaitAsync(s_wait);
+        Assert.True(released);
+        Assert.True(sawSecond, "the frame behind the released one was not delivered while the first handler ran");
+        Assert.NotEqual(firstThread, secondThread);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ReleasingIsRefusedOffAReceiveLoopAndBeyondFourAtOnce()
+    {
+        Assert.False(ContextStream.TryReleaseReceiving());
+
+        var pipe = new InMemoryDuplex();
+        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
+        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        using var gate = new ManualResetEventSlim();
+        var answers = new bool[6];
+        using var answered = new CountdownEvent(6);
+        b.Start((_, m) =>
+        {
+            int n = new PayloadReader(m.Span).ReadInt32();
+            answers[n] = ContextStream.TryReleaseReceiving();
+            answered.Signal();
+            if (answers[n])
+            {
+                gate.Wait(s_wait);
+            }
+        }, (_, _) => { });
+        a.Start((_, _) => { }, (_, _) => { });
+
+        for (int i = 0; i < 6; i++)
+        {
+            SendNumber(a, i);
+        }
+
+        // The fifth and sixth handlers were refused, so they ran on the loop and returned at once.
+        Assert.True(await Task.Run(() => answered.Wait(s_wait)));
+        Assert.Equal([true, true, true, true, false, false], answers);
+        gate.Set();
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AnExchangeOfReleasedFramesKeepsReusingAFewThreads()
+    {
+        var pipe = new InMemoryDuplex();
+        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
+        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        var threads = new HashSet<int>();
+        var done = new TaskCompletionSource();
+        const int Rounds = 1000;
+
+        // b answers each frame from a released thread; a sends the next when the answer arrives.
+        b.Start((stream, m) =>
+        {
+            int n = new PayloadReader(m.Span).ReadInt32();
+            Assert.True(ContextStream.TryReleaseReceiving());
+            lock (threads)
+            {
+                threads.Add(Environment.CurrentManagedThreadId);
+            }
+
+            SendNumber(stream, n);
+        }, (_, _) => { });
+        a.Start((stream, m) =>
+        {
+            int n = new PayloadReader(m.Span).ReadInt32();
+            if (n + 1 == Rounds)
+            {
+                done.TrySetResult();
+            }
+            else
+            {
+                SendNumber(stream, n + 1);
+            }
+        }, (_, _) => { });
+
+        SendNumber(a, 0);
+        await done.Task.WaitAsync(s_wait);
+        // A few threads take turns: each, once its work is done, waits to take the loop over again
+        // (without followers kept, every release started a thread: a thousand here).
+        Assert.InRange(threads.Count, 1, 4);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task GarbageBreaksTheStreamWithTheReason()
     {

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Econtext.Calls;
 
 /// <summary>
-/// In a child: runs CALLs from an ancestor on the thread pool (never on the receive loop, which must
-/// stay free to deliver assemblies the call may still need), replies with the value or the exception,
+/// In a child: runs CALLs from an ancestor on the thread that read them, once another thread has
+/// taken the receive loop over (the loop must stay free to deliver assemblies the call may still
+/// need), or on the thread pool when it cannot be released, replies with the value or the exception,
 /// and cancels a call's token when its caller cancels or the context shuts down.
 /// </summary>
 internal sealed class Dispatcher(Router router, ILogger log)
@@ -33,7 +34,16 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
 
         message.Retain();
-        ThreadPool.UnsafeQueueUserWorkItem(new CallWork(this, message, cts), preferLocal: false);
+        var work = new CallWork(this, message, cts);
+        if (ContextStream.TryReleaseReceiving())
+        {
+            // Another thread receives now; the call runs on the thread that read it, no wake-up between.
+            work.Execute();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        }
     }
 
     public void OnCancel(Message message)
@@ -62,9 +72,9 @@ internal sealed class Dispatcher(Router router, ILogger log)
     }
 
     /// <summary>
-    /// On a pool thread. A method that returns a plain value and takes no channel, which most do,
-    /// runs and replies right here, with no async state machine; the others go on in
-    /// <see cref="RunAsync"/>.
+    /// On the thread that read the call, or a pool thread. A method that returns a plain value and
+    /// takes no channel, which most do, runs and replies right here, with no async state machine;
+    /// the others go on in <see cref="RunAsync"/>.
     /// </summary>
     internal void Run(Message message, CancellationTokenSource cts)
     {

@@ -1,9 +1,18 @@
+using Econtext.Routing;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
 
 /// <summary>A call waiting for its reply; decodes the value as the declared result type.</summary>
-internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IPendingReply
+/// <remarks>
+/// The final reply is decoded and the caller resumed on the thread that read it, once another
+/// thread has taken its receive loop over (<see cref="ContextStream.TryReleaseReceiving"/>): the
+/// caller's next call then goes out with no thread wake-up in between. Every other completion
+/// (failures, cancellation, a loop that could not be released) happens inside
+/// <see cref="ContinuationsElsewhere"/>, so the caller resumes on the pool as with
+/// RunContinuationsAsynchronously, which this task cannot have (it would forbid the fast path too).
+/// </remarks>
+internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskCompletionSource<T>, IPendingReply
 {
     public int TargetId => target.Id;
 
@@ -35,25 +44,41 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
         }
 
         Registration.Dispose();
+        bool released = ContextStream.TryReleaseReceiving();
+        T? value = default;
+        Exception? error = null;
         try
         {
             if ((reply.Header.Flags & MessageFlags.Dead) != 0)
             {
-                TrySetException(new ContextDisconnectedException(target.Name, System.Text.Encoding.UTF8.GetString(reply.Span)));
+                error = new ContextDisconnectedException(target.Name, System.Text.Encoding.UTF8.GetString(reply.Span));
             }
             else if ((reply.Header.Flags & MessageFlags.Error) != 0)
             {
-                TrySetException(CallCodec.ReadError(reply.Payload, reply.Header.Length).ToException());
+                error = CallCodec.ReadError(reply.Payload, reply.Header.Length).ToException();
             }
             else
             {
-                object? value = CallCodec.ReadValue(reply.Payload, reply.Header.Length, typeof(T) == typeof(NoResult) ? null : plan.ResultType);
-                TrySetResult((T)value!);
+                value = (T)CallCodec.ReadValue(reply.Payload, reply.Header.Length, typeof(T) == typeof(NoResult) ? null : plan.ResultType)!;
             }
         }
         catch (Exception ex)
         {
-            TrySetException(new EcontextException($"the reply of {plan.DisplayName} from {target.Name} could not be read as {typeof(T).Name}: {ex.Message}", ex));
+            error = new EcontextException($"the reply of {plan.DisplayName} from {target.Name} could not be read as {typeof(T).Name}: {ex.Message}", ex);
+        }
+
+        // The caller may run here for a long time; its buffer (pooled when large) goes back first.
+        reply.Release();
+        using (released ? default : ContinuationsElsewhere.Enter())
+        {
+            if (error is not null)
+            {
+                TrySetException(error);
+            }
+            else
+            {
+                TrySetResult(value!);
+            }
         }
     }
 
@@ -66,7 +91,10 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
             _ = inbound.FinishAsync(error);
         }
 
-        TrySetException(error);
+        using (ContinuationsElsewhere.Enter())
+        {
+            TrySetException(error);
+        }
     }
 
     private async Task FinishAfterItemsAsync(InboundItems inbound, Task<T> settled)
@@ -82,13 +110,16 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
         }
 
         Registration.Dispose();
-        if (error is not null)
+        using (ContinuationsElsewhere.Enter())
         {
-            TrySetException(error);
-        }
-        else
-        {
-            TrySetResult(settled.Result);
+            if (error is not null)
+            {
+                TrySetException(error);
+            }
+            else
+            {
+                TrySetResult(settled.Result);
+            }
         }
     }
 
@@ -99,6 +130,9 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
     public void Cancel(CancellationToken token)
     {
         (_draining ?? Inbound)?.Abandon();
-        TrySetCanceled(token);
+        using (ContinuationsElsewhere.Enter())
+        {
+            TrySetCanceled(token);
+        }
     }
 }

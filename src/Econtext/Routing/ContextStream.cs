@@ -8,18 +8,33 @@ namespace Econtext.Routing;
 
 /// <summary>
 /// One duplex byte pipe to one directly connected context (or, in a child, to its parent).
-/// One receive loop on a dedicated thread; one send path that drains a queue in order, on the
+/// One receive loop, on one thread at a time; one send path that drains a queue in order, on the
 /// sending thread when the pipe is idle (no thread hop on the hot path) and never on a receive
 /// thread (so two receive loops can never wait on each other's full pipes). One abort path,
 /// <see cref="Break"/>, that records the first failure.
 /// </summary>
+/// <remarks>
+/// The receive loop can change threads (leader and followers): a handler that has work to run,
+/// a call or the code awaiting a reply, calls <see cref="TryReleaseReceiving"/>, a waiting thread
+/// of this stream carries on receiving, and the work runs on the thread that read it. Handing the
+/// work to the thread pool instead put a thread wake-up on every round trip, and on this kind of
+/// machine a wake-up of a sleeping thread is most of a round trip's cost (docs/performance.md,
+/// Round trips). The follower's wake-up still happens, but beside the work instead of before it.
+/// </remarks>
 internal sealed class ContextStream
 {
     /// <summary>Payloads above this size come from the array pool instead of the GC heap.</summary>
     private const int PoolThreshold = 16 * 1024;
 
+    /// <summary>Threads that run released work at once; beyond this, handlers queue to the pool as before.</summary>
+    private const int MaxReleased = 4;
+
+    /// <summary>Threads that may wait to take a stream's receive loop over.</summary>
+    private const int MaxFollowers = 2;
+
+    /// <summary>The stream whose receive loop the current thread runs, if any.</summary>
     [ThreadStatic]
-    private static bool t_isReceiveThread;
+    private static ContextStream? t_receiving;
 
     private readonly Stream _input;
     private readonly Stream _output;
@@ -35,6 +50,17 @@ internal sealed class ContextStream
     private string? _brokenReason;
     private Action<ContextStream, Message>? _onMessage;
     private Action<ContextStream, string>? _onBroken;
+
+    // The receive loop's state, kept here rather than in locals because the loop moves between threads.
+    private readonly byte[] _receiveBuffer = new byte[64 * 1024];
+    private int _receiveStart;
+    private int _receiveEnd;
+
+    // Followers: threads waiting to take the receive loop over; _takeOver tells one of them to.
+    private readonly object _followerLock = new();
+    private int _followersWaiting;
+    private bool _takeOver;
+    private int _released;
 
     public ContextStream(Stream input, Stream output, int remoteId, string name, int maxMessageSize)
     {
@@ -69,7 +95,44 @@ internal sealed class ContextStream
     public Task<string> Broken => _broken.Task;
 
     /// <summary>True when the current thread is the receive loop of some stream.</summary>
-    public static bool OnReceiveThread => t_isReceiveThread;
+    public static bool OnReceiveThread => t_receiving is not null;
+
+    /// <summary>
+    /// Called by a message handler on a receive loop: another thread carries on receiving from that
+    /// stream, so the current thread may run the message's work to its end (user code, blocking
+    /// waits, more messages needed from the same stream). False when the current thread is no
+    /// receive loop, the stream is broken, or <see cref="MaxReleased"/> threads already run work;
+    /// the handler then hands the work to the pool, as it must never block a receive loop.
+    /// </summary>
+    public static bool TryReleaseReceiving() => t_receiving is { } stream && stream.Release();
+
+    private bool Release()
+    {
+        // Counted before the loop changes hands: the next reader may release again at once.
+        if (_brokenReason is not null || Interlocked.Increment(ref _released) > MaxReleased)
+        {
+            Interlocked.Decrement(ref _released);
+            return false;
+        }
+
+        lock (_followerLock)
+        {
+            if (_followersWaiting > 0)
+            {
+                _followersWaiting--;
+                _takeOver = true;
+                Monitor.Pulse(_followerLock);
+            }
+            else if (!TryStartReceiveThread())
+            {
+                Interlocked.Decrement(ref _released);
+                return false;
+            }
+        }
+
+        t_receiving = null;
+        return true;
+    }
 
     /// <summary>Whether <paramref name="id"/> lives at or behind the other end of this stream.</summary>
     public bool Owns(int id)
@@ -84,12 +147,23 @@ internal sealed class ContextStream
     {
         _onMessage = onMessage;
         _onBroken = onBroken;
-        var thread = new Thread(ReceiveLoop)
+        NewReceiveThread().UnsafeStart();
+    }
+
+    private Thread NewReceiveThread() => new(ReceiveLoop) { IsBackground = true, Name = "econtext receive " + Name };
+
+    private bool TryStartReceiveThread()
+    {
+        try
         {
-            IsBackground = true,
-            Name = "econtext receive " + Name,
-        };
-        thread.Start();
+            NewReceiveThread().UnsafeStart();
+            return true;
+        }
+        catch (OutOfMemoryException)
+        {
+            // No thread to be had (a ulimit): the handler queues its work to the pool instead.
+            return false;
+        }
     }
 
     /// <summary>Queues a complete frame; takes ownership of <paramref name="frame"/>.</summary>
@@ -103,7 +177,7 @@ internal sealed class ContextStream
         }
 
         _outbound.Enqueue(frame);
-        Drain(mayBlock: !t_isReceiveThread);
+        Drain(mayBlock: t_receiving is null);
     }
 
     /// <summary>Stops the stream for good. The first reason wins; later calls do nothing.</summary>
@@ -116,6 +190,12 @@ internal sealed class ContextStream
 
         TryDispose(_output);
         TryDispose(_input);
+        lock (_followerLock)
+        {
+            // A waiting follower wakes, sees the stream broken, and ends.
+            Monitor.PulseAll(_followerLock);
+        }
+
         while (_outbound.TryDequeue(out FrameBuilder? frame))
         {
             frame.Dispose();
@@ -290,68 +370,24 @@ internal sealed class ContextStream
 
     private void ReceiveLoop()
     {
-        t_isReceiveThread = true;
-        byte[] buffer = new byte[64 * 1024];
-        int start = 0;
-        int end = 0;
+        t_receiving = this;
         try
         {
             while (true)
             {
-                while (end - start < MessageHeader.Size)
+                bool more = ReceiveOne();
+                if (t_receiving != this)
                 {
-                    if (!Fill(buffer, ref start, ref end))
+                    // The handler released the loop to another thread and has run its work here.
+                    Interlocked.Decrement(ref _released);
+                    if (!more || !WaitToTakeOver())
                     {
-                        Break(end == start ? "the stream closed (EOF)" : $"the stream closed (EOF) inside a frame header ({end - start} of {MessageHeader.Size} bytes)");
-                        return;
-                    }
-                }
-
-                if (!MessageHeader.TryRead(buffer.AsSpan(start, MessageHeader.Size), _maxMessageSize, out MessageHeader header, out string? error))
-                {
-                    Break("protocol violation from " + Name + ": " + error);
-                    return;
-                }
-
-                start += MessageHeader.Size;
-                bool pooled = header.Length > PoolThreshold;
-                byte[] payload = header.Length == 0 ? [] : pooled ? ArrayPool<byte>.Shared.Rent(header.Length) : GC.AllocateUninitializedArray<byte>(header.Length);
-                int have = Math.Min(end - start, header.Length);
-                buffer.AsSpan(start, have).CopyTo(payload);
-                start += have;
-                while (have < header.Length)
-                {
-                    int n = _input.Read(payload, have, header.Length - have);
-                    if (n <= 0)
-                    {
-                        if (pooled)
-                        {
-                            ArrayPool<byte>.Shared.Return(payload);
-                        }
-
-                        Break($"the stream closed (EOF) inside a {header.Length}-byte frame after {have} bytes");
                         return;
                     }
 
-                    have += n;
+                    t_receiving = this;
                 }
-
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-
-                var message = new Message(header, payload, pooled);
-                try
-                {
-                    _onMessage!(this, message);
-                }
-                finally
-                {
-                    message.ReleaseUnlessRetained();
-                }
-
-                if (_brokenReason is not null)
+                else if (!more)
                 {
                     return;
                 }
@@ -365,6 +401,108 @@ internal sealed class ContextStream
         {
             Break($"internal error while receiving from {Name}: {ex}");
         }
+        finally
+        {
+            t_receiving = null;
+        }
+    }
+
+    /// <summary>
+    /// As a follower, waits until a handler releases the loop, then runs it. False when enough
+    /// threads already wait (this one ends) or the stream broke.
+    /// </summary>
+    /// <remarks>
+    /// Two may wait, not one: in a quick exchange the next message often arrives, and its reader
+    /// releases the loop, while the thread that sent the reply is still on its way back here; with
+    /// one follower that race started a thread every fifty or so round trips.
+    /// </remarks>
+    private bool WaitToTakeOver()
+    {
+        lock (_followerLock)
+        {
+            if (_followersWaiting >= MaxFollowers || _brokenReason is not null)
+            {
+                return false;
+            }
+
+            _followersWaiting++;
+            while (!_takeOver)
+            {
+                if (_brokenReason is not null)
+                {
+                    _followersWaiting--;
+                    return false;
+                }
+
+                Monitor.Wait(_followerLock);
+            }
+
+            _takeOver = false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Reads one frame and hands it to the handler; false once the stream is broken. Nothing of the
+    /// loop's state is touched after the handler runs: it may have released the loop to another thread.
+    /// </summary>
+    private bool ReceiveOne()
+    {
+        byte[] buffer = _receiveBuffer;
+        while (_receiveEnd - _receiveStart < MessageHeader.Size)
+        {
+            if (!Fill(buffer, ref _receiveStart, ref _receiveEnd))
+            {
+                Break(_receiveEnd == _receiveStart ? "the stream closed (EOF)" : $"the stream closed (EOF) inside a frame header ({_receiveEnd - _receiveStart} of {MessageHeader.Size} bytes)");
+                return false;
+            }
+        }
+
+        if (!MessageHeader.TryRead(buffer.AsSpan(_receiveStart, MessageHeader.Size), _maxMessageSize, out MessageHeader header, out string? error))
+        {
+            Break("protocol violation from " + Name + ": " + error);
+            return false;
+        }
+
+        _receiveStart += MessageHeader.Size;
+        bool pooled = header.Length > PoolThreshold;
+        byte[] payload = header.Length == 0 ? [] : pooled ? ArrayPool<byte>.Shared.Rent(header.Length) : GC.AllocateUninitializedArray<byte>(header.Length);
+        int have = Math.Min(_receiveEnd - _receiveStart, header.Length);
+        buffer.AsSpan(_receiveStart, have).CopyTo(payload);
+        _receiveStart += have;
+        while (have < header.Length)
+        {
+            int n = _input.Read(payload, have, header.Length - have);
+            if (n <= 0)
+            {
+                if (pooled)
+                {
+                    ArrayPool<byte>.Shared.Return(payload);
+                }
+
+                Break($"the stream closed (EOF) inside a {header.Length}-byte frame after {have} bytes");
+                return false;
+            }
+
+            have += n;
+        }
+
+        if (_receiveStart == _receiveEnd)
+        {
+            _receiveStart = _receiveEnd = 0;
+        }
+
+        var message = new Message(header, payload, pooled);
+        try
+        {
+            _onMessage!(this, message);
+        }
+        finally
+        {
+            message.ReleaseUnlessRetained();
+        }
+
+        return _brokenReason is null;
     }
 
     private bool Fill(byte[] buffer, ref int start, ref int end)
