@@ -1276,6 +1276,8 @@ public sealed class Router : IAsyncDisposable
             return null;
         }
 
+        // The answer comes through the receive loop, which this thread may have lent to run a call.
+        ContextStream.HandOverIfLent();
         if (!waiter.Task.Wait(TimeSpan.FromSeconds(60)))
         {
             _pending.TryRemove(handle, out _);

@@ -8,10 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace Econtext.Calls;
 
 /// <summary>
-/// In a child: runs CALLs from an ancestor on the thread that read them, once another thread has
-/// taken the receive loop over (the loop must stay free to deliver assemblies the call may still
-/// need), or on the thread pool when it cannot be released, replies with the value or the exception,
-/// and cancels a call's token when its caller cancels or the context shuts down.
+/// In a child: runs CALLs from an ancestor on the thread that read them, with the receive loop lent
+/// (a follower takes it over if the call runs long or waits for an assembly, which only the loop
+/// can deliver), or on the thread pool when it cannot be lent; replies with the value or the
+/// exception, and cancels a call's token when its caller cancels or the context shuts down.
 /// </summary>
 internal sealed class Dispatcher(Router router, ILogger log)
 {
@@ -37,7 +37,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         var work = new CallWork(this, message, cts);
         if (ContextStream.TryReleaseReceiving())
         {
-            // Another thread receives now; the call runs on the thread that read it, no wake-up between.
+            // The call runs on the thread that read it, with no wake-up in between.
             work.Execute();
         }
         else

@@ -5,9 +5,9 @@ namespace Econtext.Calls;
 
 /// <summary>A call waiting for its reply; decodes the value as the declared result type.</summary>
 /// <remarks>
-/// The final reply is decoded and the caller resumed on the thread that read it, once another
-/// thread has taken its receive loop over (<see cref="ContextStream.TryReleaseReceiving"/>): the
-/// caller's next call then goes out with no thread wake-up in between. Every other completion
+/// The final reply is decoded and the caller resumed on the thread that read it, with its receive
+/// loop lent (<see cref="ContextStream.TryReleaseReceiving"/>: a follower takes it over if the
+/// caller's code runs long): the caller's next call then goes out with no thread wake-up in between. Every other completion
 /// (failures, cancellation, a loop that could not be released) happens inside
 /// <see cref="ContinuationsElsewhere"/>, so the caller resumes on the pool as with
 /// RunContinuationsAsynchronously, which this task cannot have (it would forbid the fast path too).

@@ -14,12 +14,14 @@ namespace Econtext.Routing;
 /// <see cref="Break"/>, that records the first failure.
 /// </summary>
 /// <remarks>
-/// The receive loop can change threads (leader and followers): a handler that has work to run,
-/// a call or the code awaiting a reply, calls <see cref="TryReleaseReceiving"/>, a waiting thread
-/// of this stream carries on receiving, and the work runs on the thread that read it. Handing the
-/// work to the thread pool instead put a thread wake-up on every round trip, and on this kind of
-/// machine a wake-up of a sleeping thread is most of a round trip's cost (docs/performance.md,
-/// Round trips). The follower's wake-up still happens, but beside the work instead of before it.
+/// The receive loop can change threads (leader and followers): a handler that has work to run, a
+/// call or the code awaiting a reply, calls <see cref="TryReleaseReceiving"/> and runs the work on
+/// the thread that read it. The loop is lent, not handed over: when the work is done within a tick
+/// of <see cref="LoopWatchdog"/> (1-2 ms), which nearly all of it is, the same thread takes the
+/// loop back and no other thread wakes; work that runs longer, or is about to wait for something
+/// only the loop can deliver, has the loop handed to a waiting follower. Handing every call to the
+/// thread pool put a sleeping thread's wake-up on every round trip, and on this kind of machine
+/// such a wake-up is most of a round trip's cost (docs/performance.md, Round trips).
 /// </remarks>
 internal sealed class ContextStream
 {
@@ -32,9 +34,24 @@ internal sealed class ContextStream
     /// <summary>Threads that may wait to take a stream's receive loop over.</summary>
     private const int MaxFollowers = 2;
 
+    // _loop while a handler runs: the lend's number times four plus one of these.
+    private const long LoopHeld = 0;
+    private const long LoopLent = 1;
+    private const long LoopHandedOver = 2;
+
+    /// <summary>Ticks without a lend after which the watchdog stops watching a stream.</summary>
+    private const int IdleTicks = 100;
+
     /// <summary>The stream whose receive loop the current thread runs, if any.</summary>
     [ThreadStatic]
     private static ContextStream? t_receiving;
+
+    /// <summary>The stream whose loop the current thread has lent to run work, and the lend's <see cref="_loop"/> value.</summary>
+    [ThreadStatic]
+    private static ContextStream? t_lentFrom;
+
+    [ThreadStatic]
+    private static long t_lend;
 
     private readonly Stream _input;
     private readonly Stream _output;
@@ -61,6 +78,15 @@ internal sealed class ContextStream
     private int _followersWaiting;
     private bool _takeOver;
     private int _released;
+
+    // The lend: written by the loop's holder, taken back or handed over by compare-and-swap. The
+    // lend's number in it keeps a thread whose lend was handed over from taking a later one back.
+    private long _loop;
+    private long _watchSeen;
+    private int _idleTicks;
+
+    /// <summary>Whether <see cref="LoopWatchdog"/> has this stream in its list; its lock guards writes.</summary>
+    internal bool Watched;
 
     public ContextStream(Stream input, Stream output, int remoteId, string name, int maxMessageSize)
     {
@@ -98,21 +124,75 @@ internal sealed class ContextStream
     public static bool OnReceiveThread => t_receiving is not null;
 
     /// <summary>
-    /// Called by a message handler on a receive loop: another thread carries on receiving from that
-    /// stream, so the current thread may run the message's work to its end (user code, blocking
-    /// waits, more messages needed from the same stream). False when the current thread is no
-    /// receive loop, the stream is broken, or <see cref="MaxReleased"/> threads already run work;
-    /// the handler then hands the work to the pool, as it must never block a receive loop.
+    /// Called by a message handler on a receive loop: the current thread may run the message's work
+    /// to its end (user code, blocking waits, more messages needed from the same stream), and a
+    /// follower reads meanwhile if the work takes longer than a tick. False when the current thread
+    /// is no receive loop, the stream is broken, or <see cref="MaxReleased"/> threads already run
+    /// work; the handler then hands the work to the pool, as it must never block a receive loop.
     /// </summary>
     public static bool TryReleaseReceiving() => t_receiving is { } stream && stream.Release();
 
+    /// <summary>
+    /// Called before waiting for something only a receive loop can deliver (an assembly from the
+    /// parent, room in a full pipe): if the current thread has lent a loop, a follower takes it now
+    /// rather than at the watchdog's next tick.
+    /// </summary>
+    public static void HandOverIfLent()
+    {
+        if (t_lentFrom is { } stream)
+        {
+            stream.TryHandOver(t_lend);
+        }
+    }
+
     private bool Release()
     {
-        // Counted before the loop changes hands: the next reader may release again at once.
+        // Counted before the loop can change hands: the next reader may release again at once.
         if (_brokenReason is not null || Interlocked.Increment(ref _released) > MaxReleased)
         {
             Interlocked.Decrement(ref _released);
             return false;
+        }
+
+        long lend = (((Volatile.Read(ref _loop) >> 2) + 1) << 2) | LoopLent;
+        Volatile.Write(ref _loop, lend);
+        t_receiving = null;
+        t_lentFrom = this;
+        t_lend = lend;
+        if (!LoopWatchdog.Watch(this))
+        {
+            // Nobody would notice a long lend: hand the loop over now.
+            TryHandOver(lend);
+        }
+
+        return true;
+    }
+
+    /// <summary>The watchdog's tick: hands over a lend it already saw at the previous tick. False once the stream may be forgotten.</summary>
+    internal bool Tick()
+    {
+        if (_brokenReason is not null)
+        {
+            return false;
+        }
+
+        long loop = Volatile.Read(ref _loop);
+        bool lent = (loop & 3) == LoopLent;
+        if (lent && loop == _watchSeen)
+        {
+            TryHandOver(loop);
+        }
+
+        _watchSeen = loop;
+        _idleTicks = lent ? 0 : _idleTicks + 1;
+        return _idleTicks < IdleTicks;
+    }
+
+    private void TryHandOver(long lend)
+    {
+        if (Interlocked.CompareExchange(ref _loop, (lend & ~3L) | LoopHandedOver, lend) != lend)
+        {
+            return;
         }
 
         lock (_followerLock)
@@ -125,13 +205,11 @@ internal sealed class ContextStream
             }
             else if (!TryStartReceiveThread())
             {
-                Interlocked.Decrement(ref _released);
-                return false;
+                // No follower and no thread to be had: the takeover waits for the lent thread
+                // itself, which takes it in WaitToTakeOver once its work is done.
+                _takeOver = true;
             }
         }
-
-        t_receiving = null;
-        return true;
     }
 
     /// <summary>Whether <paramref name="id"/> lives at or behind the other end of this stream.</summary>
@@ -161,7 +239,7 @@ internal sealed class ContextStream
         }
         catch (OutOfMemoryException)
         {
-            // No thread to be had (a ulimit): the handler queues its work to the pool instead.
+            // No thread to be had (a ulimit): the caller copes (see TryHandOver).
             return false;
         }
     }
@@ -345,6 +423,8 @@ internal sealed class ContextStream
                                 break;
                             }
 
+                            // A loop this thread lent must not wait on the pipe with it.
+                            HandOverIfLent();
                             var poll = new PollFd { Fd = _outFd, Events = Libc.PollOut };
                             _ = Libc.Poll(&poll, 1, 1000);
                             continue;
@@ -378,14 +458,22 @@ internal sealed class ContextStream
                 bool more = ReceiveOne();
                 if (t_receiving != this)
                 {
-                    // The handler released the loop to another thread and has run its work here.
+                    // The handler lent the loop and has run its work here. Unless it was handed over
+                    // meanwhile, nobody has read since: take it back and go on.
+                    long lend = t_lend;
+                    t_lentFrom = null;
                     Interlocked.Decrement(ref _released);
-                    if (!more || !WaitToTakeOver())
+                    if (Interlocked.CompareExchange(ref _loop, (lend & ~3L) | LoopHeld, lend) != lend
+                        && (!more || !WaitToTakeOver()))
                     {
                         return;
                     }
 
                     t_receiving = this;
+                    if (!more)
+                    {
+                        return;
+                    }
                 }
                 else if (!more)
                 {
@@ -404,6 +492,7 @@ internal sealed class ContextStream
         finally
         {
             t_receiving = null;
+            t_lentFrom = null;
         }
     }
 

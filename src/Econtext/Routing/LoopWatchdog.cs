@@ -1,0 +1,91 @@
+namespace Econtext.Routing;
+
+/// <summary>
+/// One thread per process that hands a lent receive loop to a follower once the work it was lent
+/// for has run for a tick (1-2 ms). It ticks only while some stream lent its loop in the last
+/// tenth of a second, and otherwise sleeps until the next lend: an idle context wakes nothing.
+/// </summary>
+internal static class LoopWatchdog
+{
+    private const int TickMs = 1;
+
+    private static readonly object s_lock = new();
+    private static readonly List<ContextStream> s_watched = [];
+    private static Thread? s_thread;
+    private static bool s_unavailable;
+
+    /// <summary>Watches the stream's lends from now on; false when no watchdog thread could be had.</summary>
+    public static bool Watch(ContextStream stream)
+    {
+        if (Volatile.Read(ref stream.Watched))
+        {
+            return true;
+        }
+
+        lock (s_lock)
+        {
+            if (stream.Watched)
+            {
+                return true;
+            }
+
+            if (s_thread is null && !s_unavailable)
+            {
+                try
+                {
+                    s_thread = new Thread(Run) { IsBackground = true, Name = "econtext loop watchdog" };
+                    s_thread.UnsafeStart();
+                }
+                catch (OutOfMemoryException)
+                {
+                    // No thread to be had (a ulimit): streams hand their loops over at once instead.
+                    s_thread = null;
+                    s_unavailable = true;
+                }
+            }
+
+            if (s_unavailable)
+            {
+                return false;
+            }
+
+            stream.Watched = true;
+            s_watched.Add(stream);
+            if (s_watched.Count == 1)
+            {
+                Monitor.Pulse(s_lock);
+            }
+
+            return true;
+        }
+    }
+
+    private static void Run()
+    {
+        lock (s_lock)
+        {
+            while (true)
+            {
+                if (s_watched.Count == 0)
+                {
+                    Monitor.Wait(s_lock);
+                }
+                else
+                {
+                    Monitor.Wait(s_lock, TickMs);
+                }
+
+                for (int i = s_watched.Count - 1; i >= 0; i--)
+                {
+                    ContextStream stream = s_watched[i];
+                    if (!stream.Tick())
+                    {
+                        stream.Watched = false;
+                        s_watched[i] = s_watched[^1];
+                        s_watched.RemoveAt(s_watched.Count - 1);
+                    }
+                }
+            }
+        }
+    }
+}
