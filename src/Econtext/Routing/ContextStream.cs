@@ -130,6 +130,10 @@ internal sealed class ContextStream
     /// is no receive loop, the stream is broken, or <see cref="MaxReleased"/> threads already run
     /// work; the handler then hands the work to the pool, as it must never block a receive loop.
     /// </summary>
+    /// <remarks>
+    /// Large messages are lent for too: one-way 1 MiB calls over ssh measured the same lent, on the
+    /// pool, and with a 64 KiB limit (docs/performance.md, Round trips).
+    /// </remarks>
     public static bool TryReleaseReceiving() => t_receiving is { } stream && stream.Release();
 
     /// <summary>
@@ -154,8 +158,10 @@ internal sealed class ContextStream
             return false;
         }
 
+        // A full fence (Exchange): the watchdog, forgetting an idle stream, clears Watched and then
+        // reads _loop; this writes _loop and then reads Watched, so one of the two sees the other.
         long lend = (((Volatile.Read(ref _loop) >> 2) + 1) << 2) | LoopLent;
-        Volatile.Write(ref _loop, lend);
+        Interlocked.Exchange(ref _loop, lend);
         t_receiving = null;
         t_lentFrom = this;
         t_lend = lend;
@@ -167,6 +173,9 @@ internal sealed class ContextStream
 
         return true;
     }
+
+    /// <summary>Whether a handler has the loop lent right now (and the stream still works).</summary>
+    internal bool IsLent => (Volatile.Read(ref _loop) & 3) == LoopLent && _brokenReason is null;
 
     /// <summary>The watchdog's tick: hands over a lend it already saw at the previous tick. False once the stream may be forgotten.</summary>
     internal bool Tick()
@@ -497,13 +506,13 @@ internal sealed class ContextStream
     }
 
     /// <summary>
-    /// As a follower, waits until a handler releases the loop, then runs it. False when enough
+    /// As a follower, waits until a lent loop is handed over, then runs it. False when enough
     /// threads already wait (this one ends) or the stream broke.
     /// </summary>
     /// <remarks>
-    /// Two may wait, not one: in a quick exchange the next message often arrives, and its reader
-    /// releases the loop, while the thread that sent the reply is still on its way back here; with
-    /// one follower that race started a thread every fifty or so round trips.
+    /// Two may wait, not one: when calls that outlast a tick follow each other, the next handover
+    /// often comes while the thread whose call just ended is still on its way back here (with the
+    /// loop handed over at every call, one follower started a thread every fifty or so round trips).
     /// </remarks>
     private bool WaitToTakeOver()
     {
@@ -533,7 +542,8 @@ internal sealed class ContextStream
 
     /// <summary>
     /// Reads one frame and hands it to the handler; false once the stream is broken. Nothing of the
-    /// loop's state is touched after the handler runs: it may have released the loop to another thread.
+    /// loop's state is touched after the handler runs: it may have lent the loop, and the lend may
+    /// have been handed over to another thread.
     /// </summary>
     private bool ReceiveOne()
     {

@@ -80,7 +80,17 @@ internal static class LoopWatchdog
                     ContextStream stream = s_watched[i];
                     if (!stream.Tick())
                     {
-                        stream.Watched = false;
+                        // A lend that began after the tick and saw Watched still set must not go
+                        // unwatched: cleared first, then the loop read again (fenced both ways,
+                        // see ContextStream.Release).
+                        Volatile.Write(ref stream.Watched, false);
+                        Interlocked.MemoryBarrier();
+                        if (stream.IsLent)
+                        {
+                            stream.Watched = true;
+                            continue;
+                        }
+
                         s_watched[i] = s_watched[^1];
                         s_watched.RemoveAt(s_watched.Count - 1);
                     }
