@@ -40,7 +40,7 @@ public class LoopWatchdogTests
         string status = WatchdogStatus();
         long whileActive = Switches(status);
 
-        // Idle now: within a tenth of a second of the last lend it stops ticking for good.
+        // Idle now: ten ticks after the last lend it stops ticking for good.
         long previous = whileActive;
         bool asleep = false;
         for (int i = 0; i < 40 && !asleep; i++)

@@ -39,8 +39,8 @@ internal sealed class ContextStream
     private const long LoopLent = 1;
     private const long LoopHandedOver = 2;
 
-    /// <summary>Ticks without a lend after which the watchdog stops watching a stream.</summary>
-    private const int IdleTicks = 100;
+    /// <summary>Ticks without a lend after which the watchdog stops watching a stream (see <see cref="LoopWatchdog"/>).</summary>
+    private const int IdleTicks = 10;
 
     /// <summary>The stream whose receive loop the current thread runs, if any.</summary>
     [ThreadStatic]

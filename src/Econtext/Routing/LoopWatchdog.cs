@@ -2,8 +2,11 @@ namespace Econtext.Routing;
 
 /// <summary>
 /// One thread per process that hands a lent receive loop to a follower once the work it was lent
-/// for has run for a tick (1-2 ms). It ticks only while some stream lent its loop in the last
-/// tenth of a second, and otherwise sleeps until the next lend: an idle context wakes nothing.
+/// for has run for a tick (1-2 ms). It ticks only while some stream lent its loop in the last ten
+/// ticks, and otherwise sleeps until the next lend: an idle context wakes nothing, and a context
+/// called now and then costs one wake-up per call. (A hundred ticks made every child of a fan-out
+/// tick for a tenth of a second after its call: a second call on 100 local contexts took 136-213
+/// ms against 64-70 with ten, `Econtext.Bench --scaling-only --scaling 100 --scaling-kinds local`.)
 /// </summary>
 internal static class LoopWatchdog
 {
