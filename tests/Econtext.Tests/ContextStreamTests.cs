@@ -49,6 +49,14 @@ public class ContextStreamTests
         Assert.Equal(payload, await echo.Task.WaitAsync(s_wait));
     }
 
+    /// <summary>Two streams joined by in-memory pipes: a (talking to context 1) and b (to context 0).</summary>
+    internal static (ContextStream A, ContextStream B) InMemoryPair()
+    {
+        var pipe = new InMemoryDuplex();
+        return (new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20),
+                new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20));
+    }
+
     private static void SendNumber(ContextStream stream, int n)
     {
         var frame = new FrameBuilder();
@@ -60,9 +68,7 @@ public class ContextStreamTests
     [Fact(Timeout = 20_000)]
     public async Task AHandlerThatReleasesTheLoopMayBlockWhileAnotherThreadReceives()
     {
-        var pipe = new InMemoryDuplex();
-        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
-        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        (ContextStream a, ContextStream b) = InMemoryPair();
         using var secondArrived = new ManualResetEventSlim();
         var first = new TaskCompletionSource<(bool Released, bool SawSecond, int Thread)>();
         int secondThread = 0;
@@ -96,9 +102,7 @@ public class ContextStreamTests
     {
         Assert.False(ContextStream.TryReleaseReceiving());
 
-        var pipe = new InMemoryDuplex();
-        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
-        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        (ContextStream a, ContextStream b) = InMemoryPair();
         using var gate = new ManualResetEventSlim();
         var answers = new bool[6];
         using var answered = new CountdownEvent(6);
@@ -128,9 +132,7 @@ public class ContextStreamTests
     [Fact(Timeout = 20_000)]
     public async Task AnExchangeOfReleasedFramesKeepsReusingAFewThreads()
     {
-        var pipe = new InMemoryDuplex();
-        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
-        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        (ContextStream a, ContextStream b) = InMemoryPair();
         var threads = new HashSet<int>();
         var done = new TaskCompletionSource();
         const int Rounds = 1000;

@@ -12,9 +12,7 @@ public class LoopWatchdogTests
     [Fact(Timeout = 30_000)]
     public async Task TheWatchdogTicksWhileLoopsAreLentAndSleepsOnceTheyAreNot()
     {
-        var pipe = new InMemoryDuplex();
-        var a = new ContextStream(pipe.AInput, pipe.AOutput, remoteId: 1, "a", 1 << 20);
-        var b = new ContextStream(pipe.BInput, pipe.BOutput, remoteId: 0, "b", 1 << 20);
+        (ContextStream a, ContextStream b) = ContextStreamTests.InMemoryPair();
         var answered = new SemaphoreSlim(0);
         b.Start((stream, m) =>
         {
