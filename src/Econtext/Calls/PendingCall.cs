@@ -7,10 +7,11 @@ namespace Econtext.Calls;
 /// <remarks>
 /// The final reply is decoded and the caller resumed on the thread that read it, with its receive
 /// loop lent (<see cref="ContextStream.TryReleaseReceiving"/>: a follower takes it over if the
-/// caller's code runs long): the caller's next call then goes out with no thread wake-up in between. Every other completion
-/// (failures, cancellation, a loop that could not be released) happens inside
-/// <see cref="ContinuationsElsewhere"/>, so the caller resumes on the pool as with
-/// RunContinuationsAsynchronously, which this task cannot have (it would forbid the fast path too).
+/// caller's code runs long): the caller's next call then goes out with no thread wake-up in
+/// between. Every other completion (failures, cancellation, a loop that could not be lent, a call
+/// whose channel items are still draining) happens inside <see cref="ContinuationsElsewhere"/>, so
+/// the caller resumes on the pool as with RunContinuationsAsynchronously, which this task cannot
+/// have (it would forbid the fast path too).
 /// </remarks>
 internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskCompletionSource<T>, IPendingReply
 {
@@ -37,49 +38,18 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
             // The result waits until every item is in the caller's channel, which then completes.
             Inbound = null;
             _draining = inbound;
-            var settled = new PendingCall<T>(target, plan);
-            settled.Complete(reply);
-            _ = FinishAfterItemsAsync(inbound, settled.Task);
+            Exception? failure = Read(reply, out T? result);
+            _ = FinishAfterItemsAsync(inbound, result, failure);
             return;
         }
 
         Registration.Dispose();
-        bool released = ContextStream.TryReleaseReceiving();
-        T? value = default;
-        Exception? error = null;
-        try
-        {
-            if ((reply.Header.Flags & MessageFlags.Dead) != 0)
-            {
-                error = new ContextDisconnectedException(target.Name, System.Text.Encoding.UTF8.GetString(reply.Span));
-            }
-            else if ((reply.Header.Flags & MessageFlags.Error) != 0)
-            {
-                error = CallCodec.ReadError(reply.Payload, reply.Header.Length).ToException();
-            }
-            else
-            {
-                value = (T)CallCodec.ReadValue(reply.Payload, reply.Header.Length, typeof(T) == typeof(NoResult) ? null : plan.ResultType)!;
-            }
-        }
-        catch (Exception ex)
-        {
-            error = new EcontextException($"the reply of {plan.DisplayName} from {target.Name} could not be read as {typeof(T).Name}: {ex.Message}", ex);
-        }
+        bool lent = ContextStream.TryReleaseReceiving();
+        Exception? error = Read(reply, out T? value);
 
         // The caller may run here for a long time; its buffer (pooled when large) goes back first.
         reply.Release();
-        using (released ? default : ContinuationsElsewhere.Enter())
-        {
-            if (error is not null)
-            {
-                TrySetException(error);
-            }
-            else
-            {
-                TrySetResult(value!);
-            }
-        }
+        Settle(value, error, inline: lent);
     }
 
     public void Fail(Exception error)
@@ -91,15 +61,66 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
             _ = inbound.FinishAsync(error);
         }
 
-        using (ContinuationsElsewhere.Enter())
+        Settle(default, error, inline: false);
+    }
+
+    /// <summary>The reply's value, or the error it carries or that reading it raised.</summary>
+    private Exception? Read(Message reply, out T? value)
+    {
+        value = default;
+        try
         {
-            TrySetException(error);
+            if ((reply.Header.Flags & MessageFlags.Dead) != 0)
+            {
+                return new ContextDisconnectedException(target.Name, System.Text.Encoding.UTF8.GetString(reply.Span));
+            }
+
+            if ((reply.Header.Flags & MessageFlags.Error) != 0)
+            {
+                return CallCodec.ReadError(reply.Payload, reply.Header.Length).ToException();
+            }
+
+            value = (T)CallCodec.ReadValue(reply.Payload, reply.Header.Length, typeof(T) == typeof(NoResult) ? null : plan.ResultType)!;
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return new EcontextException($"the reply of {plan.DisplayName} from {target.Name} could not be read as {typeof(T).Name}: {ex.Message}", ex);
         }
     }
 
-    private async Task FinishAfterItemsAsync(InboundItems inbound, Task<T> settled)
+    /// <summary>
+    /// Completes the task. Inline only on a thread that has just lent its receive loop: the caller's
+    /// code may run there at once; anywhere else it resumes on the pool.
+    /// </summary>
+    private void Settle(T? value, Exception? error, bool inline)
     {
-        Exception? error = settled.IsFaulted ? settled.Exception!.InnerException : null;
+        if (inline)
+        {
+            SetOutcome(value, error);
+            return;
+        }
+
+        using (ContinuationsElsewhere.Enter())
+        {
+            SetOutcome(value, error);
+        }
+    }
+
+    private void SetOutcome(T? value, Exception? error)
+    {
+        if (error is not null)
+        {
+            TrySetException(error);
+        }
+        else
+        {
+            TrySetResult(value!);
+        }
+    }
+
+    private async Task FinishAfterItemsAsync(InboundItems inbound, T? value, Exception? error)
+    {
         try
         {
             await inbound.FinishAsync(error).ConfigureAwait(false);
@@ -110,17 +131,7 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
         }
 
         Registration.Dispose();
-        using (ContinuationsElsewhere.Enter())
-        {
-            if (error is not null)
-            {
-                TrySetException(error);
-            }
-            else
-            {
-                TrySetResult(settled.Result);
-            }
-        }
+        Settle(value, error, inline: false);
     }
 
     /// <summary>
