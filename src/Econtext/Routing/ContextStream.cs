@@ -34,7 +34,7 @@ internal sealed class ContextStream
     /// <summary>Threads that may wait to take a stream's receive loop over.</summary>
     private const int MaxFollowers = 2;
 
-    // _loop while a handler runs: the lend's number times four plus one of these.
+    // _loop while a handler runs: the lend's number times four plus one of these (see WithState).
     private const long LoopHeld = 0;
     private const long LoopLent = 1;
     private const long LoopHandedOver = 2;
@@ -160,7 +160,7 @@ internal sealed class ContextStream
 
         // A full fence (Exchange): the watchdog, forgetting an idle stream, clears Watched and then
         // reads _loop; this writes _loop and then reads Watched, so one of the two sees the other.
-        long lend = (((Volatile.Read(ref _loop) >> 2) + 1) << 2) | LoopLent;
+        long lend = WithState(Volatile.Read(ref _loop) + 4, LoopLent);
         Interlocked.Exchange(ref _loop, lend);
         t_receiving = null;
         t_lentFrom = this;
@@ -175,7 +175,12 @@ internal sealed class ContextStream
     }
 
     /// <summary>Whether a handler has the loop lent right now (and the stream still works).</summary>
-    internal bool IsLent => (Volatile.Read(ref _loop) & 3) == LoopLent && _brokenReason is null;
+    internal bool IsLent => IsLentValue(Volatile.Read(ref _loop)) && _brokenReason is null;
+
+    /// <summary>A <see cref="_loop"/> value with the same lend's number and another state.</summary>
+    private static long WithState(long loop, long state) => (loop & ~3L) | state;
+
+    private static bool IsLentValue(long loop) => (loop & 3) == LoopLent;
 
     /// <summary>The watchdog's tick: hands over a lend it already saw at the previous tick. False once the stream may be forgotten.</summary>
     internal bool Tick()
@@ -186,7 +191,7 @@ internal sealed class ContextStream
         }
 
         long loop = Volatile.Read(ref _loop);
-        bool lent = (loop & 3) == LoopLent;
+        bool lent = IsLentValue(loop);
         if (lent && loop == _watchSeen)
         {
             TryHandOver(loop);
@@ -199,7 +204,7 @@ internal sealed class ContextStream
 
     private void TryHandOver(long lend)
     {
-        if (Interlocked.CompareExchange(ref _loop, (lend & ~3L) | LoopHandedOver, lend) != lend)
+        if (Interlocked.CompareExchange(ref _loop, WithState(lend, LoopHandedOver), lend) != lend)
         {
             return;
         }
@@ -472,7 +477,7 @@ internal sealed class ContextStream
                     long lend = t_lend;
                     t_lentFrom = null;
                     Interlocked.Decrement(ref _released);
-                    if (Interlocked.CompareExchange(ref _loop, (lend & ~3L) | LoopHeld, lend) != lend
+                    if (Interlocked.CompareExchange(ref _loop, WithState(lend, LoopHeld), lend) != lend
                         && (!more || !WaitToTakeOver()))
                     {
                         return;
