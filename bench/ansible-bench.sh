@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# bench/ansible-bench.sh - Ansible (ansible-core) on the private sshd of ../shared/peers, measured
+# bench/ansible-bench.sh - Ansible (ansible-core) on the private sshd of bench/loopback-sshd, measured
 # with the keys Econtext's bench uses wherever Ansible has an analogue, so compare.py can print it
-# beside Econtext and Mitogen. Called by bench/run after `eval "$(sshd-up.sh)"` (runs sshd-up.sh
-# itself when PEERS_SSH_CONFIG is not set). Same inventory and ssh settings as the peers'
-# ansible-bench.sh: inventory aliases peer, peer-1..N of the same sshd, `-F <peers ssh_config>`,
+# beside Econtext and Mitogen. Called by bench/run on its sshd (starts one itself, and stops it, when
+# PEERS_SSH_CONFIG is not set). Inventory and ssh settings as Mitogen's and Econtext's runs: the
+# aliases peer, peer-1..N of the same sshd, `-F <its ssh_config>`,
 # forks = N, an isolated ansible.cfg and ANSIBLE_HOME in a work dir under $PEERS_STATE.
 #
-# Modes (as in the peers' script):
+# Modes:
 #   cold : ANSIBLE_SSH_ARGS="-C -o ControlMaster=no", no pipelining: every ssh pays a handshake
 #   pipe : ansible's ssh defaults (-C, ControlMaster=auto, ControlPersist=60s) + pipelining; a
 #          warm-up run leaves the master connection that the timed runs reuse
@@ -31,9 +31,11 @@
 #        ANSIBLE_FANOUT (20), ANSIBLE_FANOUT_RUNS (3), ANSIBLE_FILE_MIB (100), ANSIBLE_FILE_RUNS (3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-peers=${PEERS_DIR:-$here/../../shared/peers}
+own_sshd=0
 if [ -z "${PEERS_SSH_CONFIG:-}" ]; then
-    eval "$("$peers/sshd-up.sh")"
+    sshd_env=$("$here/loopback-sshd" up) || exit 1
+    eval "$sshd_env"
+    own_sshd=1
 fi
 for tool in ansible ansible-playbook; do
     command -v "$tool" >/dev/null || { echo "ansible-bench: $tool not installed (Debian: apt-get install -y ansible-core)" >&2; exit 3; }
@@ -61,7 +63,7 @@ close_masters() {
         [ -S "$s" ] && ssh -o ControlPath="$s" -O exit "$PEERS_HOST" >/dev/null 2>&1 || true
     done
 }
-trap 'close_masters; rm -f "$work/push-src.bin" "$work"/push-dest-*.bin' EXIT
+trap 'close_masters; rm -f "$work/push-src.bin" "$work"/push-dest-*.bin; [ "$own_sshd" = 0 ] || "$here/loopback-sshd" down || true' EXIT
 
 # ---- inventories, playbooks, config ----------------------------------------------------------
 inventory() {  # inventory NAME HOSTS...

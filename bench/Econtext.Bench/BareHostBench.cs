@@ -9,7 +9,7 @@ namespace Econtext.Bench;
 /// next one (the cache is used), over the same sshd as the other ssh figures. The host is this one,
 /// with every dotnet hidden: ssh runs the remote command inside `unshare -m` after mounting an empty
 /// tmpfs over /usr/share/dotnet (which /usr/bin/dotnet points into), so stage 0 finds none. Needs
-/// root (the peers' sshd logs in as the invoking user, root on the bench box) and unshare.
+/// root (the bench's loopback sshd logs in as the invoking user, root on the bench box) and unshare.
 /// </summary>
 internal static class BareHostBench
 {

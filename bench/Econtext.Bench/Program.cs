@@ -6,7 +6,7 @@ using Econtext;
 using Econtext.Bench;
 
 // One command, one JSON line: `dotnet run -c Release --project bench/Econtext.Bench`.
-// Keys follow ../shared/peers/mitogen-bench.py so the figures sit beside Mitogen's.
+// Keys follow bench/mitogen-bench.py so the figures sit beside Mitogen's.
 // `--scaling-only`: only the scaling figures (issue 7, Scaling.cs), one JSON object, nothing else run.
 //   --scaling 1,10,50,100,200   --scaling-kinds local,ssh,tree[,ssh-tree]   --scaling-parallel 16 (starts in flight; 0 = all)
 if (Array.IndexOf(args, "--scaling-only") >= 0)
