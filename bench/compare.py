@@ -59,6 +59,7 @@ rows = [
     ('ssh call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat over ssh)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', 'floor.ssh_echo_rtt_us'),
     ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', None, 'floor.ssh_pipe_mib_per_s'),
     ('ssh file push (MiB/s) (ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('  floor: the same ssh pipe into a reader that enlarges its pipe to 1 MiB as our child does, not cat (MiB/s)', None, None, None, 'floor.ssh_pipe_big_reader_mib_per_s'),
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
