@@ -79,13 +79,13 @@ public sealed class InMemoryAssemblyTests(ChildFixture fixture) : IClassFixture<
         Assert.Throws<BadImageFormatException>(() => InMemoryAssemblies.Load([1, 2, 3, 4]));
     });
 
-    private static string UniqueName() => "Econtext.InMemoryTest." + Guid.NewGuid().ToString("N")[..12];
+    internal static string UniqueName() => "Econtext.InMemoryTest." + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>
     /// An assembly with <c>public static class Generated.Greeter { public static string Hello() =>
     /// prefix + CurrentContext.Name; }</c>, built without a compiler and never written to disk.
     /// </summary>
-    private static byte[] BuildImage(string name, string prefix)
+    internal static byte[] BuildImage(string name, string prefix)
     {
         var builder = new PersistedAssemblyBuilder(new AssemblyName(name), typeof(object).Assembly);
         ModuleBuilder module = builder.DefineDynamicModule(name);

@@ -27,7 +27,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Frames_with_a_forged_source_id_are_dropped_by_the_first_router()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string path = lab.MarkerPath("forged-src");
@@ -71,7 +71,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task A_forged_authority_id_gives_no_authority()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string path = lab.MarkerPath("forged-auth");
@@ -104,7 +104,7 @@ public sealed class SecurityTests
     {
         // DESIGN.md §4: "a message arriving on a stream must carry a src id and auth id that live
         // behind that stream (or the stream's own id). Anything else is dropped and logged."
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string path = lab.MarkerPath("forged-auth-first-hop");
@@ -133,7 +133,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Commands_sent_to_the_master_run_nothing_there()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string path = lab.MarkerPath("call-master");
@@ -167,7 +167,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Commands_sent_to_a_sibling_run_nothing_there()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string path = lab.MarkerPath("call-sibling");
@@ -210,7 +210,7 @@ public sealed class SecurityTests
     {
         // docs/protocol.md: GET_ASSEMBLY goes child -> parent. B is not A's parent: asked by A, it
         // should refuse, not turn round and fetch from its own parent on A's behalf.
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         long bRequestsBefore = await b.CallAsync(() => Attacks.AssemblyRequestsHere()).WaitAsync(Bound);
@@ -235,7 +235,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task A_grandchild_cannot_command_its_parent_or_the_master()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
         string path = lab.MarkerPath("call-parent");
@@ -275,7 +275,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Route_changes_from_a_child_for_ids_outside_its_subtree_are_refused()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         Context gb = await lab.StartAsync("gb", via: b);
@@ -315,7 +315,7 @@ public sealed class SecurityTests
         // DESIGN.md §4: ADD_ROUTE/DEL_ROUTE "are accepted only from an immediate child, and only for
         // ids that were allocated inside that child's subtree". G1 is not the master's immediate
         // child, and G2 is not in G1's subtree.
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g1 = await lab.StartAsync("g1", via: a);
         Context g2 = await lab.StartAsync("g2", via: a);
@@ -346,7 +346,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Assembly_requests_for_paths_or_assemblies_outside_the_application_are_refused()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
 
         // A file the attacker planted (a real assembly, outside the application).
@@ -421,7 +421,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Assembly_requests_through_an_intermediate_are_refused_the_same_way()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
         string[] names = ["/etc/passwd", "../../etc/passwd", "/proc/self/environ", "System.Private.CoreLib, Version=0.0.0.0", "Econtext.NoSuchAssembly"];
@@ -451,7 +451,7 @@ public sealed class SecurityTests
     [InlineData(-1)]
     public async Task A_frame_announcing_more_than_the_maximum_breaks_only_that_stream(int announced)
     {
-        await using Lab lab = new(maxMessageSize: BigLimit);
+        await using AttackLab lab = new(maxMessageSize: BigLimit);
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         int pid = a.RemoteProcessId;
@@ -468,7 +468,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Garbage_on_the_protocol_stream_breaks_only_that_stream()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         int pid = a.RemoteProcessId;
@@ -485,7 +485,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task Garbage_from_a_grandchild_breaks_only_the_grandchild()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
         Context b = await lab.StartAsync("b");
@@ -506,7 +506,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task A_child_cannot_answer_a_call_that_went_to_another_context()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
         string key = Guid.NewGuid().ToString();
@@ -551,7 +551,7 @@ public sealed class SecurityTests
     public async Task An_intermediate_can_run_calls_in_its_own_children()
     {
         // Also the control for every forged CALL above: the same payload, sent by an ancestor, runs.
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
         string path = lab.MarkerPath("intermediate-calls-child");
@@ -569,7 +569,7 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task An_intermediate_can_answer_for_its_own_children()
     {
-        await using Lab lab = new();
+        await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g = await lab.StartAsync("g", via: a);
         string key = Guid.NewGuid().ToString();
@@ -639,7 +639,7 @@ public sealed class SecurityTests
         }
     }
 
-    private static async Task AssertNewContextWorksAsync(Lab lab)
+    private static async Task AssertNewContextWorksAsync(AttackLab lab)
     {
         Context fresh = await lab.StartAsync("after");
         Assert.Equal(fresh.RemoteProcessId, await fresh.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
@@ -649,7 +649,7 @@ public sealed class SecurityTests
     /// The attacked context is disconnected with a reason that says what was wrong; every call that
     /// waited on it fails with <see cref="ContextDisconnectedException"/>; its process ends.
     /// </summary>
-    private static async Task AssertBrokenAsync(Lab lab, Context attacked, int pid, Task[] pending, params string[] reasonContains)
+    private static async Task AssertBrokenAsync(AttackLab lab, Context attacked, int pid, Task[] pending, params string[] reasonContains)
     {
         foreach (Task call in pending)
         {
@@ -666,60 +666,5 @@ public sealed class SecurityTests
         Assert.DoesNotContain(attacked, lab.Router.Contexts);
         await Assert.ThrowsAsync<ContextDisconnectedException>(() => attacked.CallAsync(() => Echo.Add(1, 1))).WaitAsync(Bound);
         Assert.True(await ProcessWatch.WaitForExitAsync(pid, TimeSpan.FromSeconds(15)), $"the attacked context's process {pid} still runs");
-    }
-
-    /// <summary>A router of its own per test (its handles and counters start fresh), and a folder for marker files.</summary>
-    private sealed class Lab : IAsyncDisposable
-    {
-        private readonly ILoggerFactory _factory;
-
-        public Lab(int? maxMessageSize = null)
-        {
-            _factory = Logs.CreateFactory();
-            var options = new RouterOptions { LoggerFactory = _factory };
-            if (maxMessageSize is { } max)
-            {
-                options = options with { MaxMessageSize = max };
-            }
-
-            Router = new Router(options);
-            Directory = Path.Combine(Path.GetTempPath(), "econtext-security-" + Guid.NewGuid().ToString("N"));
-            System.IO.Directory.CreateDirectory(Directory);
-        }
-
-        public CapturingLoggerProvider Logs { get; } = new();
-
-        public Router Router { get; }
-
-        public string Directory { get; }
-
-        public string MarkerPath(string tag) => Path.Combine(Directory, tag + "-" + Guid.NewGuid().ToString("N")[..8]);
-
-        /// <summary>Starts a context and makes one call, so the test assembly is loaded there before any attack.</summary>
-        public async Task<Context> StartAsync(string role, Context? via = null)
-        {
-            Context context = await Router.LocalAsync(new LocalOptions { Name = role + "-" + Guid.NewGuid().ToString("N")[..6], Via = via }).WaitAsync(Bound);
-            Assert.Equal(context.RemoteProcessId, await context.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
-            return context;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await Router.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-            }
-            finally
-            {
-                _factory.Dispose();
-                try
-                {
-                    System.IO.Directory.Delete(Directory, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
     }
 }

@@ -179,6 +179,9 @@ internal static class AttackKit
     public const int DelRoute = Handles.DelRoute;
     public const int Shutdown = Handles.Shutdown;
     public const int Cancel = Handles.Cancel;
+    public const int Credit = Handles.Credit;
+    public const int FileGet = Handles.FileGet;
+    public const int FlagMore = (int)MessageFlags.More;
     public const int FlagError = (int)MessageFlags.Error;
     public const int FlagDead = (int)MessageFlags.Dead;
 
