@@ -902,14 +902,14 @@ public sealed class Router : IAsyncDisposable
             return;
         }
 
-        if (header.Dst != Id)
-        {
-            Forward(from, message);
-            return;
-        }
-
         try
         {
+            if (header.Dst != Id)
+            {
+                Forward(from, message);
+                return;
+            }
+
             if (header.Handle >= Handles.FirstDynamic)
             {
                 if (_pending.TryGetValue(header.Handle, out IPendingReply? pending) && pending.TargetId == header.Src
@@ -957,6 +957,9 @@ public sealed class Router : IAsyncDisposable
                 case Handles.AddRoute when FromAncestor(from, header):
                     OnAddRoute(from, message);
                     break;
+                case Handles.Evict when FromAncestor(from, header):
+                    OnEvict(from, message);
+                    break;
                 case Handles.DelRoute when from != _parent && header.Src == from.RemoteId:
                     OnDelRoute(from, message);
                     break;
@@ -979,10 +982,51 @@ public sealed class Router : IAsyncDisposable
                     break;
             }
         }
-        catch (ProtocolViolationException ex)
+        catch (Exception ex) when (ex is ProtocolViolationException || from != _parent)
         {
-            from.Break($"protocol violation from {from.Name}: {ex.Message} in {message}");
+            // From below, whatever a payload makes a handler throw is the sender's fault (a parser's
+            // JsonException as much as a short read); from the parent it is a bug of ours, and breaks.
+            Charge(from, message, ex is ProtocolViolationException ? ex.Message : $"{message} could not be read ({ex.Message})");
         }
+    }
+
+    /// <summary>
+    /// A frame was malformed. Its sender goes, and only its sender: the stream it came on when the
+    /// sender is at the other end (or is the parent), else the sender's own parent is told to cut it
+    /// off (EVICT), and the intermediates that relayed it stay connected.
+    /// </summary>
+    private void Charge(ContextStream from, Message message, string what)
+    {
+        int offender = message.Header.Src;
+        if (from == _parent || offender == from.RemoteId)
+        {
+            from.Break($"protocol violation from {from.Name}: {what} in {message}");
+            return;
+        }
+
+        string reason = $"protocol violation from {ContextName(offender)} (relayed by {from.Name}): {what} in {message}";
+        Statistics.CountDropped();
+        _log.LogWarning("{Reason}; evicting {Offender}", reason, ContextName(offender));
+        TrySend(from.RemoteId, Handles.Evict, Handles.None, MessageFlags.None, Eviction.Frame(offender, reason));
+    }
+
+    /// <summary>EVICT from an ancestor: break the stream to the offender if it is ours, else pass it one hop down.</summary>
+    private void OnEvict(ContextStream from, Message message)
+    {
+        (int offender, string reason) = Eviction.Read(message.Span);
+        if (offender == Id || !_routes.TryGetValue(offender, out ContextStream? stream) || stream == from)
+        {
+            Drop(from, message, $"EVICT for context {offender}, which does not live below this context");
+            return;
+        }
+
+        if (stream.RemoteId == offender)
+        {
+            stream.Break(reason);
+            return;
+        }
+
+        TrySend(stream.RemoteId, Handles.Evict, Handles.None, MessageFlags.None, Eviction.Frame(offender, reason));
     }
 
     private void OnFileGet(Message message)
@@ -1079,9 +1123,19 @@ public sealed class Router : IAsyncDisposable
             return;
         }
 
-        if (header.Handle == Handles.LoadAssembly && _resolver is not null && from == _parent)
+        if (from != _parent && next != _parent)
         {
-            // Keep what passes through for our own children: the master sends it once per subtree.
+            // Contexts send only towards their ancestors (replies, output, requests); a frame from
+            // below that would go down another branch is an attack on a sibling subtree. In the
+            // master every forward is such a frame.
+            Drop(from, message, $"{Handles.Name(header.Handle)} to context {header.Dst}, which is not an ancestor of {ContextName(header.Src)}");
+            return;
+        }
+
+        if (header.Handle == Handles.LoadAssembly && _resolver is not null && FromAncestor(from, header))
+        {
+            // Keep what an ancestor sends through for our own children: the master sends it once per
+            // subtree. Never what anyone else sent: we would serve it as the ancestor's.
             (string name, byte[] image) = ReadLoadAssembly(message);
             _resolver.Keep(name, image);
         }

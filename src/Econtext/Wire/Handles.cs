@@ -29,6 +29,13 @@ internal static class Handles
     /// <summary>A context asks the master for a file the master shared with it; the reply streams it.</summary>
     public const int FileGet = 15;
 
+    /// <summary>
+    /// An ancestor to a context: cut off the context named in the payload, which lives behind you,
+    /// because it broke the protocol. Passed down hop by hop to the offender's own parent, which
+    /// breaks its stream to it; nobody else on the way is harmed.
+    /// </summary>
+    public const int Evict = 16;
+
     public const int FirstDynamic = 1000;
 
     public static string Name(int handle) => handle switch
@@ -49,6 +56,7 @@ internal static class Handles
         Credit => "CREDIT",
         StreamItem => "STREAM_ITEM",
         FileGet => "FILE_GET",
+        Evict => "EVICT",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
