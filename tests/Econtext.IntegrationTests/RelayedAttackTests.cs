@@ -120,7 +120,9 @@ public sealed class RelayedAttackTests
         ContextDisconnectedException gone = await Assert.ThrowsAsync<ContextDisconnectedException>(() => open).WaitAsync(Bound);
         Assert.Equal(g.Name, gone.ContextName);
         Assert.Contains("protocol violation", gone.Reason, StringComparison.Ordinal);
-        await Assert.ThrowsAnyAsync<Exception>(() => forging).WaitAsync(Bound);
+
+        // The forging call itself may have been answered before the eviction reached P, or failed with it.
+        await Task.WhenAny(forging).WaitAsync(Bound);
         Assert.True(await ProcessWatch.WaitForExitAsync(gPid, TimeSpan.FromSeconds(15)), $"the offender's process {gPid} still runs");
 
         // Its parent and its sibling never noticed.
