@@ -1374,7 +1374,30 @@ public sealed class Router : IAsyncDisposable
 
     internal void RequestChildExit(string reason) => _childExit.TrySetResult(reason);
 
-    /// <summary>In a child, at exit: cancel running calls, then close the pipe to the parent once queued output is out.</summary>
+    /// <summary>
+    /// In a child that is exiting: cancels every running call's token (their channels end with it) and
+    /// waits up to <paramref name="bound"/> for the calls to return, so their finally blocks run
+    /// (a copy deletes its temporary file) before the process is gone.
+    /// </summary>
+    internal void UnwindCalls(TimeSpan bound)
+    {
+        _dispatcher!.BeginExit();
+        try
+        {
+            _shuttingDown.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            // A callback some method registered on its token threw; the others ran regardless.
+            _log.LogWarning(ex, "a cancellation callback failed while {Context} was exiting", Name);
+        }
+
+        if (!_dispatcher.Unwind(bound, out int stillRunning))
+        {
+            _log.LogWarning("{Count} call(s) in {Context} did not return within {Seconds} s of their cancellation; exiting without them", stillRunning, Name, bound.TotalSeconds);
+        }
+    }
+
     /// <summary>In an intermediate that is exiting: SHUTDOWN to every context it started, then wait (bounded) for them to go.</summary>
     internal void ShutDownChildren()
     {
@@ -1389,6 +1412,7 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>In a child, at exit: the calls are unwound; close the pipe to the parent once queued output is out.</summary>
     internal void StopChild()
     {
         _shuttingDown.Cancel();

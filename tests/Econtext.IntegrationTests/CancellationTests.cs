@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+
 namespace Econtext.IntegrationTests;
 
 /// <summary>A CancellationToken parameter of the remote method is cancelled by the caller's token, across the wire.</summary>
@@ -96,5 +98,26 @@ public sealed class CancellationTests(ChildFixture fixture) : IClassFixture<Chil
         Assert.False(second.IsCompleted);
         await keepMe.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second).WaitAsync(Bound);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Cancelling_a_call_ends_the_ChannelReader_its_method_awaits()
+    {
+        // The method takes no token and waits for the next item: the caller's pump stops on cancel,
+        // so unless the channel itself ends, the method would wait in the context for ever.
+        string key = Guid.NewGuid().ToString();
+        var items = Channel.CreateUnbounded<int>();
+        ChannelReader<int> reader = items.Reader;
+        using var cts = new CancellationTokenSource();
+        Task<int> call = _ctx.CallAsync(() => Cancellable.ReadUntilTheChannelEndsAsync(key, reader), cts.Token);
+        items.Writer.TryWrite(1);
+        Assert.True(await _ctx.CallAsync(() => Cancellable.WaitStartedAsync(key, RemoteWaitMs)).WaitAsync(Bound), "the remote method never read the first item");
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call).WaitAsync(Bound);
+        Assert.True(
+            await _ctx.CallAsync(() => Cancellable.WaitObservedAsync(key, 10_000)).WaitAsync(Bound),
+            "the remote method still waits for an item 10 s after its call was cancelled: its channel never ended");
     }
 }

@@ -1,18 +1,36 @@
 using System.Globalization;
+using System.IO.Pipes;
 using Econtext;
 
-// Usage: dotnet Econtext.TestMaster.dll
+// Usage: dotnet Econtext.TestMaster.dll [push DIR]
 // Prints "CHILD_PID=<pid>" and "GRANDCHILD_PID=<pid>" (a context started through the child) once
-// both answer a call, then waits until it is killed.
+// both answer a call, then waits until it is killed. With "push DIR" it first starts pushing to
+// DIR/child.bin in the child and DIR/grandchild.bin in the grandchild from sources that give 1 MiB
+// and then stall, so that it dies mid-push, with a temporary file on the target holding that 1 MiB.
 await using var router = new Router();
 Context context = await router.LocalAsync(new LocalOptions { Name = "orphan" });
 Context below = await router.LocalAsync(new LocalOptions { Name = "orphan-below", Via = context });
 int pid = await context.CallAsync(() => Orphan.ProcessId());
 int belowPid = await below.CallAsync(() => Orphan.ProcessId());
+if (args is ["push", string directory])
+{
+    _ = context.PushStreamAsync(Stalled(1 << 20), Path.Combine(directory, "child.bin"));
+    _ = below.PushStreamAsync(Stalled(1 << 20), Path.Combine(directory, "grandchild.bin"));
+}
+
 Console.WriteLine("CHILD_PID=" + pid.ToString(CultureInfo.InvariantCulture));
 Console.WriteLine("GRANDCHILD_PID=" + belowPid.ToString(CultureInfo.InvariantCulture));
 Console.Out.Flush();
 await Task.Delay(Timeout.Infinite);
+
+// The read end of a pipe whose writer writes `length` bytes and then keeps it open for ever.
+static Stream Stalled(int length)
+{
+    var writer = new AnonymousPipeServerStream(PipeDirection.Out);
+    var reader = new AnonymousPipeClientStream(PipeDirection.In, writer.ClientSafePipeHandle);
+    _ = Task.Run(() => writer.Write(new byte[length]));
+    return reader;
+}
 
 /// <summary>Runs in the child.</summary>
 public static class Orphan

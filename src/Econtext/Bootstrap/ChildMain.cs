@@ -12,11 +12,21 @@ namespace Econtext.Bootstrap;
 /// metadata token, through its entry point: keep the signature in step with the loader's call).
 /// Deletes the files stage 0 staged the loader in, reads the rest of the preamble, moves the
 /// protocol off fds 0 and 1, captures fds 1 and 2, and runs the router until the parent says
-/// SHUTDOWN, SIGTERM arrives, or the parent's pipe closes.
+/// SHUTDOWN, SIGTERM arrives, or the parent's pipe closes; then unwinds the calls still running.
 /// </summary>
 internal static class ChildMain
 {
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long an exiting context waits for its running calls to return once their tokens are
+    /// cancelled and their channels ended. A method that heeds either unwinds in milliseconds (its
+    /// finally blocks delete a temporary file, close what it opened); one that ignores both must not
+    /// keep a dying context alive, and the parent kills a child that takes longer than its
+    /// ShutdownGracePeriod (5 s by default) over unwinding, its own children and its output, and
+    /// a killed child cleans up nothing. 2 s leaves room for the rest within that.
+    /// </summary>
+    private static readonly TimeSpan s_callUnwindBound = TimeSpan.FromSeconds(2);
 
     public static int Run(int coreFd, string? stagedFiles)
     {
@@ -108,6 +118,10 @@ internal static class ChildMain
 
         string reason = router.WaitForChildExit();
         bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
+
+        // Whatever the reason (SHUTDOWN, SIGTERM, the parent gone): the calls running here unwind
+        // first, so nothing they were writing is left half done; with a parent, it hears their end.
+        router.UnwindCalls(s_callUnwindBound);
         if (!parentGone)
         {
             // Our own children go first, so the master hears of each of them before of us.

@@ -11,7 +11,9 @@ namespace Econtext.Calls;
 /// In a child: runs CALLs from an ancestor on the thread that read them, with the receive loop lent
 /// (a follower takes it over if the call runs long or waits for an assembly, which only the loop
 /// can deliver), or on the thread pool when it cannot be lent; replies with the value or the
-/// exception, and cancels a call's token when its caller cancels or the context shuts down.
+/// exception, and cancels a call's token when its caller cancels or the context shuts down. A
+/// cancelled call's inbound channel (its ChannelReader parameter) ends too, so a method awaiting the
+/// next item unwinds; a context that is exiting waits, bounded, for its calls to do so.
 /// </summary>
 internal sealed class Dispatcher(Router router, ILogger log)
 {
@@ -19,6 +21,8 @@ internal sealed class Dispatcher(Router router, ILogger log)
     private readonly ConcurrentDictionary<MethodPlanKey, MethodPlan> _plans = new();
     private readonly LockedMap<SemaphoreSlim> _credits = new();
     private readonly LockedMap<System.Threading.Channels.Channel<Message>> _inbound = new();
+    private readonly CallsInFlight _inFlight = new();
+    private volatile bool _exiting;
     private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
@@ -33,6 +37,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
             _running[MapKey.Of(message.Header.Src, message.Header.ReplyTo)] = cts;
         }
 
+        _inFlight.Enter();
         message.Retain();
         var work = new CallWork(this, message, cts);
         if (ContextStream.TryReleaseReceiving())
@@ -148,11 +153,16 @@ internal sealed class Dispatcher(Router router, ILogger log)
     {
         bool wantsReply = header.ReplyTo != Handles.None;
         Func<Exception?, Task>? finishOutbound = null;
+        CancellationTokenRegistration endInbound = default;
         try
         {
             if (plan.ChannelKind == ChannelKind.Reader)
             {
                 System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
+
+                // Once the call is cancelled its caller sends no more items and no end: without this
+                // a method awaiting the next item (most take no token) would wait in the context for ever.
+                endInbound = cts.Token.Register(static (state, token) => ((System.Threading.Channels.Channel<Message>)state!).Writer.TryComplete(new OperationCanceledException(token)), raw);
                 Action<int> credit = n => SendCredit(header, n);
                 arguments[plan.ChannelIndex] = Activator.CreateInstance(typeof(InboundReader<>).MakeGenericType(plan.ChannelItemType!), raw, credit);
             }
@@ -223,12 +233,20 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
         finally
         {
+            await endInbound.DisposeAsync().ConfigureAwait(false);
             Finish(header, cts);
         }
     }
 
     private void Fail(MessageHeader header, string what, Exception error)
     {
+        if (_exiting)
+        {
+            // Cut short because the context is exiting: the caller hears that as the context's
+            // disconnect, with its reason, not as a cancellation it never asked for.
+            return;
+        }
+
         if (header.ReplyTo != Handles.None)
         {
             ReplyError(header, error);
@@ -257,6 +275,27 @@ internal sealed class Dispatcher(Router router, ILogger log)
         }
 
         cts.Dispose();
+        _inFlight.Leave();
+    }
+
+    /// <summary>In a context that is exiting, before the calls' tokens are cancelled: calls that fail from now on do not reply.</summary>
+    public void BeginExit() => _exiting = true;
+
+    /// <summary>
+    /// In a context that is exiting, once every call's token is cancelled: ends every inbound channel
+    /// (a method reading one unwinds even if its registration has not run yet), then waits up to
+    /// <paramref name="bound"/> for the running calls to return. False when some still run.
+    /// </summary>
+    public bool Unwind(TimeSpan bound, out int stillRunning)
+    {
+        foreach (System.Threading.Channels.Channel<Message> channel in _inbound.SnapshotValues())
+        {
+            channel.Writer.TryComplete(new OperationCanceledException("the context is exiting"));
+        }
+
+        bool done = _inFlight.WaitForNone(bound);
+        stillRunning = _inFlight.Count;
+        return done;
     }
 
     private void Reply(MessageHeader call, MethodPlan plan, object? result)

@@ -50,6 +50,7 @@ internal static class FileCopy
 
         string temporary = TemporaryBeside(path);
         long written = 0;
+        bool committed = false;
         try
         {
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
@@ -85,12 +86,21 @@ internal static class FileCopy
             }
 
             File.Move(temporary, path, overwrite: true);
+            committed = true;
             return written;
         }
         catch (Exception ex)
         {
-            TryDelete(temporary);
             throw new IOException($"writing {where} failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            // Whatever ended the copy (an error, its channel ended by a cancel, the context
+            // unwinding its calls before it exits), a copy that was not renamed into place is removed.
+            if (!committed)
+            {
+                TryDelete(temporary);
+            }
         }
     }
 

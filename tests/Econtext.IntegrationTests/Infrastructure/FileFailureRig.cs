@@ -188,6 +188,31 @@ public static class DirectoryEvents
             }
         }
     }
+
+    /// <summary>
+    /// Waits until no file in <paramref name="directory"/> matches <paramref name="pattern"/>, re-checked
+    /// on every delete and rename event; returns the names still there at the deadline (empty: all gone).
+    /// </summary>
+    public static async Task<string[]> WaitForNoFileAsync(string directory, string pattern, TimeSpan timeout)
+    {
+        using var wake = new SemaphoreSlim(0);
+        using var watcher = new FileSystemWatcher(directory, pattern) { NotifyFilter = NotifyFilters.FileName, InternalBufferSize = 64 * 1024 };
+        watcher.Deleted += (_, _) => wake.Release();
+        watcher.Renamed += (_, _) => wake.Release();
+        watcher.Error += (_, _) => wake.Release();
+        watcher.EnableRaisingEvents = true;
+
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            string[] left = new DirectoryInfo(directory).EnumerateFiles(pattern).Select(f => f.Name).ToArray();
+            long remaining = deadline - Environment.TickCount64;
+            if (left.Length == 0 || remaining <= 0 || !await wake.WaitAsync(TimeSpan.FromMilliseconds(remaining)))
+            {
+                return left.Length == 0 ? left : new DirectoryInfo(directory).EnumerateFiles(pattern).Select(f => f.Name).ToArray();
+            }
+        }
+    }
 }
 
 /// <summary>What is left of a copy on disk and in processes: temporary files beside it, files held open.</summary>

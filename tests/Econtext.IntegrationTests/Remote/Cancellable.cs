@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace Econtext.IntegrationTests.Remote;
 
@@ -31,6 +32,31 @@ public static class Cancellable
         if (cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(45)))
         {
             Slot(s_observed, key).TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Reads the caller's items until their channel ends. It takes no token: only the channel can tell
+    /// it that its call was cancelled. Started once the first item is read.
+    /// </summary>
+    public static async Task<int> ReadUntilTheChannelEndsAsync(string key, ChannelReader<int> items)
+    {
+        int read = 0;
+        try
+        {
+            await foreach (int item in items.ReadAllAsync())
+            {
+                _ = item;
+                read++;
+                Slot(s_started, key).TrySetResult();
+            }
+
+            return read;
+        }
+        catch (OperationCanceledException)
+        {
+            Slot(s_observed, key).TrySetResult();
+            throw;
         }
     }
 
