@@ -9,6 +9,9 @@ namespace Econtext;
 /// </summary>
 public sealed class Context
 {
+    /// <summary>Smaller chunks only multiply messages; 4 KiB is a page.</summary>
+    private const int MinimumChunk = 4096;
+
     private readonly Router _router;
     private readonly CancellationTokenSource _disconnected = new();
 
@@ -75,30 +78,30 @@ public sealed class Context
     /// time; skipped when the destination already has the same size and SHA-256.
     /// </summary>
     public Task<FileTransferResult> PushFileAsync(string localPath, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.PushAsync(this, localPath, remotePath, options, cancellationToken);
+        Files.FileTransfers.PushAsync(this, localPath, remotePath, FitChunks(options), cancellationToken);
 
     /// <summary>Copies <paramref name="remotePath"/> in this context to a local file, the same way.</summary>
     public Task<FileTransferResult> FetchFileAsync(string remotePath, string localPath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.FetchAsync(this, remotePath, localPath, options, cancellationToken);
+        Files.FileTransfers.FetchAsync(this, remotePath, localPath, FitChunks(options), cancellationToken);
 
     /// <summary>
     /// Copies everything <paramref name="source"/> yields (read to its end) to <paramref name="remotePath"/>
     /// in this context, chunk by chunk: a temporary name beside it, renamed when complete.
     /// </summary>
     public Task<FileTransferResult> PushStreamAsync(Stream source, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.PushStreamAsync(this, source, remotePath, options, cancellationToken);
+        Files.FileTransfers.PushStreamAsync(this, source, remotePath, FitChunks(options), cancellationToken);
 
     /// <summary>Writes the file <paramref name="remotePath"/> of this context to <paramref name="destination"/> as it arrives.</summary>
     public Task<FileTransferResult> FetchStreamAsync(string remotePath, Stream destination, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.FetchStreamAsync(this, remotePath, destination, options, cancellationToken);
+        Files.FileTransfers.FetchStreamAsync(this, remotePath, destination, FitChunks(options), cancellationToken);
 
     /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are not followed.</summary>
     public Task<DirectoryTransferResult> PushDirectoryAsync(string localDirectory, string remoteDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, options, cancellationToken);
+        Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, FitChunks(options), cancellationToken);
 
     /// <summary>Copies a directory tree of this context into <paramref name="localDirectory"/>, file by file as <see cref="FetchFileAsync"/> does.</summary>
     public Task<DirectoryTransferResult> FetchDirectoryAsync(string remoteDirectory, string localDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
-        Files.FileTransfers.FetchTreeAsync(this, remoteDirectory, localDirectory, options, cancellationToken);
+        Files.FileTransfers.FetchTreeAsync(this, remoteDirectory, localDirectory, FitChunks(options), cancellationToken);
 
     /// <summary>
     /// Runs a method that returns <see cref="IAsyncEnumerable{T}"/> in the context and yields its items
@@ -138,5 +141,16 @@ public sealed class Context
         {
             // A user's callback threw; the disconnect itself must go on.
         }
+    }
+
+    /// <summary>
+    /// The options with a chunk size that fits in one message under this router's
+    /// <see cref="RouterOptions.MaxMessageSize"/>: a larger chunk would be a frame the other side refuses.
+    /// </summary>
+    internal FileTransferOptions FitChunks(FileTransferOptions? options)
+    {
+        options ??= new FileTransferOptions();
+        int fitted = Math.Clamp(options.ChunkSize, MinimumChunk, _router.LargestPayloadChunk);
+        return fitted == options.ChunkSize ? options : options with { ChunkSize = fitted };
     }
 }

@@ -38,7 +38,7 @@ public static class FanOut
         ArgumentNullException.ThrowIfNull(contexts);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         ArgumentException.ThrowIfNullOrEmpty(remotePath);
-        return Files.FileFanOut.PushAsync(contexts, localPath, remotePath, options, cancellationToken);
+        return Files.FileFanOut.PushAsync(contexts, localPath, remotePath, contexts.FirstOrDefault()?.FitChunks(options) ?? options, cancellationToken);
     }
 
     private static async IAsyncEnumerable<ContextResult<T>> Each<T>(IEnumerable<Context> contexts, Func<Context, Task<T>> start, [EnumeratorCancellation] CancellationToken cancellationToken)

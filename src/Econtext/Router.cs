@@ -38,6 +38,9 @@ public sealed class Router : IAsyncDisposable
     private readonly ChildAssemblyResolver? _resolver;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LogLevel _childMinLogLevel;
+    /// <summary>Room left in a message beside a chunk's bytes for its value's framing (sizes, attachment table).</summary>
+    private const int ChunkHeadroom = 1024;
+
     private int _nextId;
     private int _nextHandle = Handles.FirstDynamic - 1;
     private int _disposed;
@@ -426,6 +429,12 @@ public sealed class Router : IAsyncDisposable
             throw new ArgumentException($"{plan.DisplayName} streams its result (IAsyncEnumerable<T>): call it with StreamAsync, which yields the items as they come.", nameof(call));
         }
 
+        if (plan.ChannelKind is not null && arguments[plan.ChannelIndex] is null)
+        {
+            // Before anything is registered or sent: a CALL without its channel would wait forever remotely.
+            throw new ArgumentNullException(nameof(call), $"the {(plan.ChannelKind == ChannelKind.Reader ? "ChannelReader" : "ChannelWriter")} argument of {plan.DisplayName} is null");
+        }
+
         if (context.DisconnectReason is { } gone)
         {
             return Task.FromException<T>(new ContextDisconnectedException(context.Name, gone));
@@ -473,8 +482,7 @@ public sealed class Router : IAsyncDisposable
             frame = null;
             if (outboundCredits is not null)
             {
-                var source = arguments[plan.ChannelIndex] ?? throw new ArgumentNullException(nameof(call), "the ChannelReader argument is null");
-                _ = (Task)s_pumpOut.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [source, context, handle, outboundCredits, pending.Task])!;
+                _ = (Task)s_pumpOut.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [arguments[plan.ChannelIndex]!, context, handle, outboundCredits, pending, pending.Task, plan.DisplayName])!;
             }
         }
         catch (MessageTooLargeException ex)
@@ -567,7 +575,7 @@ public sealed class Router : IAsyncDisposable
     /// Sends the caller's ChannelReader items to the callee, never more than the credit window ahead of
     /// what the remote method has read, then the end (or the reader's error). Stops when the call ends.
     /// </summary>
-    private async Task PumpOutAsync<TItem>(System.Threading.Channels.ChannelReader<TItem> source, Context context, int handle, SemaphoreSlim credits, Task callDone)
+    private async Task PumpOutAsync<TItem>(System.Threading.Channels.ChannelReader<TItem> source, Context context, int handle, SemaphoreSlim credits, IPendingReply pending, Task callDone, string method)
     {
         using var stop = new CancellationTokenSource();
         _ = callDone.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Cancel(), stop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -579,8 +587,25 @@ public sealed class Router : IAsyncDisposable
                 var frame = new FrameBuilder();
                 CallCodec.WriteValue(frame, item, typeof(TItem));
                 ChunkPool.ReturnSent(item);
-                if (!TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame))
+                try
                 {
+                    Send(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame);
+                }
+                catch (StreamBrokenException)
+                {
+                    return;
+                }
+                catch (MessageTooLargeException ex)
+                {
+                    // The call fails here, at the caller, and the callee stops waiting for items.
+                    if (_pending.TryRemove(handle, out _))
+                    {
+                        var cancel = new FrameBuilder(8);
+                        cancel.WriteInt32(handle);
+                        TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+                        pending.Fail(new MessageTooLargeException($"an item of the ChannelReader argument of {method} for {context.Name}", ex.Size, ex.MaxMessageSize));
+                    }
+
                     return;
                 }
             }
@@ -843,8 +868,14 @@ public sealed class Router : IAsyncDisposable
 
     /// <summary>Completes <paramref name="frame"/> from this context and sends it towards <paramref name="dst"/>.</summary>
     /// <exception cref="StreamBrokenException">No route, or the stream on the way is broken.</exception>
+    /// <exception cref="MessageTooLargeException">The payload is over <see cref="RouterOptions.MaxMessageSize"/>: the receiver would break the stream over it.</exception>
     internal void Send(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
     {
+        if (frame.PayloadLength > Options.MaxMessageSize)
+        {
+            throw DisposeAnd(frame, new MessageTooLargeException($"a {Handles.Name(handle)} message to {ContextName(dst)}", frame.PayloadLength, Options.MaxMessageSize));
+        }
+
         ContextStream stream = RouteTo(dst) ?? throw DisposeAnd(frame, new StreamBrokenException($"no route to context {dst}"));
         Statistics.CountSent(MessageHeader.Size + frame.PayloadLength);
         frame.Complete(dst, Id, Id, handle, replyTo, flags);
@@ -864,7 +895,15 @@ public sealed class Router : IAsyncDisposable
             _log.LogDebug("dropped {Handle} to {Dst}: {Reason}", Handles.Name(handle), dst, ex.Reason);
             return false;
         }
+        catch (MessageTooLargeException ex)
+        {
+            _log.LogWarning("not sent: {Reason}", ex.Message);
+            return false;
+        }
     }
+
+    /// <summary>The most bytes a chunk of a file may carry so that its message fits <see cref="RouterOptions.MaxMessageSize"/>.</summary>
+    internal int LargestPayloadChunk => Options.MaxMessageSize - ChunkHeadroom;
 
     /// <summary>In a child: a notice for the master (stdio, logs).</summary>
     internal void SendUpward(int handle, FrameBuilder frame)

@@ -101,4 +101,20 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
         Assert.Equal(Enumerable.Range(0, 40), items);
         Assert.Equal("producer failed after 40", channelError.Message);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_null_ChannelReader_fails_at_the_call_site_and_leaves_nothing_registered()
+    {
+        // A router of its own, so that nothing else is pending in it.
+        await using var router = new Router();
+        Context ctx = await router.LocalAsync().WaitAsync(Bound);
+
+        ChannelReader<int> missing = null!;
+        ArgumentNullException ex = Assert.Throws<ArgumentNullException>(() => { _ = ctx.CallAsync(() => Channels.SumAsync(missing)); });
+
+        Assert.Contains("ChannelReader", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(AttackKit.PendingHandlesFor(router, ctx.Id));
+        Assert.Equal(0, AttackKit.OutboundCreditCount(router));
+        Assert.Equal(3, await ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+    }
 }

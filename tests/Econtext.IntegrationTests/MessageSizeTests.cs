@@ -53,4 +53,40 @@ public sealed class MessageSizeTests(SmallMessagesFixture fixture) : IClassFixtu
         byte[] fits = await _ctx.CallAsync(() => Echo.Bytes(SmallMessagesFixture.Limit / 2, 1)).WaitAsync(Bound);
         Assert.Equal(SmallMessagesFixture.Limit / 2, fits.Length);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task An_oversize_channel_item_fails_the_call_at_the_caller_and_the_context_still_works()
+    {
+        var chunks = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        chunks.Writer.TryWrite(new byte[1000]);
+        chunks.Writer.TryWrite(new byte[2 * SmallMessagesFixture.Limit]);
+        chunks.Writer.Complete();
+
+        MessageTooLargeException ex = await Assert.ThrowsAsync<MessageTooLargeException>(() => _ctx.CallAsync(() => Channels.TotalLengthAsync(chunks.Reader))).WaitAsync(Bound);
+
+        Assert.Equal(SmallMessagesFixture.Limit, ex.MaxMessageSize);
+        Assert.Contains("TotalLengthAsync", ex.Message, StringComparison.Ordinal);
+        Assert.Null(_ctx.DisconnectReason);
+        Assert.Equal(3, await _ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_push_asking_for_chunks_over_the_limit_gets_chunks_that_fit()
+    {
+        byte[] data = new byte[5 * SmallMessagesFixture.Limit];
+        Random.Shared.NextBytes(data);
+        string remote = Path.Combine(Path.GetTempPath(), "econtext-chunks-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var source = new MemoryStream(data);
+            await _ctx.PushStreamAsync(source, remote, new FileTransferOptions { ChunkSize = 4 * SmallMessagesFixture.Limit }).WaitAsync(Bound);
+
+            Assert.Equal(data, await File.ReadAllBytesAsync(remote));
+            Assert.Null(_ctx.DisconnectReason);
+        }
+        finally
+        {
+            File.Delete(remote);
+        }
+    }
 }

@@ -250,4 +250,8 @@ internal static class AttackKit
         var pending = (LockedMap<IPendingReply>)typeof(Router).GetField("_pending", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
         return [.. pending.SnapshotKeys().Where(k => pending.TryGetValue(k, out IPendingReply? p) && p.TargetId == targetId).Select(k => (int)k).Order()];
     }
+
+    /// <summary>How many outbound item streams (channel arguments, files served) the router holds credit windows for.</summary>
+    public static int OutboundCreditCount(Router router) =>
+        ((LockedMap<SemaphoreSlim>)typeof(Router).GetField("_outboundCredits", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!).Count;
 }

@@ -20,6 +20,17 @@ public static class Channels
         return sum;
     }
 
+    public static async Task<long> TotalLengthAsync(ChannelReader<byte[]> chunks)
+    {
+        long total = 0;
+        await foreach (byte[] chunk in chunks.ReadAllAsync())
+        {
+            total += chunk.Length;
+        }
+
+        return total;
+    }
+
     /// <summary>Reads <paramref name="take"/> items, then waits at a gate before reading the rest.</summary>
     public static async Task<int> ReadSomeThenWaitAsync(string key, int take, ChannelReader<string> lines)
     {
