@@ -56,6 +56,38 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         Assert.True(probe.Elapsed < TimeSpan.FromSeconds(10), $"an ordinary call took {probe.Elapsed.TotalSeconds:0.0} s while the FIFO was asked for");
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_line_of_32_MiB_without_a_line_end_arrives_in_capped_pieces_and_the_master_stays_small()
+    {
+        const int Sent = 32 * 1024 * 1024;
+        const int Cap = 64 * 1024;
+        string marker = "end of the long line " + Guid.NewGuid();
+        var output = new LineLengthRecorder("endless.stdout", marker);
+        await using var router = new Router(new RouterOptions { LoggerFactory = output });
+        Context ctx = await router.LocalAsync(new LocalOptions { Name = "endless" }).WaitAsync(Bound);
+        Assert.Equal(3, await ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+
+        await ctx.CallAsync(() => Output.Unterminated(Sent, marker)).WaitAsync(Bound);
+        await output.Ended.WaitAsync(Bound);
+
+        // The context is still there: whatever the master kept for it is still held.
+        long grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+        IReadOnlyList<int> lengths = output.Lengths;
+        IReadOnlyList<string> tails = output.Tails;
+        Assert.True(grown < 8 * 1024 * 1024, $"the master holds {grown / 1048576.0:0.0} MB more after a {Sent / 1048576} MiB line");
+        Assert.True(lengths.Max() <= Cap + 100, $"a record of {lengths.Max()} characters arrived; lines are cut at {Cap} bytes");
+        Assert.Equal(Sent / Cap, lengths.Count);
+
+        // Every piece but the last says it was cut; together they are the whole line.
+        Assert.All(tails.Take(lengths.Count - 1), t => Assert.EndsWith(RemoteOutputMarker, t, StringComparison.Ordinal));
+        Assert.DoesNotContain(RemoteOutputMarker, tails[^1], StringComparison.Ordinal);
+        Assert.Equal(Sent, lengths.Sum() - ((lengths.Count - 1) * RemoteOutputMarker.Length));
+    }
+
+    /// <summary>What the master appends to a piece of a line it had to cut.</summary>
+    private static string RemoteOutputMarker => " [line cut at 64 KiB; continued in the next record]";
+
     private static void MakeFifo(string path)
     {
         using Process mkfifo = Process.Start("mkfifo", [path]);
