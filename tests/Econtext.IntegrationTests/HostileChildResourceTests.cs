@@ -57,6 +57,70 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_child_that_asks_for_assemblies_and_never_reads_makes_the_master_hold_a_bounded_amount()
+    {
+        const int Requests = 100;
+        const long Held = 8 * 1024 * 1024;
+        await using var router = new Router();
+        Context greedy = await router.LocalAsync(new LocalOptions { Name = "greedy" }).WaitAsync(Bound);
+        Context honest = await router.LocalAsync(new LocalOptions { Name = "honest" }).WaitAsync(Bound);
+        string fifo = Path.Combine(_dir, "go");
+        MakeFifo(fifo);
+        byte[] econtext = "Econtext"u8.ToArray();
+        long image = new FileInfo(typeof(Router).Assembly.Location).Length;
+        Assert.True(router.Routes().TryGetValue(greedy.Id, out Econtext.Routing.ContextStream? stream));
+        long requestsBefore = router.Statistics.AssemblyRequests;
+        long droppedBefore = router.Statistics.MessagesDropped;
+
+        // A hundred requests for the library's own image (~1 MB), and the child stops reading.
+        ForgedFrame[] asks = [.. Enumerable.Range(0, Requests).Select(i => new ForgedFrame(0, greedy.Id, greedy.Id, AttackKit.GetAssembly, 0, econtext, ReplyTo: 1_000_000 + i))];
+        await greedy.CallAsync(() => Attacks.StopReadingThenForge(fifo, asks)).WaitAsync(Bound);
+
+        // The call's reply left after the requests: all are in. Wait until each one is answered,
+        // refused, or parked until the child reads, checking what the master holds meanwhile.
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            while (!Settled(router, stream!, Requests, requestsBefore, droppedBefore))
+            {
+                Assert.True(stream!.QueuedBytes <= Held, $"the master queued {stream.QueuedBytes / 1048576.0:0.0} MB for a child that does not read ({image} bytes per answer)");
+                Assert.False(deadline.IsCancellationRequested, $"not settled: {Lane(router, stream)}, {router.Statistics.AssemblyRequests - requestsBefore} requests, {router.Statistics.MessagesDropped - droppedBefore} dropped");
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }
+
+        Assert.True(stream!.QueuedBytes <= Held, $"the master queued {stream.QueuedBytes / 1048576.0:0.0} MB for a child that does not read");
+        Assert.True(router.Statistics.MessagesDropped - droppedBefore > 0, "no request was refused");
+
+        // Meanwhile an honest context asking for several at once gets every one.
+        ForgedFrame[] parallel = [.. Enumerable.Range(0, 16).Select(_ => new ForgedFrame(0, honest.Id, honest.Id, AttackKit.GetAssembly, 0, econtext, AnswerFrom: 0))];
+        ForgedAnswer[] answers = await honest.CallAsync(() => Attacks.Forge(parallel, 20_000)).WaitAsync(Bound);
+        Assert.All(answers, a => Assert.True(a.Arrived && a.Flags == 0 && a.Length == image, $"arrived {a.Arrived}, flags {a.Flags}, {a.Length} bytes: {a.Text}"));
+
+        // Once the greedy child reads again, what was parked is answered and nothing stays held.
+        Task go = Task.Run(() => File.WriteAllText(fifo, "go"));
+        Assert.Equal(3, await greedy.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+        await go.WaitAsync(Bound);
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            while (Lane(router, stream!).Waiting > 0)
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+    }
+
+    /// <summary>Every request is in and each is answered, refused, or parked until the stream drains (none still being looked up).</summary>
+    private static bool Settled(Router router, Econtext.Routing.ContextStream stream, int requests, long requestsBefore, long droppedBefore)
+    {
+        (_, int parked, long answered) = Lane(router, stream);
+        long refused = router.Statistics.MessagesDropped - droppedBefore;
+        return router.Statistics.AssemblyRequests - requestsBefore >= requests && refused + answered + parked >= requests;
+    }
+
+    private static (int Waiting, int Parked, long Answered) Lane(Router router, Econtext.Routing.ContextStream stream) =>
+        router.AssemblyServiceForTests()?.Snapshot(stream) ?? (0, 0, 0);
+
+    [Fact(Timeout = 120000)]
     public async Task A_line_of_32_MiB_without_a_line_end_arrives_in_capped_pieces_and_the_master_stays_small()
     {
         const int Sent = 32 * 1024 * 1024;
