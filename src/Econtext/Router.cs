@@ -44,6 +44,7 @@ public sealed class Router : IAsyncDisposable
     private int _nextId;
     private int _nextHandle = Handles.FirstDynamic - 1;
     private int _disposed;
+    private AssemblyService? _assemblies;
 
     /// <summary>Creates the master's router.</summary>
     public Router(RouterOptions? options = null)
@@ -1003,8 +1004,7 @@ public sealed class Router : IAsyncDisposable
                     OnDelRoute(from, message);
                     break;
                 case Handles.GetAssembly when from != _parent:
-                    message.Retain();
-                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
+                    ServeAssembly(from, message);
                     break;
                 case Handles.Ready when _readyWaiters.TryGetValue(header.Src, out TaskCompletionSource<int>? waiter):
                     waiter.TrySetResult(new PayloadReader(message.Span).ReadInt32());
@@ -1310,12 +1310,13 @@ public sealed class Router : IAsyncDisposable
         return (name, reader.ReadBytes(reader.Remaining).ToArray());
     }
 
-    private void ServeAssembly(Message request)
+    /// <summary>GET_ASSEMBLY from below: answered through <see cref="AssemblyService"/>, which bounds what one stream can make this process hold.</summary>
+    private void ServeAssembly(ContextStream from, Message request) =>
+        LazyInitializer.EnsureInitialized(ref _assemblies, () => new AssemblyService(this, LookUpAssembly, _log)).Accept(from, request);
+
+    /// <summary>An image to answer GET_ASSEMBLY with, or why there is none (on a pool thread: an intermediate may wait for its parent).</summary>
+    private (byte[]? Image, string? Refusal) LookUpAssembly(string name)
     {
-        MessageHeader header = request.Header;
-        Statistics.CountRequest();
-        string name = Encoding.UTF8.GetString(request.Span);
-        request.Release();
         byte[]? image = _resolver?.GetImage(name);
         string? refusal = null;
         if (image is null && _parent is null)
@@ -1332,16 +1333,7 @@ public sealed class Router : IAsyncDisposable
             }
         }
 
-        var frame = new FrameBuilder((image?.Length ?? 256) + 64);
-        if (image is null)
-        {
-            frame.WriteBytes(Encoding.UTF8.GetBytes(refusal ?? $"{name} is not available from {Name}"));
-            TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.Error, frame);
-            return;
-        }
-
-        frame.WriteBytes(image);
-        TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.None, frame);
+        return (image, image is null ? refusal ?? $"{name} is not available from {Name}" : null);
     }
 
     /// <summary>In a child: asks the parent for an assembly and waits for it (never on a receive loop).</summary>

@@ -13,8 +13,10 @@ namespace Econtext.Files;
 /// (<see cref="Context.ShareFiles"/>). A request is refused when it is relative, names "..", or
 /// resolves (symbolic links followed) outside every root shared with the asking context; the file
 /// actually opened is checked again through /proc/self/fd, so a link swapped in after the check
-/// does not widen access. Bytes stream back under the credit window, exactly the length the file
-/// had when opened.
+/// does not widen access. Only regular files are served: the file is opened without blocking and
+/// its type read from the open descriptor, so a FIFO, device or socket below a shared directory is
+/// refused at once instead of holding a master thread. Bytes stream back under the credit window,
+/// exactly the length the file had when opened; every request gets an answer.
 /// </summary>
 internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits)
 {
@@ -74,8 +76,10 @@ internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits
         {
             // The asker cancelled or is gone; it expects nothing more.
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
+            // Whatever reading threw (IOException, NotSupportedException from a file that cannot
+            // seek, ...), the asker gets an answer that names the file instead of waiting forever.
             Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"reading {path} on the master failed: {ex.Message}"));
         }
         finally
@@ -160,7 +164,24 @@ internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits
 
     private async Task SendAsync(int asker, int handle, string path, string real, int chunkSize, SemaphoreSlim window, CancellationToken cancellationToken)
     {
-        using SafeFileHandle file = File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
+        // O_NONBLOCK: opening a FIFO with no writer, or some devices, would otherwise hold this
+        // pool thread in open(2) for as long as the other end likes. On a regular file, the only
+        // kind served, the flag changes nothing.
+        int fd = Libc.Open(real, Libc.ORdonly | Libc.ONonblock | Libc.OCloexec);
+        if (fd < 0)
+        {
+            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master could not be opened: {System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage()}"));
+            return;
+        }
+
+        using var file = new SafeFileHandle(fd, ownsHandle: true);
+        int type = Libc.FileType(fd);
+        if (type != Libc.TypeRegular)
+        {
+            router.Statistics.CountDropped();
+            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master is {Describe(type)}, not a regular file; only regular files can be fetched"));
+            return;
+        }
 
         // What was opened is what was checked, even if a link was swapped in meanwhile.
         string? opened = new FileInfo($"/proc/self/fd/{file.DangerousGetHandle()}").LinkTarget;
@@ -206,6 +227,16 @@ internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits
         frame.WriteBytes(payload);
         return router.TrySend(asker, handle, Handles.None, flags, frame);
     }
+
+    private static string Describe(int type) => type switch
+    {
+        Libc.TypeFifo => "a FIFO (named pipe)",
+        Libc.TypeCharacterDevice => "a character device",
+        Libc.TypeBlockDevice => "a block device",
+        Libc.TypeSocket => "a socket",
+        Libc.TypeDirectory => "a directory",
+        _ => "of a kind that could not be determined",
+    };
 
     private static bool Below(string path, string root) =>
         path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root.EndsWith('/') || path[root.Length] == '/'));

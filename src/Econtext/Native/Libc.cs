@@ -91,6 +91,32 @@ internal static partial class Libc
         return (*(int*)(buffer + 20), *(int*)(buffer + 24));
     }
 
+    /// <summary>
+    /// The type bits (S_IFMT) of an open descriptor's file, from statx(2) on the descriptor itself,
+    /// so what is judged is what was opened; -1 when it cannot be read.
+    /// </summary>
+    public static unsafe int FileType(int fd)
+    {
+        const int AtEmptyPath = 0x1000;
+        const uint StatxType = 0x1;
+        byte* buffer = stackalloc byte[256];
+        if (StatxNative(fd, string.Empty, AtEmptyPath, StatxType, buffer) != 0)
+        {
+            return -1;
+        }
+
+        return *(ushort*)(buffer + 28) & TypeMask;
+    }
+
+    public const int TypeMask = 0xF000;
+    public const int TypeFifo = 0x1000;
+    public const int TypeCharacterDevice = 0x2000;
+    public const int TypeDirectory = 0x4000;
+    public const int TypeBlockDevice = 0x6000;
+    public const int TypeRegular = 0x8000;
+    public const int TypeSocket = 0xC000;
+    public const int ORdonly = 0;
+
     public static void Chown(string path, int uid, int gid)
     {
         if (ChownNative(path, uid, gid) != 0)

@@ -65,6 +65,11 @@ internal sealed class ContextStream
     private FrameBuilder? _current;
     private int _currentOffset;
     private string? _brokenReason;
+
+    // Bytes queued and not yet written, and who waits for them to fall (see WhenQueuedBelowAsync).
+    private long _queuedBytes;
+    private int _roomWaiterCount;
+    private readonly List<(long Below, TaskCompletionSource<bool> Room)> _roomWaiters = [];
     private Action<ContextStream, Message>? _onMessage;
     private Action<ContextStream, string>? _onBroken;
 
@@ -116,6 +121,65 @@ internal sealed class ContextStream
     public bool IsBroken => _brokenReason is not null;
 
     public string? BrokenReason => _brokenReason;
+
+    /// <summary>Bytes of frames queued for this pipe and not yet written: what the peer, by not reading, makes this process hold.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>
+    /// Completes with true once fewer than <paramref name="bytes"/> are queued (at once if so now),
+    /// or with false once the stream is broken. For senders that must not queue without bound for a
+    /// peer that may never read (replies to requests the peer makes at will).
+    /// </summary>
+    public Task<bool> WhenQueuedBelowAsync(long bytes)
+    {
+        lock (_roomWaiters)
+        {
+            if (_brokenReason is not null)
+            {
+                return Task.FromResult(false);
+            }
+
+            // Counted before the bytes are read again: a writer takes bytes off, then reads the
+            // count (both full fences), so either it sees this waiter or this sees its bytes gone.
+            Interlocked.Increment(ref _roomWaiterCount);
+            if (Interlocked.Read(ref _queuedBytes) < bytes)
+            {
+                Interlocked.Decrement(ref _roomWaiterCount);
+                return Task.FromResult(true);
+            }
+
+            var room = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _roomWaiters.Add((bytes, room));
+            return room.Task;
+        }
+    }
+
+    /// <summary>A queued frame was written or thrown away.</summary>
+    private void Unqueued(FrameBuilder frame)
+    {
+        long left = Interlocked.Add(ref _queuedBytes, -frame.Written.Length);
+        if (Volatile.Read(ref _roomWaiterCount) > 0)
+        {
+            WakeRoomWaiters(left);
+        }
+    }
+
+    private void WakeRoomWaiters(long left)
+    {
+        lock (_roomWaiters)
+        {
+            bool broken = _brokenReason is not null;
+            for (int i = _roomWaiters.Count - 1; i >= 0; i--)
+            {
+                if (broken || left < _roomWaiters[i].Below)
+                {
+                    _roomWaiters[i].Room.TrySetResult(!broken);
+                    _roomWaiters.RemoveAt(i);
+                    Interlocked.Decrement(ref _roomWaiterCount);
+                }
+            }
+        }
+    }
 
     /// <summary>Completes with the reason once the stream is broken.</summary>
     public Task<string> Broken => _broken.Task;
@@ -268,6 +332,7 @@ internal sealed class ContextStream
             throw new StreamBrokenException(reason);
         }
 
+        Interlocked.Add(ref _queuedBytes, frame.Written.Length);
         _outbound.Enqueue(frame);
         Drain(mayBlock: t_receiving is null);
     }
@@ -290,8 +355,11 @@ internal sealed class ContextStream
 
         while (_outbound.TryDequeue(out FrameBuilder? frame))
         {
+            Unqueued(frame);
             frame.Dispose();
         }
+
+        WakeRoomWaiters(0);
 
         // The owner forgets the context and fails its calls before anyone waiting on Broken resumes.
         _onBroken?.Invoke(this, reason);
@@ -389,6 +457,7 @@ internal sealed class ContextStream
 
             if (_brokenReason is not null)
             {
+                Unqueued(_current);
                 _current.Dispose();
                 _current = null;
                 continue;
@@ -457,6 +526,7 @@ internal sealed class ContextStream
                 }
             }
 
+            Unqueued(_current);
             _current.Dispose();
             _current = null;
         }

@@ -118,6 +118,30 @@ public static class Attacks
     }
 
     /// <summary>
+    /// Stops reading from the parent at the next frame that arrives (the receive loop waits until a
+    /// byte can be read from <paramref name="fifo"/>), then writes <paramref name="frames"/> as
+    /// <see cref="Forge"/> does, without waiting for answers: a child that asks and never reads.
+    /// </summary>
+    public static async Task StopReadingThenForge(string fifo, ForgedFrame[] frames)
+    {
+        ContextStream parent = ParentStream(Router());
+        FieldInfo handler = typeof(ContextStream).GetField("_onMessage", Private)!;
+        var inner = (Action<ContextStream, Message>)handler.GetValue(parent)!;
+        int stopped = 0;
+        handler.SetValue(parent, new Action<ContextStream, Message>((stream, message) =>
+        {
+            if (Interlocked.Exchange(ref stopped, 1) == 0)
+            {
+                using FileStream go = File.OpenRead(fifo);
+                go.ReadByte();
+            }
+
+            inner(stream, message);
+        }));
+        await Forge(frames, 0);
+    }
+
+    /// <summary>
     /// A frame whose length field says <paramref name="announcedLength"/> (over any limit), sent
     /// in order through the parent stream's queue, followed by a few payload bytes.
     /// </summary>
@@ -243,6 +267,14 @@ internal static class AttackKit
         frame.WriteBytes(image);
         return frame.Written[MessageHeader.Size..].ToArray();
     }
+
+    /// <summary>The router's streams by context id.</summary>
+    public static LockedMap<ContextStream> Routes(this Router router) =>
+        (LockedMap<ContextStream>)typeof(Router).GetField("_routes", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
+
+    /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before (or in a build without it).</summary>
+    public static AssemblyService? AssemblyServiceForTests(this Router router) =>
+        typeof(Router).GetField("_assemblies", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(router) as AssemblyService;
 
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
     public static int[] PendingHandlesFor(Router router, int targetId)

@@ -25,4 +25,8 @@ public static class MasterFiles
             return "failed: " + ex.Message;
         }
     }
+
+    /// <summary><paramref name="count"/> fetches of the same file at once, each answered as <see cref="TryFetch"/> answers.</summary>
+    public static Task<string[]> TryFetchMany(string masterPath, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(_ => TryFetch(masterPath)));
 }

@@ -18,6 +18,24 @@ public static class Output
         Console.Out.Flush();
     }
 
+    /// <summary>
+    /// <paramref name="bytes"/> of 'x' on fd 1 without a line end, in 1 MiB writes, then a line end
+    /// and <paramref name="endMarker"/> on a line of its own.
+    /// </summary>
+    public static void Unterminated(int bytes, string endMarker)
+    {
+        using Stream stdout = Console.OpenStandardOutput();
+        byte[] chunk = new byte[1024 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        for (int left = bytes; left > 0; left -= chunk.Length)
+        {
+            stdout.Write(chunk, 0, Math.Min(left, chunk.Length));
+        }
+
+        stdout.Write(System.Text.Encoding.UTF8.GetBytes("\n" + endMarker + "\n"));
+        stdout.Flush();
+    }
+
     /// <summary>Runs /bin/echo, which inherits the child's fd 1.</summary>
     public static int EchoProcess(string text) => Run("/bin/echo", text);
 
