@@ -58,7 +58,7 @@ public sealed class Router : IAsyncDisposable
         Name = "master";
         _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
         _output = new RemoteOutput(Options.LoggerFactory);
-        _files = new FileServer(this, _outboundCredits);
+        _files = new FileServer(this);
     }
 
     /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
@@ -973,6 +973,11 @@ public sealed class Router : IAsyncDisposable
                 case Handles.Credit when FromAncestor(from, header):
                     _dispatcher!.OnCredit(message);
                     break;
+                case Handles.Credit when _files is not null && from != _parent && header.ReplyTo != Handles.None:
+                    // An asker wrote out N chunks of a file the master sends it (its own handle, so
+                    // marked in reply-to: the asker's numbering and ours overlap).
+                    _files.Grant(message);
+                    break;
                 case Handles.Credit when from != _parent:
                     // A callee reading one of our ChannelReader arguments took N items.
                     CreditWindow.Grant(_outboundCredits, message);
@@ -1124,7 +1129,7 @@ public sealed class Router : IAsyncDisposable
             return;
         }
 
-        TrySend(0, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
+        TrySend(0, Handles.Credit, handle, MessageFlags.None, CreditWindow.Frame(handle, count));
     }
 
     private bool SourceIsBehind(ContextStream from, int src) =>

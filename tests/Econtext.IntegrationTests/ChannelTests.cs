@@ -117,4 +117,47 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
         Assert.Equal(0, AttackKit.OutboundCreditCount(router));
         Assert.Equal(3, await ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_channel_argument_and_a_file_fetch_under_the_same_handle_number_do_not_share_a_credit_window()
+    {
+        // The master numbers its calls; a context numbers its own requests. A ChannelReader argument's
+        // window (the master's handle) and a shared file's (the context's handle) may carry one number.
+        await using var router = new Router();
+        Context ctx = await router.LocalAsync().WaitAsync(Bound);
+        for (int i = 0; i < 20; i++)
+        {
+            await ctx.CallAsync(() => Echo.Add(i, 1)).WaitAsync(Bound);
+        }
+
+        string dir = Path.Combine(Path.GetTempPath(), "econtext-credit-keys-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string shared = Path.Combine(dir, "shared.bin");
+            await File.WriteAllBytesAsync(shared, new byte[8 * 1024 * 1024]);
+            using IDisposable share = ctx.ShareFiles(dir);
+
+            string key = Guid.NewGuid().ToString();
+            var numbers = Channel.CreateUnbounded<int>();
+            for (int i = 1; i <= 200; i++)
+            {
+                numbers.Writer.TryWrite(i);
+            }
+
+            numbers.Writer.Complete();
+            Task<long> sum = ctx.CallAsync(() => Channels.WaitThenSumAsync(key, numbers.Reader));
+            int handle = Assert.Single(AttackKit.PendingHandlesFor(router, ctx.Id));
+
+            string copy = Path.Combine(dir, "copy.bin");
+            Assert.Equal(8 * 1024 * 1024, await ctx.CallAsync(() => MasterFiles.FetchUnderHandle(handle, shared, copy)).WaitAsync(Bound));
+            ctx.CallNoReply(() => Channels.Open(key));
+
+            Assert.Equal(20100, await sum.WaitAsync(Bound));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -18,11 +18,18 @@ namespace Econtext.Files;
 /// refused at once instead of holding a master thread. Bytes stream back under the credit window,
 /// exactly the length the file had when opened; every request gets an answer.
 /// </summary>
-internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits)
+internal sealed class FileServer(Router router)
 {
     private const int MaxChunk = 1024 * 1024;
     private readonly LockedMap<List<SharedRoot>> _roots = new();
     private readonly LockedMap<CancellationTokenSource> _transfers = new();
+
+    /// <summary>
+    /// Credit windows of the files being sent, keyed by the asker and the asker's own handle. Apart
+    /// from the router's windows for channel arguments, which are keyed by the master's handles: the
+    /// two numberings overlap.
+    /// </summary>
+    private readonly LockedMap<SemaphoreSlim> _credits = new();
 
     public IDisposable Share(Context context, string path)
     {
@@ -59,7 +66,7 @@ internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits
             return;
         }
 
-        credits[MapKey.Of(asker, handle)] = window;
+        _credits[MapKey.Of(asker, handle)] = window;
         try
         {
             string? refusal = Authorize(asker, path, name, out string real);
@@ -84,10 +91,13 @@ internal sealed class FileServer(Router router, LockedMap<SemaphoreSlim> credits
         }
         finally
         {
-            credits.TryRemove(MapKey.Of(asker, handle), out _);
+            _credits.TryRemove(MapKey.Of(asker, handle), out _);
             _transfers.TryRemove(MapKey.Of(asker, handle), out _);
         }
     }
+
+    /// <summary>CREDIT from the asker (its own handle in reply-to): it wrote out N chunks of a file it is being sent.</summary>
+    public void Grant(Message message) => CreditWindow.Grant(_credits, message);
 
     /// <summary>CANCEL from the asker: stop sending that file. False when the asker has no such transfer.</summary>
     public bool Cancel(int asker, int handle)

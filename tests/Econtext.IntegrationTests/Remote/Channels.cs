@@ -31,6 +31,13 @@ public static class Channels
         return total;
     }
 
+    /// <summary>Waits at a gate before reading anything, then sums to the end.</summary>
+    public static async Task<long> WaitThenSumAsync(string key, ChannelReader<int> numbers)
+    {
+        await Gate(key).WaitAsync(TimeSpan.FromSeconds(20));
+        return await SumAsync(numbers);
+    }
+
     /// <summary>Reads <paramref name="take"/> items, then waits at a gate before reading the rest.</summary>
     public static async Task<int> ReadSomeThenWaitAsync(string key, int take, ChannelReader<string> lines)
     {

@@ -29,4 +29,18 @@ public static class MasterFiles
     /// <summary><paramref name="count"/> fetches of the same file at once, each answered as <see cref="TryFetch"/> answers.</summary>
     public static Task<string[]> TryFetchMany(string masterPath, int count) =>
         Task.WhenAll(Enumerable.Range(0, count).Select(_ => TryFetch(masterPath)));
+
+    /// <summary>
+    /// Fetches after moving this context's handle counter so that the fetch's reply handle is
+    /// <paramref name="handle"/>: the number the master chose for a call of its own to this context.
+    /// </summary>
+    public static async Task<long> FetchUnderHandle(int handle, string masterPath, string localPath)
+    {
+        Router router = CurrentContext.ChildRouter!;
+        while (router.AllocateHandle() < handle - 1)
+        {
+        }
+
+        return await Fetch(masterPath, localPath).ConfigureAwait(false);
+    }
 }
