@@ -15,6 +15,12 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
     public const byte StdoutStream = 1;
     public const byte StderrStream = 2;
 
+    /// <summary>
+    /// The longest line kept whole: a context that writes more without a newline has it emitted in
+    /// pieces of this size, so what the master buffers for it stays bounded.
+    /// </summary>
+    internal const int MaxLineBytes = 64 * 1024;
+
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
     private readonly LockedMap<List<byte>> _partial = new();
 
@@ -46,6 +52,12 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
         }
 
         byte stream = payload[0];
+        if (stream is not (StdoutStream or StderrStream))
+        {
+            // Each stream number gets a buffer of its own, and only these two are ever flushed.
+            throw new Wire.ProtocolViolationException($"STDIO for stream {stream}, which is neither stdout ({StdoutStream}) nor stderr ({StderrStream})");
+        }
+
         List<byte> partial = _partial.GetOrAdd(MapKey.Of(contextId, stream), static _ => []);
         lock (partial)
         {
@@ -55,16 +67,31 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
                 int newline = rest.IndexOf((byte)'\n');
                 if (newline < 0)
                 {
-                    partial.AddRange(rest);
+                    AddBounded(contextName, stream, partial, rest);
                     return;
                 }
 
-                partial.AddRange(rest[..newline]);
+                AddBounded(contextName, stream, partial, rest[..newline]);
                 EmitLine(contextName, stream, partial);
                 partial.Clear();
                 rest = rest[(newline + 1)..];
             }
         }
+    }
+
+    /// <summary>Appends to an unfinished line, emitting it in <see cref="MaxLineBytes"/> pieces as it grows past that.</summary>
+    private void AddBounded(string contextName, byte stream, List<byte> partial, ReadOnlySpan<byte> bytes)
+    {
+        while (partial.Count + bytes.Length > MaxLineBytes)
+        {
+            int take = MaxLineBytes - partial.Count;
+            partial.AddRange(bytes[..take]);
+            EmitLine(contextName, stream, partial);
+            partial.Clear();
+            bytes = bytes[take..];
+        }
+
+        partial.AddRange(bytes);
     }
 
     public void OnLog(string contextName, LogLevel level, int eventId, string category, string message, string exception)
