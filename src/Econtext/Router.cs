@@ -1075,9 +1075,7 @@ public sealed class Router : IAsyncDisposable
 
     private void OnFileGet(Message message)
     {
-        var reader = new PayloadReader(message.Span);
-        string path = reader.ReadShortString();
-        int chunkSize = reader.ReadInt32();
+        (string path, int chunkSize) = ControlPayloads.ReadFileGet(message.Span);
         MessageHeader header = message.Header;
         _ = Task.Run(() => _files!.ServeAsync(header, path, chunkSize));
     }
@@ -1272,9 +1270,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>DEL_ROUTE from an immediate child, for a context that lives behind it (never itself or anything else).</summary>
     private void OnDelRoute(ContextStream from, Message message)
     {
-        var reader = new PayloadReader(message.Span);
-        int id = reader.ReadInt32();
-        string reason = Encoding.UTF8.GetString(reader.ReadBytes(reader.Remaining));
+        (int id, string reason) = ControlPayloads.ReadDelRoute(message.Span);
         if (id == from.RemoteId || !from.Owns(id))
         {
             Drop(from, message, $"DEL_ROUTE for context {id}, which does not live behind {from.Name}");
@@ -1288,9 +1284,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>ADD_ROUTE from an ancestor: <c>id</c> will live behind the stream that leads to <c>via</c>.</summary>
     private void OnAddRoute(ContextStream from, Message message)
     {
-        var reader = new PayloadReader(message.Span);
-        int id = reader.ReadInt32();
-        int via = reader.ReadInt32();
+        (int id, int via) = ControlPayloads.ReadAddRoute(message.Span);
         if (!_routes.TryGetValue(via, out ContextStream? stream) || stream == from)
         {
             Drop(from, message, $"ADD_ROUTE for {id} via {via}, which is not below this context");
@@ -1308,12 +1302,7 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>LOAD_ASSEMBLY payload: the simple name, then the image to the end.</summary>
-    private static (string Name, byte[] Image) ReadLoadAssembly(Message message)
-    {
-        var reader = new PayloadReader(message.Span);
-        string name = reader.ReadShortString();
-        return (name, reader.ReadBytes(reader.Remaining).ToArray());
-    }
+    private static (string Name, byte[] Image) ReadLoadAssembly(Message message) => ControlPayloads.ReadLoadAssembly(message.Span);
 
     /// <summary>GET_ASSEMBLY from below: answered through <see cref="AssemblyService"/>, which bounds what one stream can make this process hold.</summary>
     private void ServeAssembly(ContextStream from, Message request) =>

@@ -100,12 +100,20 @@ internal static class CallCodec
         (int, int)[] attachments = ReadAttachments(ref reader);
         if (type is null || size == 0)
         {
-            return null;
+            // Empty is "no result" (a void method); no value of a non-nullable value type is empty.
+            return type is null || !type.IsValueType || Nullable.GetUnderlyingType(type) is not null
+                ? null
+                : throw new ProtocolViolationException($"an empty value where a {type.Name} is due");
         }
 
         return Deserialize(payload, offset, size, type, attachments);
     }
 
+    /// <summary>
+    /// Reads one value as its declared type. Whatever the bytes, it returns or throws
+    /// <see cref="ProtocolViolationException"/>: the reader and the serializer throw several types
+    /// on bad input, which must not leak to a receive loop as an "internal error".
+    /// </summary>
     public static object? Deserialize(byte[] payload, int offset, int size, Type type, (int Offset, int Length)[] attachments)
     {
         AttachmentScope.BeginRead(payload, attachments);
@@ -114,11 +122,19 @@ internal static class CallCodec
             ReadOnlySpan<byte> json = payload.AsSpan(offset, size);
             return ScalarJson.Handles(type) ? ScalarJson.Read(json, type) : DeserializeWithSerializer(json, type);
         }
+        catch (Exception ex) when (IsBadValue(ex))
+        {
+            throw new ProtocolViolationException($"a value that is not a valid {type.Name}: {ex.Message}");
+        }
         finally
         {
             AttachmentScope.End();
         }
     }
+
+    /// <summary>What reading malformed or mistyped JSON throws (the reader, the serializer, number and date parsing).</summary>
+    private static bool IsBadValue(Exception ex) =>
+        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException or NotSupportedException;
 
     /// <summary>Apart from <see cref="Deserialize"/> so that reading a scalar does not load JsonSerializer.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -126,9 +142,23 @@ internal static class CallCodec
 
     public static void WriteError(FrameBuilder frame, RemoteErrorInfo error) => SerializeInto(frame, error, typeof(RemoteErrorInfo));
 
-    public static RemoteErrorInfo ReadError(byte[] payload, int length) =>
-        JsonSerializer.Deserialize<RemoteErrorInfo>(payload.AsSpan(0, length), WireJson.Options)
-        ?? throw new ProtocolViolationException("an error reply without an error");
+    public static RemoteErrorInfo ReadError(byte[] payload, int length)
+    {
+        RemoteErrorInfo? error;
+        try
+        {
+            error = JsonSerializer.Deserialize<RemoteErrorInfo>(payload.AsSpan(0, length), WireJson.Options);
+        }
+        catch (Exception ex) when (IsBadValue(ex))
+        {
+            throw new ProtocolViolationException($"an error reply that is not a valid error: {ex.Message}");
+        }
+
+        // Type, Message and Context are not nullable; the serializer leaves them null when absent.
+        return error is { Type: not null, Message: not null, Context: not null }
+            ? error
+            : throw new ProtocolViolationException("an error reply without an error type, message or context");
+    }
 
     public static void SerializeInto(FrameBuilder frame, object? value, Type type)
     {

@@ -46,10 +46,20 @@ internal sealed class PendingFile(string path) : IPendingReply
         }
         else
         {
-            ReadOnlySpan<byte> facts = reply.Span;
-            _facts.TrySetResult(new FileFacts(true, BinaryPrimitives.ReadInt64BigEndian(facts), null, BinaryPrimitives.ReadInt32BigEndian(facts[8..]), BinaryPrimitives.ReadInt64BigEndian(facts[12..])));
+            _facts.TrySetResult(ReadFacts(reply.Span));
             _chunks.Writer.TryComplete();
         }
+    }
+
+    /// <summary>The last reply's payload: length (i64), mode (i32), modification time in UTC ticks (i64).</summary>
+    /// <exception cref="ProtocolViolationException">Fewer than those 20 bytes.</exception>
+    internal static FileFacts ReadFacts(ReadOnlySpan<byte> payload)
+    {
+        var reader = new PayloadReader(payload);
+        long length = BinaryPrimitives.ReadInt64BigEndian(reader.ReadBytes(8));
+        int mode = reader.ReadInt32();
+        long modified = BinaryPrimitives.ReadInt64BigEndian(reader.ReadBytes(8));
+        return new FileFacts(true, length, null, mode, modified);
     }
 
     public void Fail(Exception error) => End(error);

@@ -62,6 +62,12 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
         }
 
         byte stream = payload[0];
+        if (stream is not (StdoutStream or StderrStream))
+        {
+            // Each stream number gets a buffer of its own, and only these two are ever flushed.
+            throw new Wire.ProtocolViolationException($"STDIO for stream {stream}, which is neither stdout ({StdoutStream}) nor stderr ({StderrStream})");
+        }
+
         List<byte> partial = _partial.GetOrAdd(MapKey.Of(contextId, stream), static _ => []);
         lock (partial)
         {
