@@ -38,6 +38,7 @@ public sealed class Router : IAsyncDisposable
     private readonly ChildAssemblyResolver? _resolver;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LogLevel _childMinLogLevel;
+    private readonly Heartbeat? _heartbeat;
     private int _nextId;
     private int _nextHandle = Handles.FirstDynamic - 1;
     private int _disposed;
@@ -51,16 +52,24 @@ public sealed class Router : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), Options.MaxMessageSize, "MaxMessageSize must be at least 64 KiB");
         }
 
+        Heartbeat.Validate(Options, nameof(options));
+
         Name = "master";
         _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
         _output = new RemoteOutput(Options.LoggerFactory);
         _files = new FileServer(this, _outboundCredits);
+        _heartbeat = Heartbeat.Create(Id, Options, _log);
     }
 
     /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
     internal Router(ChildConfig config, Stream parentInput, Stream parentOutput, ChildAssemblyResolver resolver)
     {
-        Options = new RouterOptions { MaxMessageSize = config.MaxMessageSize };
+        Options = new RouterOptions
+        {
+            MaxMessageSize = config.MaxMessageSize,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs),
+            HeartbeatTimeout = TimeSpan.FromMilliseconds(config.HeartbeatTimeoutMs),
+        };
         Id = config.Id;
         Name = config.Name;
         _ancestors.UnionWith(config.Ancestors);
@@ -75,6 +84,7 @@ public sealed class Router : IAsyncDisposable
         _dispatcher = new Dispatcher(this, _log);
         _parent = new ContextStream(parentInput, parentOutput, config.ParentId, "parent", config.MaxMessageSize);
         resolver.Fetch = FetchAssemblyFromParent;
+        _heartbeat = Heartbeat.Create(Id, Options, _log);
     }
 
     public RouterOptions Options { get; }
@@ -277,7 +287,11 @@ public sealed class Router : IAsyncDisposable
             }
 
             TimeSpan atMarker = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)(_parent is null ? _output.MinimumLevel(name) : _childMinLogLevel), [.. _ancestors]);
+            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)(_parent is null ? _output.MinimumLevel(name) : _childMinLogLevel), [.. _ancestors])
+            {
+                HeartbeatIntervalMs = Heartbeat.ToWire(Options).IntervalMs,
+                HeartbeatTimeoutMs = Heartbeat.ToWire(Options).TimeoutMs,
+            };
             try
             {
                 Preamble.Write(transport.Input, config, deflateCore);
@@ -304,6 +318,7 @@ public sealed class Router : IAsyncDisposable
             }
 
             context.RemoteProcessId = await ready.Task.ConfigureAwait(false);
+            _heartbeat?.Add(stream);
             _log.LogDebug(
                 "{Context} ready in {Total:0.0} ms (stage 0 marker after {Marker:0.0} ms)",
                 name,
@@ -793,6 +808,7 @@ public sealed class Router : IAsyncDisposable
         }
 
         _shuttingDown.Cancel();
+        _heartbeat?.Dispose();
         var waits = new List<Task>();
         foreach (Context context in _contexts.SnapshotValues())
         {
@@ -964,6 +980,12 @@ public sealed class Router : IAsyncDisposable
                     message.Retain();
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.Item1.ServeAssembly(s.Item2), (this, message), preferLocal: false);
                     break;
+                case Handles.Heartbeat when from == _parent && header.Src == from.RemoteId:
+                    Heartbeat.Answer(from, Id);
+                    break;
+                case Handles.HeartbeatAck when from != _parent && header.Src == from.RemoteId:
+                    // Its arrival is the answer (ContextStream.LastHeard).
+                    break;
                 case Handles.Ready when _readyWaiters.TryGetValue(header.Src, out TaskCompletionSource<int>? waiter):
                     waiter.TrySetResult(new PayloadReader(message.Span).ReadInt32());
                     break;
@@ -1125,7 +1147,7 @@ public sealed class Router : IAsyncDisposable
         string detail = reason;
         if (_transports.TryGetValue(id, out TransportProcess? transport))
         {
-            detail = $"{reason}; the process {transport.DescribeExit(TimeSpan.FromMilliseconds(250))}";
+            detail = $"{reason}; {transport.DescribeEnd(TimeSpan.FromMilliseconds(250))}";
             _ = ReapAsync(id, transport);
         }
 

@@ -29,6 +29,12 @@ internal static class Handles
     /// <summary>A context asks the master for a file the master shared with it; the reply streams it.</summary>
     public const int FileGet = 15;
 
+    /// <summary>A parent to a child it started, when nothing has come from it for a while: are you there?</summary>
+    public const int Heartbeat = 17;
+
+    /// <summary>The child's answer to <see cref="Heartbeat"/>, sent from its receive loop.</summary>
+    public const int HeartbeatAck = 18;
+
     public const int FirstDynamic = 1000;
 
     public static string Name(int handle) => handle switch
@@ -49,6 +55,8 @@ internal static class Handles
         Credit => "CREDIT",
         StreamItem => "STREAM_ITEM",
         FileGet => "FILE_GET",
+        Heartbeat => "HEARTBEAT",
+        HeartbeatAck => "HEARTBEAT_ACK",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
