@@ -33,7 +33,7 @@ public sealed class HeartbeatTests(Xunit.Abstractions.ITestOutputHelper output)
             output.WriteLine(ex.Message);
             Assert.Equal("frozen", ex.ContextName);
             Assert.Contains("no answer to heartbeats", ex.Reason, StringComparison.Ordinal);
-            Assert.Contains("the process is stopped or hung", ex.Reason, StringComparison.Ordinal);
+            Assert.Contains("the context is stopped or hung", ex.Reason, StringComparison.Ordinal);
             Assert.True(frozen.Disconnected.IsCancellationRequested);
 
             // Still stopped: the router ends it by itself (SIGKILL after the grace periods).

@@ -194,7 +194,7 @@ internal sealed class Heartbeat : IDisposable
 
     private string Reason(ContextStream stream, long silentMs) =>
         $"no answer to heartbeats for {Seconds(silentMs)} (nothing at all has come from {stream.Name} for that long, "
-        + $"RouterOptions.HeartbeatTimeout is {Seconds(_timeoutMs)}): the process is stopped or hung, or its host or the network to it is unreachable";
+        + $"RouterOptions.HeartbeatTimeout is {Seconds(_timeoutMs)}): the context is stopped or hung, or its host or the network to it is unreachable";
 
     private static string Seconds(double milliseconds) =>
         (milliseconds / 1000).ToString(milliseconds < 10_000 ? "0.#" : "0", CultureInfo.InvariantCulture) + " s";

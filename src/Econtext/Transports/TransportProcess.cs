@@ -189,7 +189,9 @@ internal sealed class TransportProcess : IDisposable
             }
         }
 
-        string end = exited ? "the process " + exit : "the process is still running";
+        // Still running after its stream broke (the heartbeat gave up on it, or it closed its
+        // stdout): the router ends it (ReapAsync).
+        string end = exited ? "the process " + exit : "the process was still running and is being ended";
         string[] said;
         lock (_lines)
         {
