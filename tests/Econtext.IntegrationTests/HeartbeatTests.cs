@@ -93,6 +93,44 @@ public sealed class HeartbeatTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(busy.RemoteProcessId, await busy.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
     }
 
+    /// <summary>
+    /// HEARTBEAT is answered only from the parent, HEARTBEAT_ACK taken only from a direct child: a
+    /// compromised context cannot make the master or its own parent answer it, nor speak for another.
+    /// </summary>
+    [Fact(Timeout = 90000)]
+    public async Task Heartbeats_from_below_and_acks_for_another_context_are_refused()
+    {
+        await using var router = new Router(Quick);
+        Context a = await router.LocalAsync(new LocalOptions { Name = "a" }).WaitAsync(Bound);
+        Context b = await router.LocalAsync(new LocalOptions { Name = "b", Via = a }).WaitAsync(Bound);
+        long before = router.Statistics.MessagesDropped;
+        const int Heartbeat = 17;
+        const int HeartbeatAck = 18;
+        const int Dead = 2;
+
+        ForgedFrame[] fromA = [new(0, a.Id, a.Id, Heartbeat, 0, [], AnswerFrom: 0)];
+        ForgedFrame[] fromB =
+        [
+            new(a.Id, b.Id, b.Id, Heartbeat, 0, [], AnswerFrom: a.Id),
+            new(0, b.Id, b.Id, HeartbeatAck, 0, [], AnswerFrom: 0),
+        ];
+        ForgedAnswer[] answers = [
+            .. await a.CallAsync(() => Attacks.Forge(fromA, 10_000)).WaitAsync(Bound),
+            .. await b.CallAsync(() => Attacks.Forge(fromB, 10_000)).WaitAsync(Bound)];
+
+        string[] refusers = ["master", "a", "master"];
+        for (int i = 0; i < answers.Length; i++)
+        {
+            Assert.True(
+                answers[i].Arrived && (answers[i].Flags & Dead) != 0 && answers[i].Text.StartsWith("refused by " + refusers[i] + ":", StringComparison.Ordinal),
+                $"frame {i}: expected a refusal by {refusers[i]}, got {(answers[i].Arrived ? answers[i].Text : "no answer")}");
+        }
+
+        Assert.True(router.Statistics.MessagesDropped - before >= 2, "the master did not count its two refusals");
+        Assert.Equal(b.RemoteProcessId, await b.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
+        Assert.Equal(a.RemoteProcessId, await a.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
+    }
+
     [Fact(Timeout = 30000)]
     public Task Heartbeats_are_on_by_default()
     {
