@@ -41,6 +41,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>Room left in a message beside a chunk's bytes for its value's framing (sizes, attachment table).</summary>
     private const int ChunkHeadroom = 1024;
 
+    private readonly Heartbeat? _heartbeat;
     private int _nextId;
     private int _nextHandle = Handles.FirstDynamic - 1;
     private int _disposed;
@@ -55,16 +56,24 @@ public sealed class Router : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), Options.MaxMessageSize, "MaxMessageSize must be at least 64 KiB");
         }
 
+        Heartbeat.Validate(Options, nameof(options));
+
         Name = "master";
         _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
         _output = new RemoteOutput(Options.LoggerFactory);
         _files = new FileServer(this);
+        _heartbeat = Heartbeat.Create(Id, Options, _log);
     }
 
     /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
     internal Router(ChildConfig config, Stream parentInput, Stream parentOutput, ChildAssemblyResolver resolver)
     {
-        Options = new RouterOptions { MaxMessageSize = config.MaxMessageSize };
+        Options = new RouterOptions
+        {
+            MaxMessageSize = config.MaxMessageSize,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs),
+            HeartbeatTimeout = TimeSpan.FromMilliseconds(config.HeartbeatTimeoutMs),
+        };
         Id = config.Id;
         Name = config.Name;
         _ancestors.UnionWith(config.Ancestors);
@@ -79,6 +88,7 @@ public sealed class Router : IAsyncDisposable
         _dispatcher = new Dispatcher(this, _log);
         _parent = new ContextStream(parentInput, parentOutput, config.ParentId, "parent", config.MaxMessageSize);
         resolver.Fetch = FetchAssemblyFromParent;
+        _heartbeat = Heartbeat.Create(Id, Options, _log);
     }
 
     public RouterOptions Options { get; }
@@ -281,7 +291,11 @@ public sealed class Router : IAsyncDisposable
             }
 
             TimeSpan atMarker = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)(_parent is null ? _output.MinimumLevel(name) : _childMinLogLevel), [.. _ancestors]);
+            var config = new ChildConfig(id, Id, name, Options.MaxMessageSize, (int)(_parent is null ? _output.MinimumLevel(name) : _childMinLogLevel), [.. _ancestors])
+            {
+                HeartbeatIntervalMs = Heartbeat.ToWire(Options).IntervalMs,
+                HeartbeatTimeoutMs = Heartbeat.ToWire(Options).TimeoutMs,
+            };
             try
             {
                 Preamble.Write(transport.Input, config, deflateCore);
@@ -308,6 +322,7 @@ public sealed class Router : IAsyncDisposable
             }
 
             context.RemoteProcessId = await ready.Task.ConfigureAwait(false);
+            _heartbeat?.Add(stream);
             _log.LogDebug(
                 "{Context} ready in {Total:0.0} ms (stage 0 marker after {Marker:0.0} ms)",
                 name,
@@ -819,6 +834,7 @@ public sealed class Router : IAsyncDisposable
         }
 
         _shuttingDown.Cancel();
+        _heartbeat?.Dispose();
         var waits = new List<Task>();
         foreach (Context context in _contexts.SnapshotValues())
         {
@@ -1010,6 +1026,12 @@ public sealed class Router : IAsyncDisposable
                     break;
                 case Handles.GetAssembly when from != _parent:
                     ServeAssembly(from, message);
+                    break;
+                case Handles.Heartbeat when from == _parent && header.Src == from.RemoteId:
+                    Heartbeat.Answer(from, Id);
+                    break;
+                case Handles.HeartbeatAck when from != _parent && header.Src == from.RemoteId:
+                    // Its arrival is the answer (ContextStream.LastHeard).
                     break;
                 case Handles.Ready when _readyWaiters.TryGetValue(header.Src, out TaskCompletionSource<int>? waiter):
                     waiter.TrySetResult(new PayloadReader(message.Span).ReadInt32());
@@ -1221,7 +1243,7 @@ public sealed class Router : IAsyncDisposable
         string detail = reason;
         if (_transports.TryGetValue(id, out TransportProcess? transport))
         {
-            detail = $"{reason}; the process {transport.DescribeExit(TimeSpan.FromMilliseconds(250))}";
+            detail = $"{reason}; {transport.DescribeEnd(TimeSpan.FromMilliseconds(250))}";
             _ = ReapAsync(id, transport);
         }
 

@@ -3,7 +3,8 @@ using Econtext.Wire;
 namespace Econtext.Bootstrap;
 
 /// <summary>What a child needs to know about itself before its router starts; sent in the preamble.</summary>
-internal sealed record ChildConfig(int Id, int ParentId, string Name, int MaxMessageSize, int MinLogLevel, int[] Ancestors)
+/// <remarks>The heartbeat settings are the master's, in milliseconds (0: off), so every intermediate asks its own children as the master asks its.</remarks>
+internal sealed record ChildConfig(int Id, int ParentId, string Name, int MaxMessageSize, int MinLogLevel, int[] Ancestors, int HeartbeatIntervalMs = 0, int HeartbeatTimeoutMs = 0)
 {
     public void Write(FrameBuilder frame)
     {
@@ -17,6 +18,9 @@ internal sealed record ChildConfig(int Id, int ParentId, string Name, int MaxMes
         {
             frame.WriteInt32(ancestor);
         }
+
+        frame.WriteInt32(HeartbeatIntervalMs);
+        frame.WriteInt32(HeartbeatTimeoutMs);
     }
 
     public static ChildConfig Read(ReadOnlySpan<byte> bytes)
@@ -33,6 +37,8 @@ internal sealed record ChildConfig(int Id, int ParentId, string Name, int MaxMes
             ancestors[i] = reader.ReadInt32();
         }
 
-        return new ChildConfig(id, parentId, name, max, level, ancestors);
+        int heartbeatInterval = reader.ReadInt32();
+        int heartbeatTimeout = reader.ReadInt32();
+        return new ChildConfig(id, parentId, name, max, level, ancestors, heartbeatInterval, heartbeatTimeout);
     }
 }

@@ -93,6 +93,12 @@ internal sealed class ContextStream
     /// <summary>Whether <see cref="LoopWatchdog"/> has this stream in its list; its lock guards writes.</summary>
     internal bool Watched;
 
+    // For Heartbeat: when bytes last arrived, and when the peer last took bytes we were waiting to
+    // write (a peer busy reading a large frame of ours is alive though it says nothing).
+    private long _lastReceived = Environment.TickCount64;
+    private long _lastDrained;
+    private bool _sendBlocked;
+
     public ContextStream(Stream input, Stream output, int remoteId, string name, int maxMessageSize)
     {
         _input = input;
@@ -180,6 +186,11 @@ internal sealed class ContextStream
             }
         }
     }
+    /// <summary>
+    /// <see cref="Environment.TickCount64"/> when the peer last showed it is alive: bytes arrived
+    /// from it, or it read bytes of ours that had waited for room in the pipe.
+    /// </summary>
+    public long LastHeard => Math.Max(Volatile.Read(ref _lastReceived), Volatile.Read(ref _lastDrained));
 
     /// <summary>Completes with the reason once the stream is broken.</summary>
     public Task<string> Broken => _broken.Task;
@@ -485,6 +496,12 @@ internal sealed class ContextStream
                         if (n > 0)
                         {
                             _currentOffset += (int)n;
+                            if (_sendBlocked)
+                            {
+                                _sendBlocked = false;
+                                Volatile.Write(ref _lastDrained, Environment.TickCount64);
+                            }
+
                             continue;
                         }
 
@@ -496,6 +513,7 @@ internal sealed class ContextStream
 
                         if (n < 0 && errno == Libc.Eagain)
                         {
+                            _sendBlocked = true;
                             if (!mayBlock)
                             {
                                 return false;
@@ -659,6 +677,7 @@ internal sealed class ContextStream
             }
 
             have += n;
+            Volatile.Write(ref _lastReceived, Environment.TickCount64);
         }
 
         if (_receiveStart == _receiveEnd)
@@ -695,6 +714,7 @@ internal sealed class ContextStream
         }
 
         end += n;
+        Volatile.Write(ref _lastReceived, Environment.TickCount64);
         return true;
     }
 

@@ -13,8 +13,12 @@ namespace Econtext.Transports;
 internal sealed class TransportProcess : IDisposable
 {
     private const int KeptLines = 100;
+
+    /// <summary>Lines printed after the context started that a disconnect reason quotes (ssh's "Timeout, server not responding.").</summary>
+    private const int QuotedLateLines = 3;
     private readonly SpawnedProcess _process;
     private readonly Queue<string> _lines = new();
+    private readonly Queue<string> _lateLines = new();
     private readonly OutputPump _stderrPump;
     private readonly OutputPump? _terminalPump;
     private readonly string? _prompt;
@@ -164,6 +168,39 @@ internal sealed class TransportProcess : IDisposable
         return code > 128 && code < 160 ? $"killed by signal {code - 128}{SignalName(code - 128)}" : $"exited with code {code}";
     }
 
+    /// <summary>
+    /// How the context's transport ended, for a disconnect reason: its exit, and the last lines it
+    /// printed after the context started, which say why in its own words (ssh's "Timeout, server
+    /// not responding.", "Connection to web1 closed by remote host.").
+    /// </summary>
+    public string DescribeEnd(TimeSpan wait)
+    {
+        string exit = DescribeExit(wait);
+        bool exited = exit != "still running";
+        if (exited)
+        {
+            // Its last words may still be in the pipe.
+            try
+            {
+                OutputDrained.Wait(wait);
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+
+        // Still running after its stream broke (the heartbeat gave up on it, or it closed its
+        // stdout): the router ends it (ReapAsync).
+        string end = exited ? "the process " + exit : "the process was still running and is being ended";
+        string[] said;
+        lock (_lines)
+        {
+            said = [.. _lateLines];
+        }
+
+        return said.Length == 0 ? end : $"{end}; its last output: {string.Join(" / ", said)}";
+    }
+
     /// <summary>Waits for a clean exit, then SIGTERM, then SIGKILL; completes once the process is gone.</summary>
     public async Task TerminateAsync(TimeSpan grace)
     {
@@ -201,7 +238,20 @@ internal sealed class TransportProcess : IDisposable
     private void OnLine(string line)
     {
         Remember(line);
-        LateStderr?.Invoke(line);
+        if (LateStderr is { } late)
+        {
+            lock (_lines)
+            {
+                if (_lateLines.Count == QuotedLateLines)
+                {
+                    _lateLines.Dequeue();
+                }
+
+                _lateLines.Enqueue(line);
+            }
+
+            late(line);
+        }
     }
 
     /// <summary>An unfinished line that ends in the password prompt is answered, once (see <see cref="Answer"/>).</summary>

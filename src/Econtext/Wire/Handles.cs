@@ -35,6 +35,11 @@ internal static class Handles
     /// breaks its stream to it; nobody else on the way is harmed.
     /// </summary>
     public const int Evict = 16;
+    /// <summary>A parent to a child it started, when nothing has come from it for a while: are you there?</summary>
+    public const int Heartbeat = 17;
+
+    /// <summary>The child's answer to <see cref="Heartbeat"/>, sent from its receive loop.</summary>
+    public const int HeartbeatAck = 18;
 
     public const int FirstDynamic = 1000;
 
@@ -57,6 +62,8 @@ internal static class Handles
         StreamItem => "STREAM_ITEM",
         FileGet => "FILE_GET",
         Evict => "EVICT",
+        Heartbeat => "HEARTBEAT",
+        HeartbeatAck => "HEARTBEAT_ACK",
         _ => handle.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

@@ -19,6 +19,12 @@ public static class Probe
 
     public static int Add(int a, int b) => a + b;
 
+    public static async Task<int> SleepAsync(int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        return milliseconds;
+    }
+
     /// <summary>Whether <paramref name="text"/> is in this process's environment, as exec'd or as now.</summary>
     public static bool EnvironmentContains(string text)
     {
