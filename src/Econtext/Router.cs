@@ -38,6 +38,9 @@ public sealed class Router : IAsyncDisposable
     private readonly ChildAssemblyResolver? _resolver;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LogLevel _childMinLogLevel;
+    /// <summary>Over this many bytes queued for a stream, refused frames from it get no DEAD reply.</summary>
+    private const long MaxQueuedForRefusals = 1024 * 1024;
+
     /// <summary>Room left in a message beside a chunk's bytes for its value's framing (sizes, attachment table).</summary>
     private const int ChunkHeadroom = 1024;
 
@@ -1162,8 +1165,10 @@ public sealed class Router : IAsyncDisposable
     {
         Statistics.CountDropped();
         _log.LogWarning("dropped {Message} from {Stream}: {Why}", message.ToString(), from.Name, why);
-        if (message.Header.ReplyTo != Handles.None && message.Header.Handle != Handles.Ready)
+        if (message.Header.ReplyTo != Handles.None && message.Header.Handle != Handles.Ready && from.QueuedBytes < MaxQueuedForRefusals)
         {
+            // A refusal is a courtesy to a sender that broke the rules: it gets one only while it
+            // reads, so a flood of refused frames from a child that never reads costs a bounded queue.
             var frame = new FrameBuilder(64);
             frame.WriteBytes(Encoding.UTF8.GetBytes("refused by " + Name + ": " + why));
             frame.Complete(message.Header.Src, Id, Id, message.Header.ReplyTo, Handles.None, MessageFlags.Dead);
