@@ -73,6 +73,7 @@ internal static class Stage0
             .Append("{ printf \"").Append(s_loaderPrintf.Value).Append("\" >\"$t.dll\"&&printf \"").Append(s_runtimeConfigPrintf).Append("\" >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
+            .Append(RuntimeDiagnostics.Stage0Script)
             .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
         return script.ToString();
     }
