@@ -100,7 +100,7 @@ internal static class Stage0
             // .new.PID: cleared once no process has that pid. A copy of a live connection (one being
             // written, or one it runs from because the lock was busy) is never touched. No fork
             // unless there is something to delete; /proc covers a pid kill -0 may not signal.
-            .Append("for o in \"$b\"/.new.*;do p=${o##*.};if [ -d \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null&&[ \"$p\" != $$ ];then kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -rf \"$o\";fi;done;")
+            .Append("for o in \"$b\"/.new.*;do p=${o##*.};if [ -d \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null&&[ \"$p\" -ne $$ ];then kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -rf \"$o\";fi;done;")
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
