@@ -193,10 +193,18 @@ public sealed class Router : IAsyncDisposable
             Send(above.Id, Handles.AddRoute, Handles.None, MessageFlags.None, frame);
         }
 
+        // Not cancelled through the call itself: its reply must still come, to say whether a
+        // context came up that the caller no longer wants.
+        Task<SpawnResult> spawn = via.CallAsync(() => RemoteSpawner.SpawnAsync(spec, id, CancellationToken.None), CancellationToken.None);
         SpawnResult result;
         try
         {
-            result = await via.CallAsync(() => RemoteSpawner.SpawnAsync(spec, id), cancellationToken).ConfigureAwait(false);
+            result = await spawn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            AbandonSpawn(via, stream, id, spawn);
+            throw;
         }
         catch (Exception ex)
         {
@@ -216,13 +224,59 @@ public sealed class Router : IAsyncDisposable
         return context;
     }
 
-    /// <summary>In an intermediate, at the master's request: start a transport and become the new context's parent.</summary>
-    internal async Task<SpawnResult> SpawnForParentAsync(TransportSpec spec, int id)
+    /// <summary>
+    /// The caller gave up on a connect through <paramref name="via"/>: stop it there, forget the
+    /// context here at once, and if it comes up all the same, shut it down. The intermediate replies
+    /// only once the new context is routed, and frames are ordered, so the SHUTDOWN sent after a
+    /// successful reply always finds it. The id stays behind <paramref name="stream"/> until then,
+    /// for the DEL_ROUTE that reports it gone.
+    /// </summary>
+    private void AbandonSpawn(Context via, ContextStream stream, int id, Task<SpawnResult> spawn)
+    {
+        try
+        {
+            via.CallNoReply(() => RemoteSpawner.Cancel(id));
+        }
+        catch (ContextDisconnectedException)
+        {
+            // The intermediate is gone, and with it whatever it started.
+        }
+
+        ForgetContext(id, "the caller cancelled the connect");
+        _ = spawn.ContinueWith(
+            done =>
+            {
+                if (!done.IsCompletedSuccessfully || done.Result.Failure is not null)
+                {
+                    stream.RemoveIdBehind(id);
+                    return;
+                }
+
+                var frame = new FrameBuilder(0);
+                frame.Complete(id, Id, Id, Handles.Shutdown, Handles.None, MessageFlags.None);
+                try
+                {
+                    stream.Send(frame);
+                }
+                catch (StreamBrokenException)
+                {
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// In an intermediate, at the master's request: start a transport and become the new context's
+    /// parent. A cancel kills what was started (the dispatcher's token also ends with this router).
+    /// </summary>
+    internal async Task<SpawnResult> SpawnForParentAsync(TransportSpec spec, int id, CancellationToken cancellationToken)
     {
         try
         {
             using TransportLaunch launch = TransportLaunch.Start(spec);
-            Context context = await ConnectAsync(launch.Process, spec.Name, spec.Timeout, spec.DeflateCore, launch.Hints, ShuttingDown, id).ConfigureAwait(false);
+            Context context = await ConnectAsync(launch.Process, spec.Name, spec.Timeout, spec.DeflateCore, launch.Hints, cancellationToken, id).ConfigureAwait(false);
             return new SpawnResult { ProcessId = context.RemoteProcessId };
         }
         catch (ConnectionException ex)

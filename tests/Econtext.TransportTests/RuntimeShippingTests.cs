@@ -117,6 +117,50 @@ public sealed class RuntimeShippingTests(TestHosts hosts, ITestOutputHelper outp
         Assert.StartsWith(Hosts.NoRuntime.Home + "/.cache/econtext/t-via/", await bare.CallAsync(() => BareHostProbe.RuntimeDirectory()).WaitAsync(Bound), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Copies_left_by_killed_shipments_are_cleared_and_live_ones_kept()
+    {
+        const string cache = "~/.cache/econtext/t-cut";
+        string cacheHere = Hosts.ChrootDir + Hosts.NoRuntime.Home + "/.cache/econtext/t-cut";
+
+        // A real cut: the target's stage 0 is SIGKILLed (as an OOM kill would) right after it made
+        // its private .new.PID folder and asked for the runtime, while the master starts sending it.
+        int killed = 0;
+        using var hook = new LogHook("the target has no .NET; sending runtime", _ =>
+        {
+            string partial = Directory.GetDirectories(cacheHere, ".new.*").Single();
+            killed = int.Parse(Path.GetFileName(partial)[".new.".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Processes.Signal(killed, 9);
+        });
+        await using (var router = new Router(new RouterOptions { RuntimeCacheDirectory = cache, LoggerFactory = hook }))
+        {
+            await Assert.ThrowsAsync<ConnectionException>(() => router.SshAsync(Hosts.Ssh(Hosts.NoRuntime) with { Name = "cut" })).WaitAsync(Bound);
+        }
+
+        string cut = Path.Combine(cacheHere, ".new." + killed);
+        Assert.True(Directory.Exists(cut), "the killed shipment left no partial copy to clear; the test no longer cuts where it means to");
+
+        // Planted beside it: one whose process is gone, and one whose process still runs (this
+        // test's, which the target's user may not signal: only /proc says it is alive).
+        using var gone = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        await gone.WaitForExitAsync().WaitAsync(Bound);
+        string stale = Path.Combine(cacheHere, ".new." + gone.Id);
+        string live = Path.Combine(cacheHere, ".new." + Environment.ProcessId);
+        foreach (string planted in (string[])[stale, live])
+        {
+            Directory.CreateDirectory(planted);
+            await File.WriteAllBytesAsync(Path.Combine(planted, "libcoreclr.so"), new byte[4 * 1024 * 1024]);
+            await Shell.CheckAsync("chown", "-R", "--reference=" + cacheHere, planted);
+        }
+
+        await ConnectAndCountAsync(cache, expectShipped: 1);
+
+        Assert.False(Directory.Exists(cut), $"{cut}, left by a killed shipment, is still there");
+        Assert.False(Directory.Exists(stale), $"{stale}, whose process is gone, is still there");
+        Assert.True(File.Exists(Path.Combine(live, "libcoreclr.so")), $"{live} belongs to a running process and was removed");
+        Directory.Delete(live, recursive: true);
+    }
+
     private async Task ConnectAndCountAsync(string cache, int expectShipped)
     {
         await using var router = new Router(new RouterOptions { RuntimeCacheDirectory = cache });

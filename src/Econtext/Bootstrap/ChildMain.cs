@@ -31,6 +31,7 @@ internal static class ChildMain
     public static int Run(int coreFd, string? stagedFiles)
     {
         NativeLibrary.SetDllImportResolver(typeof(ChildMain).Assembly, Libc.Resolve);
+        RuntimeDiagnostics.RestoreEnvironment();
         if (stagedFiles is not null)
         {
             // Stage 0 wrote PREFIX.dll and PREFIX.json; the runtime has both open or mapped by now.

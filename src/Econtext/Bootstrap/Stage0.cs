@@ -73,6 +73,7 @@ internal static class Stage0
             .Append("{ printf \"").Append(s_loaderPrintf.Value).Append("\" >\"$t.dll\"&&printf \"").Append(s_runtimeConfigPrintf).Append("\" >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
+            .Append(RuntimeDiagnostics.Stage0Script)
             .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
         return script.ToString();
     }
@@ -95,6 +96,11 @@ internal static class Stage0
             .Append("echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null) $l\";IFS= read -r n||exit 1;")
             .Append("case $n in \"\"|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
             .Append("b=").Append(cache).Append(";r=$b/$n;")
+            // A copy being received whose stage 0 was killed (OOM, reboot, SIGKILL) is left as
+            // .new.PID: cleared once no process has that pid. A copy of a live connection (one being
+            // written, or one it runs from because the lock was busy) is never touched. No fork
+            // unless there is something to delete; /proc covers a pid kill -0 may not signal.
+            .Append("for o in \"$b\"/.new.*;do p=${o##*.};if [ -d \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null&&[ \"$p\" -ne $$ ];then kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -rf \"$o\";fi;done;")
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")

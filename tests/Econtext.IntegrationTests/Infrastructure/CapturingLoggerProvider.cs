@@ -33,6 +33,12 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     /// </summary>
     public LogLevel EnabledFrom { get; init; } = LogLevel.Trace;
 
+    /// <summary>
+    /// Called with every record on the thread that logs it, before the logger returns: for a test
+    /// that must act at an exact point of the router's work (its receive loop waits meanwhile).
+    /// </summary>
+    public Action<LogEntry>? Observer { get; set; }
+
     /// <summary>A Microsoft.Extensions.Logging factory with this provider and every level enabled.</summary>
     public ILoggerFactory CreateFactory() => LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(this));
 
@@ -70,6 +76,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     private void Add(LogEntry entry)
     {
+        Observer?.Invoke(entry);
         lock (_entries)
         {
             _entries.Add(entry);
