@@ -42,27 +42,27 @@ public sealed class Context
 
     /// <summary>Runs <paramref name="call"/> in the context and returns its result.</summary>
     public Task<T> CallAsync<T>(Expression<Func<T>> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<T>(this, call, cancellationToken);
+        _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context and returns its result.</summary>
     public Task<T> CallAsync<T>(Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<T>(this, call, cancellationToken);
+        _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context and returns its result.</summary>
     public Task<T> CallAsync<T>(Expression<Func<ValueTask<T>>> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<T>(this, call, cancellationToken);
+        _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a void method in the context; completes when it returns.</summary>
     public Task CallAsync(Expression<Action> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<NoResult>(this, call, cancellationToken);
+        _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context; completes when its task does.</summary>
     public Task CallAsync(Expression<Func<Task>> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<NoResult>(this, call, cancellationToken);
+        _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context; completes when it does.</summary>
     public Task CallAsync(Expression<Func<ValueTask>> call, CancellationToken cancellationToken = default) =>
-        _router.CallAsync<NoResult>(this, call, cancellationToken);
+        _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>
     /// Lets code running in this context read <paramref name="path"/> here (a file, or a directory
@@ -109,13 +109,13 @@ public sealed class Context
     /// loop early, or cancelling, stops the producer.
     /// </summary>
     public IAsyncEnumerable<T> StreamAsync<T>(Expression<Func<IAsyncEnumerable<T>>> call, CancellationToken cancellationToken = default) =>
-        _router.StreamAsync<T>(this, call, cancellationToken);
+        _router.Calls.StreamAsync<T>(this, call, cancellationToken);
 
     /// <summary>Starts <paramref name="call"/> in the context without waiting; its failure is only logged there.</summary>
-    public void CallNoReply(Expression<Action> call) => _router.CallNoReply(this, call);
+    public void CallNoReply(Expression<Action> call) => _router.Calls.CallNoReply(this, call);
 
     /// <summary>Starts an async method in the context without waiting.</summary>
-    public void CallNoReply(Expression<Func<Task>> call) => _router.CallNoReply(this, call);
+    public void CallNoReply(Expression<Func<Task>> call) => _router.Calls.CallNoReply(this, call);
 
     /// <summary>
     /// Asks the context to exit: it cancels its running calls, flushes its output and exits. Completes

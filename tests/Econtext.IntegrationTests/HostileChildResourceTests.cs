@@ -68,7 +68,7 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         MakeFifo(fifo);
         byte[] econtext = "Econtext"u8.ToArray();
         long image = new FileInfo(typeof(Router).Assembly.Location).Length;
-        Assert.True(router.Routes().TryGetValue(greedy.Id, out Econtext.Routing.ContextStream? stream));
+        Assert.True(router.Routes.TryGetBelow(greedy.Id, out Econtext.Routing.ContextStream? stream));
         long requestsBefore = router.Statistics.AssemblyRequests;
         long droppedBefore = router.Statistics.MessagesDropped;
 

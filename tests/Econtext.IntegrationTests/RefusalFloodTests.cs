@@ -22,7 +22,7 @@ public sealed class RefusalFloodTests
         {
             await using var router = new Router();
             Context greedy = await router.LocalAsync(new LocalOptions { Name = "greedy" }).WaitAsync(Bound);
-            Assert.True(router.Routes().TryGetValue(greedy.Id, out Econtext.Routing.ContextStream? stream));
+            Assert.True(router.Routes.TryGetBelow(greedy.Id, out Econtext.Routing.ContextStream? stream));
             string fifo = Path.Combine(dir, "go");
             using (Process mkfifo = Process.Start("mkfifo", fifo))
             {

@@ -103,7 +103,7 @@ internal static class ChildMain
         var parentInput = new FileStream(new SafeFileHandle(protocolIn, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         var parentOutput = new FileStream(new SafeFileHandle(protocolOut, ownsHandle: true), FileAccess.Write, bufferSize: 0);
         var router = new Router(config, parentInput, parentOutput, resolver);
-        router.StartChild(Environment.ProcessId);
+        router.Child!.StartChild(Environment.ProcessId);
 
         // The rest of the start overlaps with the parent preparing its first call, which needs a
         // pool thread first (starting one costs this machine a few milliseconds). Until the handler
@@ -114,26 +114,26 @@ internal static class ChildMain
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
         {
             signal.Cancel = true;
-            router.RequestChildExit("SIGTERM");
+            router.Child!.RequestChildExit("SIGTERM");
         });
 
-        string reason = router.WaitForChildExit();
+        string reason = router.Child!.WaitForChildExit();
         bool parentGone = reason.StartsWith("the parent is gone", StringComparison.Ordinal);
 
         // Whatever the reason (SHUTDOWN, SIGTERM, the parent gone): the calls running here unwind
         // first, so nothing they were writing is left half done; with a parent, it hears their end.
-        router.UnwindCalls(s_callUnwindBound);
+        router.Child!.UnwindCalls(s_callUnwindBound);
         if (!parentGone)
         {
             // Our own children go first, so the master hears of each of them before of us.
-            router.ShutDownChildren();
+            router.Child!.ShutDownChildren();
 
             FlushConsole();
             stdout.Drain(s_flushTimeout);
             stderr.Drain(s_flushTimeout);
         }
 
-        router.StopChild();
+        router.Child!.StopChild();
         Environment.Exit(0);
         return 0;
     }

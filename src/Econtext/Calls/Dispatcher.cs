@@ -419,7 +419,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
 
         // An assembly the parent pushed is loaded already; looking it up by simple name spares the
         // first call parsing a full assembly name (1-4 ms in a new child).
-        Assembly assembly = router.PushedAssembly(SimpleName(request.AssemblyName))
+        Assembly assembly = router.Assemblies.PushedAssembly(SimpleName(request.AssemblyName))
             ?? AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(request.AssemblyName));
         Module module = assembly.ManifestModule;
         if (module.ModuleVersionId != request.Mvid)

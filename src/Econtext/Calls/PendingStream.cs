@@ -1,3 +1,4 @@
+using Econtext.Routing;
 using System.Threading.Channels;
 using Econtext.Wire;
 

@@ -18,8 +18,9 @@ namespace Econtext.Files;
 /// refused at once instead of holding a master thread. Bytes stream back under the credit window,
 /// exactly the length the file had when opened; every request gets an answer.
 /// </summary>
-internal sealed class FileServer(Router router)
+internal sealed class FileServer
 {
+    private readonly Router router;
     private const int MaxChunk = 1024 * 1024;
     private readonly LockedMap<List<SharedRoot>> _roots = new();
     private readonly LockedMap<CancellationTokenSource> _transfers = new();
@@ -30,6 +31,31 @@ internal sealed class FileServer(Router router)
     /// two numberings overlap.
     /// </summary>
     private readonly LockedMap<SemaphoreSlim> _credits = new();
+
+    /// <summary>Registers what the master accepts from below for shared files: FILE_GET, and CREDIT and CANCEL for the asker's own transfers.</summary>
+    public FileServer(Router router)
+        : this(router, router.Switch)
+    {
+    }
+
+    private FileServer(Router router, MessageSwitch table)
+    {
+        this.router = router;
+        table.Add(Handles.FileGet, Policy.FromBelow, OnFileGet, header => header.ReplyTo >= Handles.FirstDynamic);
+
+        // The asker wrote out N chunks (its own handle, so marked in reply-to: its numbering and the
+        // master's overlap).
+        table.Add(Handles.Credit, Policy.FromBelow, (_, message) => CreditWindow.Grant(_credits, message), header => header.ReplyTo != Handles.None);
+        table.Add(Handles.Cancel, Policy.FromBelow, (from, message) =>
+        {
+            // The asker gave up on a file the master was sending it; any other CANCEL from below is
+            // an unauthorised command.
+            if (!Cancel(message.Header.Src, ControlPayloads.ReadInt32(message.Span)))
+            {
+                table.Refuse(from, message, "not accepted here (a command needs an ancestor's authority)");
+            }
+        });
+    }
 
     public IDisposable Share(Context context, string path)
     {
@@ -50,6 +76,13 @@ internal sealed class FileServer(Router router)
                 roots.Remove(root);
             }
         });
+    }
+
+    private void OnFileGet(ContextStream from, Message message)
+    {
+        (string path, int chunkSize) = ControlPayloads.ReadFileGet(message.Span);
+        MessageHeader header = message.Header;
+        _ = Task.Run(() => ServeAsync(header, path, chunkSize));
     }
 
     /// <summary>FILE_GET: path (short string) then chunk size; runs on the thread pool.</summary>
@@ -95,9 +128,6 @@ internal sealed class FileServer(Router router)
             _transfers.TryRemove(MapKey.Of(asker, handle), out _);
         }
     }
-
-    /// <summary>CREDIT from the asker (its own handle in reply-to): it wrote out N chunks of a file it is being sent.</summary>
-    public void Grant(Message message) => CreditWindow.Grant(_credits, message);
 
     /// <summary>CANCEL from the asker: stop sending that file. False when the asker has no such transfer.</summary>
     public bool Cancel(int asker, int handle)

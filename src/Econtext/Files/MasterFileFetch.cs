@@ -50,7 +50,7 @@ internal static class MasterFileFetch
 
         Router router = CurrentContext.ChildRouter
             ?? throw new InvalidOperationException("CurrentContext.FetchFileAsync runs in a context; the master reads its own files directly");
-        (int handle, PendingFile pending) = router.RequestMasterFile(masterPath, ChunkSize);
+        (int handle, PendingFile pending) = router.Child!.RequestMasterFile(masterPath, ChunkSize);
         bool finished = false;
         try
         {
@@ -62,7 +62,7 @@ internal static class MasterFileFetch
                 written += chunk.Length;
                 if (++taken == CreditWindow.ReturnEvery)
                 {
-                    router.AckMasterFile(handle, taken, abandon: false);
+                    router.Child!.AckMasterFile(handle, taken, abandon: false);
                     taken = 0;
                 }
             }
@@ -77,7 +77,7 @@ internal static class MasterFileFetch
         {
             if (!finished)
             {
-                router.AckMasterFile(handle, 0, abandon: true);
+                router.Child!.AckMasterFile(handle, 0, abandon: true);
             }
         }
     }

@@ -1,3 +1,4 @@
+using Econtext.Routing;
 using System.Buffers.Binary;
 using System.Text;
 using System.Threading.Channels;

@@ -1,3 +1,4 @@
+using Econtext.Routing;
 using System.Text;
 using Econtext.Calls;
 using Econtext.Wire;

@@ -24,7 +24,7 @@ internal static class RemoteSpawner
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cancel.Token);
-            return await router.SpawnForParentAsync(spec, id, linked.Token).ConfigureAwait(false);
+            return await router.Connector.SpawnForParentAsync(spec, id, linked.Token).ConfigureAwait(false);
         }
         finally
         {

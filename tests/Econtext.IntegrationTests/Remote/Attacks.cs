@@ -53,8 +53,7 @@ public static class Attacks
     /// <summary>Whether this context holds an image named <paramref name="name"/> (pushed, fetched or smuggled in).</summary>
     public static bool HoldsImage(string name)
     {
-        var resolver = (ChildAssemblyResolver?)typeof(Router).GetField("_resolver", Private)!.GetValue(Router());
-        return resolver?.GetImage(name) is not null || AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == name);
+        return Router().Assemblies.ImageOf(name) is not null || AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == name);
     }
 
     /// <summary>
@@ -67,8 +66,6 @@ public static class Attacks
     {
         Router router = Router();
         ContextStream parent = ParentStream(router);
-        LockedMap<IPendingReply> pending = PendingTable(router);
-        var routes = (LockedMap<ContextStream>)typeof(Router).GetField("_routes", Private)!.GetValue(router)!;
         var captures = new Capture?[frames.Length];
         var handles = new int[frames.Length];
         try
@@ -82,13 +79,13 @@ public static class Attacks
                     replyTo = router.AllocateHandle();
                     captures[i] = new Capture(f.AnswerFrom);
                     handles[i] = replyTo;
-                    pending[replyTo] = captures[i]!;
+                    router.Replies.Register(replyTo, captures[i]!);
                 }
 
                 var frame = new FrameBuilder(f.Payload.Length);
                 frame.WriteBytes(f.Payload);
                 frame.Complete(f.Dst, f.Src, f.Auth, f.Handle, replyTo, (MessageFlags)f.Flags);
-                (routes.TryGetValue(f.Dst, out ContextStream? down) ? down : parent).Send(frame);
+                (router.Routes.TryGetBelow(f.Dst, out ContextStream? down) ? down : parent).Send(frame);
             }
 
             Task all = Task.WhenAll(captures.Where(c => c is not null).Select(c => c!.Task));
@@ -111,7 +108,7 @@ public static class Attacks
             {
                 if (captures[i] is not null)
                 {
-                    pending.TryRemove(handles[i], out _);
+                    router.Replies.TryRemove(handles[i]);
                 }
             }
         }
@@ -168,10 +165,7 @@ public static class Attacks
         CurrentContext.ChildRouter ?? throw new InvalidOperationException("attacks run inside a context");
 
     private static ContextStream ParentStream(Router router) =>
-        (ContextStream)typeof(Router).GetField("_parent", Private)!.GetValue(router)!;
-
-    private static LockedMap<IPendingReply> PendingTable(Router router) =>
-        (LockedMap<IPendingReply>)typeof(Router).GetField("_pending", Private)!.GetValue(router)!;
+        router.Routes.Parent!;
 
     /// <summary>Waits on a reply handle of the attacker's own, like the library's own waiters do.</summary>
     private sealed class Capture(int from) : TaskCompletionSource<ForgedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously), IPendingReply
@@ -268,22 +262,12 @@ internal static class AttackKit
         return frame.Written[MessageHeader.Size..].ToArray();
     }
 
-    /// <summary>The router's streams by context id.</summary>
-    public static LockedMap<ContextStream> Routes(this Router router) =>
-        (LockedMap<ContextStream>)typeof(Router).GetField("_routes", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
-
-    /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before (or in a build without it).</summary>
-    public static AssemblyService? AssemblyServiceForTests(this Router router) =>
-        typeof(Router).GetField("_assemblies", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(router) as AssemblyService;
+    /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before.</summary>
+    public static AssemblyService? AssemblyServiceForTests(this Router router) => router.Assemblies.Service;
 
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
-    public static int[] PendingHandlesFor(Router router, int targetId)
-    {
-        var pending = (LockedMap<IPendingReply>)typeof(Router).GetField("_pending", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
-        return [.. pending.SnapshotKeys().Where(k => pending.TryGetValue(k, out IPendingReply? p) && p.TargetId == targetId).Select(k => (int)k).Order()];
-    }
+    public static int[] PendingHandlesFor(Router router, int targetId) => router.Replies.HandlesFor(targetId);
 
-    /// <summary>How many outbound item streams (channel arguments, files served) the router holds credit windows for.</summary>
-    public static int OutboundCreditCount(Router router) =>
-        ((LockedMap<SemaphoreSlim>)typeof(Router).GetField("_outboundCredits", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!).Count;
+    /// <summary>How many ChannelReader arguments the router is sending (each holds a credit window).</summary>
+    public static int OutboundCreditCount(Router router) => router.Calls.OutboundStreams;
 }

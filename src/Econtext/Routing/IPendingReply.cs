@@ -1,6 +1,6 @@
 using Econtext.Wire;
 
-namespace Econtext.Calls;
+namespace Econtext.Routing;
 
 /// <summary>Something waiting on a dynamic handle for one reply.</summary>
 internal interface IPendingReply
