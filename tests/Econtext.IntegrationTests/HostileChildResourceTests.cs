@@ -149,6 +149,30 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         Assert.Equal(Sent, lengths.Sum() - ((lengths.Count - 1) * RemoteOutputMarker.Length));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task A_transport_that_writes_32_MiB_to_stderr_without_a_line_end_leaves_the_master_small_and_the_context_works()
+    {
+        const int Sent = 32 * 1024 * 1024;
+        await using var router = new Router();
+
+        // A first context makes the master load and cache what every context needs.
+        Context plain = await router.LocalAsync(new LocalOptions { Name = "plain" }).WaitAsync(Bound);
+        Assert.Equal(3, await plain.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+
+        // The transport itself (here the program started as the runtime, as a compromised ssh host
+        // or sudo target could) writes 32 MiB to its stderr with no line end, then runs the child.
+        string noisy = Path.Combine(_dir, "noisy-dotnet");
+        File.WriteAllText(noisy, $"#!/bin/sh\nhead -c {Sent} /dev/zero | tr '\\0' x >&2\nexec /usr/bin/dotnet \"$@\"\n");
+        File.SetUnixFileMode(noisy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Context ctx = await router.LocalAsync(new LocalOptions { Name = "noisy", DotnetPath = noisy }).WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(3, await ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+
+        // The context is still there: whatever the master keeps of its transport's output is held.
+        long grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Assert.True(grown < 8 * 1024 * 1024, $"the master holds {grown / 1048576.0:0.0} MB more after its transport wrote {Sent / 1048576} MiB to stderr without a line end");
+    }
+
     /// <summary>What the master appends to a piece of a line it had to cut.</summary>
     private static string RemoteOutputMarker => " [line cut at 64 KiB; continued in the next record]";
 
