@@ -931,7 +931,7 @@ public sealed class Router : IAsyncDisposable
         return error;
     }
 
-    private ContextStream? RouteTo(int dst) => _routes.TryGetValue(dst, out ContextStream? stream) ? stream : _parent;
+    internal ContextStream? RouteTo(int dst) => _routes.TryGetValue(dst, out ContextStream? stream) ? stream : _parent;
 
     private void OnMessage(ContextStream from, Message message)
     {
