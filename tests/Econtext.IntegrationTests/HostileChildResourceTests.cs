@@ -149,6 +149,90 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         Assert.Equal(Sent, lengths.Sum() - ((lengths.Count - 1) * RemoteOutputMarker.Length));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task A_transport_that_writes_32_MiB_to_stderr_without_a_line_end_leaves_the_master_small_and_the_context_works()
+    {
+        const int Sent = 32 * 1024 * 1024;
+        await using var router = new Router();
+
+        // A first context makes the master load and cache what every context needs.
+        Context plain = await router.LocalAsync(new LocalOptions { Name = "plain" }).WaitAsync(Bound);
+        Assert.Equal(3, await plain.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+
+        // The transport itself (here the program started as the runtime, as a compromised ssh host
+        // or sudo target could) writes 32 MiB to its stderr with no line end, then runs the child.
+        string noisy = Path.Combine(_dir, "noisy-dotnet");
+        File.WriteAllText(noisy, $"#!/bin/sh\nhead -c {Sent} /dev/zero | tr '\\0' x >&2\nexec /usr/bin/dotnet \"$@\"\n");
+        File.SetUnixFileMode(noisy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Context ctx = await router.LocalAsync(new LocalOptions { Name = "noisy", DotnetPath = noisy }).WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(3, await ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+
+        // The context is still there: whatever the master keeps of its transport's output is held.
+        long grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Assert.True(grown < 8 * 1024 * 1024, $"the master holds {grown / 1048576.0:0.0} MB more after its transport wrote {Sent / 1048576} MiB to stderr without a line end");
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_child_that_fetches_a_large_file_many_times_at_once_and_never_reads_makes_the_master_hold_a_bounded_amount()
+    {
+        const int Requests = 24;
+        const int Chunk = 256 * 1024;
+        const long Held = 8 * 1024 * 1024;
+        await using var router = new Router();
+        Context greedy = await router.LocalAsync(new LocalOptions { Name = "greedy" }).WaitAsync(Bound);
+        Context honest = await router.LocalAsync(new LocalOptions { Name = "honest" }).WaitAsync(Bound);
+        string shared = Directory.CreateDirectory(Path.Combine(_dir, "shared")).FullName;
+        string big = Path.Combine(shared, "big.bin");
+        using (FileStream file = File.Create(big))
+        {
+            file.SetLength(16 * 1024 * 1024);
+        }
+
+        using IDisposable greedyShare = greedy.ShareFiles(shared);
+        using IDisposable honestShare = honest.ShareFiles(shared);
+        string fifo = Path.Combine(_dir, "go");
+        MakeFifo(fifo);
+        Assert.True(router.Routes.TryGetBelow(greedy.Id, out Econtext.Routing.ContextStream? stream));
+
+        // Two dozen fetches of a 16 MiB file at once, each with its own window of 16 chunks, and
+        // the child stops reading: without a bound the master queues 24 x 4 MiB for it.
+        ForgedFrame[] asks = [.. Enumerable.Range(0, Requests).Select(i => new ForgedFrame(0, greedy.Id, greedy.Id, AttackKit.FileGet, 0, AttackKit.FileGetPayload(big, Chunk), ReplyTo: 1_000_000 + i))];
+        await greedy.CallAsync(() => Attacks.StopReadingThenForge(fifo, asks)).WaitAsync(Bound);
+
+        // The call's reply left after the requests: all are in. Wait until every one not finished
+        // waits (for a slot, its window, its turn, room in the queue, or the pipe), checking the
+        // queue meanwhile.
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            while (AttackKit.FileServerSnapshot(router, stream!) is not (Requests, int running, int parked) || parked < running)
+            {
+                Assert.True(stream!.QueuedBytes <= Held, $"the master queued {stream.QueuedBytes / 1048576.0:0.0} MB for a child that does not read");
+                Assert.False(deadline.IsCancellationRequested, $"not settled: {AttackKit.FileServerSnapshot(router, stream)}, {stream.QueuedBytes} bytes queued");
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }
+
+        Assert.True(stream!.QueuedBytes <= Held, $"the master queued {stream.QueuedBytes / 1048576.0:0.0} MB for a child that does not read");
+
+        // Meanwhile another context fetches the same file at full speed.
+        Assert.StartsWith("ok ", await honest.CallAsync(() => MasterFiles.TryFetch(big)).WaitAsync(Bound), StringComparison.Ordinal);
+
+        // Once the greedy child reads again and goes, the master holds nothing for it: no transfer
+        // and no descriptor on the file.
+        Task go = Task.Run(() => File.WriteAllText(fifo, "go"));
+        Assert.Equal(3, await greedy.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+        await go.WaitAsync(Bound);
+        await greedy.ShutdownAsync().WaitAsync(Bound);
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            while (AttackKit.FileServerSnapshot(router, stream).Running > 0 || Directory.GetFiles("/proc/self/fd").Any(fd => new FileInfo(fd).LinkTarget == big))
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+    }
+
     /// <summary>What the master appends to a piece of a line it had to cut.</summary>
     private static string RemoteOutputMarker => " [line cut at 64 KiB; continued in the next record]";
 

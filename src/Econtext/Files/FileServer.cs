@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Econtext.Calls;
 using Econtext.Native;
@@ -16,7 +18,8 @@ namespace Econtext.Files;
 /// does not widen access. Only regular files are served: the file is opened without blocking and
 /// its type read from the open descriptor, so a FIFO, device or socket below a shared directory is
 /// refused at once instead of holding a master thread. Bytes stream back under the credit window,
-/// exactly the length the file had when opened; every request gets an answer.
+/// exactly the length the file had when opened; every request gets an answer (if its asker reads).
+/// What one stream's requests together make the master hold is bounded by <see cref="FileRequestLane"/>.
 /// </summary>
 internal sealed class FileServer
 {
@@ -24,6 +27,7 @@ internal sealed class FileServer
     private const int MaxChunk = 1024 * 1024;
     private readonly LockedMap<List<SharedRoot>> _roots = new();
     private readonly LockedMap<CancellationTokenSource> _transfers = new();
+    private readonly ConditionalWeakTable<ContextStream, FileRequestLane> _lanes = [];
 
     /// <summary>
     /// Credit windows of the files being sent, keyed by the asker and the asker's own handle. Apart
@@ -85,20 +89,66 @@ internal sealed class FileServer
         _ = Task.Run(() => ServeAsync(header, path, chunkSize));
     }
 
-    /// <summary>FILE_GET: path (short string) then chunk size; runs on the thread pool.</summary>
+    /// <summary>
+    /// FILE_GET: path (short string) then chunk size; runs on the thread pool. The request counts
+    /// against the lane of the stream it came through (<see cref="FileRequestLane"/>): refused when
+    /// that lane is full, else it waits for a slot to open a file, then sends under its credit window.
+    /// </summary>
     public async Task ServeAsync(MessageHeader request, string path, int chunkSize)
     {
         int asker = request.Src;
         int handle = request.ReplyTo;
-        Context? context = router.FindContext(asker);
-        string name = context?.Name ?? $"context {asker}";
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context?.Disconnected ?? CancellationToken.None, router.ShuttingDown);
-        using SemaphoreSlim window = CreditWindow.Create();
-        if (!_transfers.TryAdd(MapKey.Of(asker, handle), cancel))
+        if (router.Routes.RouteTo(asker) is not { } stream)
         {
             return;
         }
 
+        FileRequestLane lane = _lanes.GetValue(stream, static s => new FileRequestLane(s));
+        Context? context = router.FindContext(asker);
+        string name = context?.Name ?? $"context {asker}";
+        if (!lane.TryAccept())
+        {
+            Refuse(lane, asker, handle, $"the master refused {name} the file {path}: {FileRequestLane.MaxRequests} file requests from {stream.Name} are already waiting; fetch fewer files at once");
+            return;
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context?.Disconnected ?? CancellationToken.None, router.ShuttingDown);
+        if (!_transfers.TryAdd(MapKey.Of(asker, handle), cancel))
+        {
+            lane.Done();
+            return;
+        }
+
+        try
+        {
+            await lane.OpenFileAsync(cancel.Token).ConfigureAwait(false);
+            try
+            {
+                await TransferAsync(lane, asker, handle, name, path, chunkSize, cancel.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                lane.CloseFile();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The asker cancelled or is gone; it expects nothing more.
+        }
+        finally
+        {
+            _transfers.TryRemove(MapKey.Of(asker, handle), out _);
+            lane.Done();
+        }
+    }
+
+    /// <summary>For tests: what the lane of <paramref name="stream"/> holds (<see cref="FileRequestLane.Snapshot"/>).</summary>
+    internal (int Accepted, int Running, int Parked) Snapshot(ContextStream stream) =>
+        _lanes.TryGetValue(stream, out FileRequestLane? lane) ? lane.Snapshot() : (0, 0, 0);
+
+    private async Task TransferAsync(FileRequestLane lane, int asker, int handle, string name, string path, int chunkSize, CancellationToken cancellationToken)
+    {
+        using SemaphoreSlim window = CreditWindow.Create();
         _credits[MapKey.Of(asker, handle)] = window;
         try
         {
@@ -106,26 +156,21 @@ internal sealed class FileServer
             if (refusal is not null)
             {
                 router.Statistics.CountDropped();
-                Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes(refusal));
+                await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes(refusal), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            await SendAsync(asker, handle, path, real, Math.Clamp(chunkSize, 4096, MaxChunk), window, cancel.Token).ConfigureAwait(false);
+            await SendAsync(lane, asker, handle, path, real, Math.Clamp(chunkSize, 4096, MaxChunk), window, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
-        {
-            // The asker cancelled or is gone; it expects nothing more.
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Whatever reading threw (IOException, NotSupportedException from a file that cannot
             // seek, ...), the asker gets an answer that names the file instead of waiting forever.
-            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"reading {path} on the master failed: {ex.Message}"));
+            await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"reading {path} on the master failed: {ex.Message}"), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _credits.TryRemove(MapKey.Of(asker, handle), out _);
-            _transfers.TryRemove(MapKey.Of(asker, handle), out _);
         }
     }
 
@@ -202,7 +247,7 @@ internal sealed class FileServer
         return null;
     }
 
-    private async Task SendAsync(int asker, int handle, string path, string real, int chunkSize, SemaphoreSlim window, CancellationToken cancellationToken)
+    private async Task SendAsync(FileRequestLane lane, int asker, int handle, string path, string real, int chunkSize, SemaphoreSlim window, CancellationToken cancellationToken)
     {
         // O_NONBLOCK: opening a FIFO with no writer, or some devices, would otherwise hold this
         // pool thread in open(2) for as long as the other end likes. On a regular file, the only
@@ -210,7 +255,8 @@ internal sealed class FileServer
         int fd = Libc.Open(real, Libc.ORdonly | Libc.ONonblock | Libc.OCloexec);
         if (fd < 0)
         {
-            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master could not be opened: {System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage()}"));
+            string why = System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage();
+            await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master could not be opened: {why}"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -219,7 +265,7 @@ internal sealed class FileServer
         if (type != Libc.TypeRegular)
         {
             router.Statistics.CountDropped();
-            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master is {Describe(type)}, not a regular file; only regular files can be fetched"));
+            await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master is {Describe(type)}, not a regular file; only regular files can be fetched"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -227,7 +273,7 @@ internal sealed class FileServer
         string? opened = new FileInfo($"/proc/self/fd/{file.DangerousGetHandle()}").LinkTarget;
         if (opened != real)
         {
-            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"the master refused the file {path}: it changed while being opened"));
+            await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"the master refused the file {path}: it changed while being opened"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -235,22 +281,38 @@ internal sealed class FileServer
         int mode = (int)File.GetUnixFileMode(file);
         long modified = File.GetLastWriteTimeUtc(file).Ticks;
         long offset = 0;
-        byte[] buffer = new byte[(int)Math.Min(chunkSize, Math.Max(length, 1))];
         while (offset < length)
         {
-            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            int want = (int)Math.Min(buffer.Length, length - offset);
-            int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            // Credit bounds this transfer; the turn, taken only while the stream's queue has room,
+            // bounds all of the stream's transfers together. The buffer is borrowed inside the turn,
+            // so transfers that wait hold none.
+            await lane.ParkAsync(window.WaitAsync(cancellationToken)).ConfigureAwait(false);
+            if (!await lane.TakeTurnAsync(cancellationToken).ConfigureAwait(false))
             {
-                Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master shrank during the copy: it had {length} bytes, only {offset} could be read"));
                 return;
             }
 
-            offset += read;
-            if (!Reply(asker, handle, MessageFlags.More, buffer.AsSpan(0, read)))
+            int want = (int)Math.Min(chunkSize, length - offset);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(want);
+            try
             {
-                return;
+                int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master shrank during the copy: it had {length} bytes, only {offset} could be read"));
+                    return;
+                }
+
+                offset += read;
+                if (!Reply(asker, handle, MessageFlags.More, buffer.AsSpan(0, read)))
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                lane.EndTurn();
             }
         }
 
@@ -258,7 +320,38 @@ internal sealed class FileServer
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(facts, length);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(facts.AsSpan(8), mode);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(facts.AsSpan(12), modified);
-        Reply(asker, handle, MessageFlags.None, facts);
+        await ReplyAsync(lane, asker, handle, MessageFlags.None, facts, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One message to the asker, queued in its turn (see <see cref="FileRequestLane.TakeTurnAsync"/>).</summary>
+    private async Task ReplyAsync(FileRequestLane lane, int asker, int handle, MessageFlags flags, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (!await lane.TakeTurnAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            Reply(asker, handle, flags, payload);
+        }
+        finally
+        {
+            lane.EndTurn();
+        }
+    }
+
+    /// <summary>
+    /// A request over the lane's limit: counted, and answered only while the stream's queue has room
+    /// (a peer that does not read would pile the refusals up too).
+    /// </summary>
+    private void Refuse(FileRequestLane lane, int asker, int handle, string why)
+    {
+        router.Statistics.CountDropped();
+        if (lane.Stream.QueuedBytes < ContextStream.AnswerQueueLimit)
+        {
+            Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes(why));
+        }
     }
 
     private bool Reply(int asker, int handle, MessageFlags flags, ReadOnlySpan<byte> payload)

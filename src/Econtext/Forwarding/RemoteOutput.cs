@@ -11,25 +11,21 @@ namespace Econtext.Forwarding;
 /// Without a factory, lines go to this process's stderr as "[name] line".
 /// </summary>
 /// <remarks>
-/// A line is held here only up to <see cref="MaxLineBytes"/>: a child that prints without ever
-/// ending its line (by mistake or on purpose) would otherwise make the master hold all of it, and
-/// then the text of it twice over. At the cap the part so far becomes a record of its own, marked
-/// with <see cref="CutMarker"/>, and the rest of the line follows in the next records.
+/// A line is held here only up to <see cref="MaxLineBytes"/> (<see cref="LineCap"/>): a child that
+/// prints without ever ending its line would otherwise make the master hold all of it, and then the
+/// text of it twice over. At the cap the part so far becomes a record of its own, marked with
+/// <see cref="CutMarker"/>, and the rest of the line follows in the next records.
 /// </remarks>
 internal sealed class RemoteOutput(ILoggerFactory? factory)
 {
     public const byte StdoutStream = 1;
     public const byte StderrStream = 2;
 
-    /// <summary>
-    /// The longest line held for one stream of one context: longer than any line a person reads
-    /// (journald cuts at 48 KiB, Docker at 16 KiB), two of the child's 32 KiB reads, and small enough
-    /// that many contexts printing at once cost the master little.
-    /// </summary>
-    public const int MaxLineBytes = 64 * 1024;
+    /// <summary>The longest line held for one stream of one context.</summary>
+    public const int MaxLineBytes = LineCap.MaxLineBytes;
 
     /// <summary>Ends a record that is a piece of a longer line.</summary>
-    public const string CutMarker = " [line cut at 64 KiB; continued in the next record]";
+    public const string CutMarker = LineCap.CutMarker;
 
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
     private readonly LockedMap<List<byte>> _partial = new();
@@ -78,7 +74,7 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
                 ReadOnlySpan<byte> text = newline < 0 ? rest : rest[..newline];
                 while (partial.Count + text.Length > MaxLineBytes)
                 {
-                    int take = CutPoint(partial, text);
+                    int take = LineCap.CutPoint(partial.Count, text);
                     partial.AddRange(text[..take]);
                     text = text[take..];
                     EmitLine(contextName, stream, partial, cut: true);
@@ -146,23 +142,6 @@ internal sealed class RemoteOutput(ILoggerFactory? factory)
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// How many bytes of <paramref name="text"/> fill the held line up to the cap, moved back to the
-    /// start of a UTF-8 character so no character is split between two records.
-    /// </summary>
-    private static int CutPoint(List<byte> partial, ReadOnlySpan<byte> text)
-    {
-        int take = MaxLineBytes - partial.Count;
-        int back = take;
-        while (back > 0 && take - back < 3 && (text[back] & 0xC0) == 0x80)
-        {
-            back--;
-        }
-
-        // A full line held and no character start within reach: cut where the cap is.
-        return (text[back] & 0xC0) == 0x80 || (back == 0 && partial.Count == 0) ? take : back;
     }
 
     private void EmitLine(string contextName, byte stream, List<byte> bytes, bool cut)

@@ -31,11 +31,8 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
     /// </summary>
     public const int MaxWaiting = 32;
 
-    /// <summary>
-    /// Answers wait while this much is queued for the stream: a few typical images, on top of what the
-    /// pipe itself holds (1 MiB for a local child), so a reading context never waits on the limit.
-    /// </summary>
-    public const long MaxQueuedBytes = 4 * 1024 * 1024;
+    /// <summary>Answers wait while this much is queued for the stream (the limit file chunks wait on too).</summary>
+    public const long MaxQueuedBytes = ContextStream.AnswerQueueLimit;
 
     private readonly ConditionalWeakTable<ContextStream, Lane> _lanes = [];
 

@@ -128,6 +128,14 @@ internal sealed class ContextStream
 
     public string? BrokenReason => _brokenReason;
 
+    /// <summary>
+    /// How much a sender of answers to requests the peer makes at will (GET_ASSEMBLY, FILE_GET) lets
+    /// wait in this queue before it waits itself (<see cref="WhenQueuedBelowAsync"/>): a few typical
+    /// images or file chunks on top of what the pipe holds (1 MiB for a local child), so a peer that
+    /// reads never waits on it, and one that does not read costs this much and no more.
+    /// </summary>
+    public const long AnswerQueueLimit = 4 * 1024 * 1024;
+
     /// <summary>Bytes of frames queued for this pipe and not yet written: what the peer, by not reading, makes this process hold.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 

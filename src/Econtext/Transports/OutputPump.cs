@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Econtext.Forwarding;
 using Econtext.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -10,7 +11,10 @@ namespace Econtext.Transports;
 /// <see cref="DescriptorPoller"/>'s thread (or on a thread of its own when the poller cannot run):
 /// complete lines go to the line callback; an unfinished line is offered to the prompt callback,
 /// which takes it when it is a password prompt it answered; what is left at the end goes to the rest
-/// callback. The descriptor stays open until the end (EOF, or EIO from a terminal whose other side
+/// callback. A line is held only up to <see cref="LineCap.MaxLineBytes"/>: a transport (a compromised
+/// ssh host, a sudo target) that writes without ever ending its line gets it passed on in pieces
+/// marked with <see cref="LineCap.CutMarker"/>, and each chunk costs work in its own size, not in the
+/// size of the line so far. The descriptor stays open until the end (EOF, or EIO from a terminal whose other side
 /// has gone), even if the stream that owns it is disposed meanwhile, so its number cannot be reused
 /// under the poller.
 /// </summary>
@@ -18,14 +22,22 @@ internal sealed class OutputPump : IPolledDescriptor
 {
     private const int ChunkSize = 4096;
 
+    /// <summary>
+    /// An unfinished line longer than this is not offered as a prompt: no password prompt is that
+    /// long, and offering means decoding all that is held after every chunk.
+    /// </summary>
+    private const int MaxPromptBytes = 4096;
+
     private readonly SafeFileHandle _handle;
     private readonly Action<string> _line;
     private readonly Func<string, bool>? _prompt;
     private readonly Action<string> _rest;
-    private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
-    private readonly StringBuilder _pending = new();
     private readonly byte[] _buffer = new byte[ChunkSize];
-    private readonly char[] _chars = new char[Encoding.UTF8.GetMaxCharCount(ChunkSize)];
+
+    // The unfinished line, as bytes: decoded once it ends (or is cut), so a character split
+    // between two reads is never decoded in halves.
+    private byte[] _held = new byte[ChunkSize];
+    private int _heldCount;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _descriptor;
 
@@ -99,24 +111,58 @@ internal sealed class OutputPump : IPolledDescriptor
             return true;
         }
 
-        _pending.Append(_chars, 0, _decoder.GetChars(_buffer, 0, (int)count, _chars, 0));
-        int newline;
-        while ((newline = IndexOfNewline(_pending)) >= 0)
+        ReadOnlySpan<byte> rest = _buffer.AsSpan(0, (int)count);
+        while (true)
         {
-            string text = _pending.ToString(0, newline).TrimEnd('\r');
-            _pending.Remove(0, newline + 1);
-            if (text.Length > 0)
+            int newline = rest.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> text = newline < 0 ? rest : rest[..newline];
+            while (_heldCount + text.Length > LineCap.MaxLineBytes)
             {
-                HandOn(text);
+                int take = LineCap.CutPoint(_heldCount, text);
+                Hold(text[..take]);
+                text = text[take..];
+                HandOn(TakeHeld() + LineCap.CutMarker);
             }
+
+            Hold(text);
+            if (newline < 0)
+            {
+                break;
+            }
+
+            string line = TakeHeld().TrimEnd('\r');
+            if (line.Length > 0)
+            {
+                HandOn(line);
+            }
+
+            rest = rest[(newline + 1)..];
         }
 
-        if (_prompt is not null && _pending.Length > 0 && Offer(_prompt, _pending.ToString()))
+        if (_prompt is not null && _heldCount is > 0 and <= MaxPromptBytes && Offer(_prompt, Encoding.UTF8.GetString(_held, 0, _heldCount)))
         {
-            _pending.Clear();
+            _heldCount = 0;
         }
 
         return false;
+    }
+
+    private void Hold(ReadOnlySpan<byte> bytes)
+    {
+        if (_heldCount + bytes.Length > _held.Length)
+        {
+            Array.Resize(ref _held, Math.Min(Math.Max(_held.Length * 2, _heldCount + bytes.Length), LineCap.MaxLineBytes));
+        }
+
+        bytes.CopyTo(_held.AsSpan(_heldCount));
+        _heldCount += bytes.Length;
+    }
+
+    private string TakeHeld()
+    {
+        string text = Encoding.UTF8.GetString(_held, 0, _heldCount);
+        _heldCount = 0;
+        return text;
     }
 
     private void HandOn(string text) => Offer(text => { _line(text); return true; }, text);
@@ -139,26 +185,12 @@ internal sealed class OutputPump : IPolledDescriptor
 
     private void Finish()
     {
-        if (_pending.Length > 0)
+        if (_heldCount > 0)
         {
-            Offer(text => { _rest(text); return true; }, _pending.ToString());
-            _pending.Clear();
+            Offer(text => { _rest(text); return true; }, TakeHeld());
         }
 
         _handle.DangerousRelease();
         _drained.TrySetResult();
-    }
-
-    private static int IndexOfNewline(StringBuilder text)
-    {
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\n')
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

@@ -6,9 +6,9 @@ namespace Econtext.Transports;
 
 /// <summary>
 /// A process that carries a context over its stdin/stdout: the child itself for local contexts, or
-/// ssh/sudo/su/doas for others. Keeps the transport's last 100 lines of output for diagnostics,
-/// answers its password prompt on the terminal once (a second prompt means the password was
-/// refused), and makes sure the process is gone when the context is (SIGTERM, then SIGKILL).
+/// ssh/sudo/su/doas for others. Keeps the transport's last 100 lines of output (2048 characters of
+/// each at most) for diagnostics, answers its password prompt on the terminal once (a second prompt
+/// means the password was refused), and makes sure the process is gone when the context is (SIGTERM, then SIGKILL).
 /// </summary>
 internal sealed class TransportProcess : IDisposable
 {
@@ -16,6 +16,13 @@ internal sealed class TransportProcess : IDisposable
 
     /// <summary>Lines printed after the context started that a disconnect reason quotes (ssh's "Timeout, server not responding.").</summary>
     private const int QuotedLateLines = 3;
+
+    /// <summary>
+    /// Characters kept of one line: enough for any message a person reads in an error, while a
+    /// transport that prints pieces of an endless line (64 KiB each, see <see cref="OutputPump"/>)
+    /// costs the master little for as long as the context lives.
+    /// </summary>
+    private const int KeptLineChars = 2048;
     private readonly SpawnedProcess _process;
     private readonly Queue<string> _lines = new();
     private readonly Queue<string> _lateLines = new();
@@ -91,7 +98,7 @@ internal sealed class TransportProcess : IDisposable
                 _lines.Dequeue();
             }
 
-            _lines.Enqueue(line);
+            _lines.Enqueue(line.Length <= KeptLineChars ? line : string.Concat(line.AsSpan(0, KeptLineChars), " [...]"));
         }
     }
 

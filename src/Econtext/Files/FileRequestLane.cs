@@ -1,0 +1,116 @@
+using Econtext.Routing;
+
+namespace Econtext.Files;
+
+/// <summary>
+/// The FILE_GET requests that arrived on one stream, and what bounds what they make the master hold
+/// for a peer that asks at will and may never read (issue 17): how many are taken in at all
+/// (<see cref="MaxRequests"/>), how many have a file open at once (<see cref="MaxOpen"/>), and one
+/// turn to queue a message, taken only while less than <see cref="ContextStream.AnswerQueueLimit"/>
+/// waits in the stream's send queue. Each transfer's credit window bounds it alone; this bounds
+/// them together.
+/// </summary>
+internal sealed class FileRequestLane(ContextStream stream)
+{
+    /// <summary>
+    /// Requests taken in and not yet done; more are refused. Far above what a context fetches at once
+    /// (each fetch is a task waiting for its file), low enough that waiting ones cost little.
+    /// </summary>
+    public const int MaxRequests = 256;
+
+    /// <summary>Transfers with a file open; the others wait their turn, holding no descriptor.</summary>
+    public const int MaxOpen = 8;
+
+    private readonly SemaphoreSlim _open = new(MaxOpen, MaxOpen);
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private int _accepted;
+    private int _requests;
+    private int _parked;
+    private int _turnHeld;
+
+    public ContextStream Stream => stream;
+
+    /// <summary>
+    /// For tests: requests taken in so far, those not done, and those of them parked (for a slot,
+    /// credit, or room in the queue) or holding the turn (the one queueing; its send may wait on the
+    /// pipe for as long as the peer does not read).
+    /// </summary>
+    public (int Accepted, int Running, int Parked) Snapshot() =>
+        (Volatile.Read(ref _accepted), Volatile.Read(ref _requests), Volatile.Read(ref _parked) + Volatile.Read(ref _turnHeld));
+
+    /// <summary>Takes a request in; false when <see cref="MaxRequests"/> are not done yet. Each true is followed by one <see cref="Done"/>.</summary>
+    public bool TryAccept()
+    {
+        Interlocked.Increment(ref _accepted);
+        if (Interlocked.Increment(ref _requests) > MaxRequests)
+        {
+            Interlocked.Decrement(ref _requests);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Done() => Interlocked.Decrement(ref _requests);
+
+    /// <summary>Waits until fewer than <see cref="MaxOpen"/> transfers of this stream have a file open; <see cref="CloseFile"/> gives the slot back.</summary>
+    public Task OpenFileAsync(CancellationToken cancellationToken) => ParkAsync(_open.WaitAsync(cancellationToken));
+
+    public void CloseFile() => _open.Release();
+
+    /// <summary>Waits, counted as parked, for <paramref name="wait"/> (a transfer's credit window).</summary>
+    public async Task ParkAsync(Task wait)
+    {
+        Interlocked.Increment(ref _parked);
+        try
+        {
+            await wait.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _parked);
+        }
+    }
+
+    /// <summary>
+    /// Takes the turn to queue one message once less than the limit is queued for the stream; true
+    /// with the turn held (give it back with <see cref="EndTurn"/>), false when the stream is broken.
+    /// </summary>
+    public async Task<bool> TakeTurnAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _parked);
+        try
+        {
+            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            bool open;
+            try
+            {
+                open = await stream.WhenQueuedBelowAsync(ContextStream.AnswerQueueLimit).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _turn.Release();
+                throw;
+            }
+
+            if (!open)
+            {
+                _turn.Release();
+                return false;
+            }
+
+            Interlocked.Increment(ref _turnHeld);
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _parked);
+        }
+    }
+
+    public void EndTurn()
+    {
+        Interlocked.Decrement(ref _turnHeld);
+        _turn.Release();
+    }
+}
