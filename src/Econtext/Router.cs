@@ -383,15 +383,26 @@ public sealed class Router : IAsyncDisposable
         {
             // The parent is gone, and this context exits with it.
         }
+        catch (MessageTooLargeException)
+        {
+            // Output and logs are cut to fit before they get here; a notice that still does not fit is lost, not the stream.
+        }
     }
 
     /// <summary>In a child: a message of its own straight onto the parent's stream, past routing.</summary>
     /// <exception cref="StreamBrokenException">The parent's stream is broken.</exception>
+    /// <exception cref="MessageTooLargeException">The payload is over <see cref="RouterOptions.MaxMessageSize"/>.</exception>
     internal void SendUpward(int dst, int handle, FrameBuilder frame)
     {
+        if (frame.PayloadLength > Options.MaxMessageSize)
+        {
+            throw DisposeAnd(frame, new MessageTooLargeException($"a {Handles.Name(handle)} message to the parent", frame.PayloadLength, Options.MaxMessageSize));
+        }
+
         frame.Complete(dst, Id, Id, handle, Handles.None, MessageFlags.None);
         Routes.Parent!.Send(frame);
     }
+
     private static Exception DisposeAnd(FrameBuilder frame, Exception error)
     {
         frame.Dispose();

@@ -89,4 +89,20 @@ public sealed class MessageSizeTests(SmallMessagesFixture fixture) : IClassFixtu
             File.Delete(remote);
         }
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_log_record_over_the_limit_arrives_cut_and_the_context_still_works()
+    {
+        string category = "huge-" + Guid.NewGuid().ToString("N")[..6];
+        Task<LogEntry> cut = fixture.Logs.WaitForAsync(e => e.Category == _ctx.Name + "." + category);
+
+        await _ctx.CallAsync(() => Output.LogLong(category, 2 * SmallMessagesFixture.Limit)).WaitAsync(Bound);
+
+        LogEntry entry = await cut.WaitAsync(Bound);
+        Assert.Contains("[cut: 2097152 characters in all", entry.Message, StringComparison.Ordinal);
+        Assert.True(entry.Message.Length < SmallMessagesFixture.Limit, $"{entry.Message.Length} characters arrived");
+
+        Assert.Null(_ctx.DisconnectReason);
+        Assert.Equal(3, await _ctx.CallAsync(() => Echo.Add(1, 2)).WaitAsync(Bound));
+    }
 }

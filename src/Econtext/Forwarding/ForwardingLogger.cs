@@ -18,8 +18,28 @@ internal sealed class ForwardingLogger(Router router, string category, LogLevel 
             return;
         }
 
+        // A record must fit in one message: the parent breaks the stream over a larger frame. The
+        // text and the exception share the room, each cut (and saying so) only if it needs more.
+        int room = router.LargestPayloadChunk / 2;
         var frame = new FrameBuilder(256);
-        LogRecordCodec.Write(frame, logLevel, eventId.Id, category, formatter(state, exception), exception?.ToString());
+        LogRecordCodec.Write(frame, logLevel, eventId.Id, category, Fit(formatter(state, exception), room), exception is null ? null : Fit(exception.ToString(), room));
         router.SendUpward(Handles.ForwardLog, frame);
+    }
+
+    private static string Fit(string text, int maxBytes)
+    {
+        if (text.Length <= maxBytes / 3 || System.Text.Encoding.UTF8.GetByteCount(text) <= maxBytes)
+        {
+            return text;
+        }
+
+        // Three bytes a character at most (a surrogate pair is four for two), with room for the note.
+        int keep = (maxBytes - 200) / 3;
+        if (char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return text[..keep] + $" [cut: {text.Length} characters in all, more than one message may carry (RouterOptions.MaxMessageSize)]";
     }
 }

@@ -73,6 +73,9 @@ public static class Output
 #pragma warning restore CA2254
     }
 
+    /// <summary>Logs one record of <paramref name="length"/> characters, made here (too large to pass as an argument).</summary>
+    public static void LogLong(string category, int length) => Log(category, LogLevel.Warning, new string('x', length));
+
     public static void LogStructured(string category, string item, int count)
     {
         ILogger logger = CurrentContext.LoggerFactory.CreateLogger(category);
