@@ -1414,7 +1414,7 @@ public sealed class Router : IAsyncDisposable
     /// <summary>In a child: asks the parent for an assembly and waits for it (never on a receive loop).</summary>
     private byte[]? FetchAssemblyFromParent(string name)
     {
-        if (ContextStream.OnReceiveThread)
+        if (ReceiveLoop.OnReceiveThread)
         {
             _log.LogError("{Assembly} was needed on the receive loop, where waiting for it would deadlock", name);
             return null;
@@ -1437,7 +1437,7 @@ public sealed class Router : IAsyncDisposable
         }
 
         // The answer comes through the receive loop, which this thread may have lent to run a call.
-        ContextStream.HandOverIfLent();
+        ReceiveLoop.HandOverIfLent();
         if (!waiter.Task.Wait(TimeSpan.FromSeconds(60)))
         {
             _pending.TryRemove(handle, out _);
