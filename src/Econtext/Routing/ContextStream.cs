@@ -8,11 +8,12 @@ namespace Econtext.Routing;
 
 /// <summary>
 /// One duplex byte pipe to one directly connected context (or, in a child, to its parent).
-/// One receive loop, on one thread at a time; one send path that drains a queue in order, on the
-/// sending thread when the pipe is idle (no thread hop on the hot path) and never on a receive
-/// thread (so two receive loops can never wait on each other's full pipes). One abort path,
-/// <see cref="Break"/>, that records the first failure. The loop that runs
-/// <see cref="ReceiveOne"/>, and lends itself to the work a message brings, is <see cref="ReceiveLoop"/>.
+/// Read top to bottom: start, send, break; then the send path, which drains a queue in order, on
+/// the sending thread when the pipe is idle (no thread hop on the hot path) and never blocking a
+/// receive thread (so two receive loops can never wait on each other's full pipes); then the
+/// framing of received bytes into <see cref="Message"/>s. One abort path, <see cref="Break"/>,
+/// records the first failure. The loop that calls <see cref="ReceiveOne"/>, on one thread at a
+/// time, and lends itself to the work a message brings, is <see cref="ReceiveLoop"/>.
 /// </summary>
 internal sealed class ContextStream
 {
@@ -22,28 +23,26 @@ internal sealed class ContextStream
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly int _maxMessageSize;
-    private readonly ConcurrentQueue<FrameBuilder> _outbound = new();
-    private readonly TaskCompletionSource<string> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<int> _idsBehind = [];
+    private readonly TaskCompletionSource<string> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _brokenReason;
+    private Action<ContextStream, Message>? _onMessage;
+    private Action<ContextStream, string>? _onBroken;
+
+    // Receiving: the framing state, kept here rather than in locals because the loop moves between threads.
+    private readonly ReceiveLoop _loop;
+    private readonly byte[] _receiveBuffer = new byte[64 * 1024];
+    private int _receiveStart;
+    private int _receiveEnd;
+
+    // Sending: the queue, its drainer's count of requests, the frame being written and how far.
+    private readonly ConcurrentQueue<FrameBuilder> _outbound = new();
+    private readonly SendBacklog _backlog = new();
     private int _drainRequests;
     private readonly int _outFd = -1;
     private readonly SafeHandle? _outHandle;
     private FrameBuilder? _current;
     private int _currentOffset;
-    private string? _brokenReason;
-
-    // Bytes queued and not yet written, and who waits for them to fall (see WhenQueuedBelowAsync).
-    private long _queuedBytes;
-    private int _roomWaiterCount;
-    private readonly List<(long Below, TaskCompletionSource<bool> Room)> _roomWaiters = [];
-    private Action<ContextStream, Message>? _onMessage;
-    private Action<ContextStream, string>? _onBroken;
-
-    // The framing state, kept here rather than in locals because the loop moves between threads.
-    private readonly ReceiveLoop _loop;
-    private readonly byte[] _receiveBuffer = new byte[64 * 1024];
-    private int _receiveStart;
-    private int _receiveEnd;
 
     // For Heartbeat: when bytes last arrived, and when the peer last took bytes we were waiting to
     // write (a peer busy reading a large frame of ours is alive though it says nothing).
@@ -82,63 +81,14 @@ internal sealed class ContextStream
     public string? BrokenReason => _brokenReason;
 
     /// <summary>Bytes of frames queued for this pipe and not yet written: what the peer, by not reading, makes this process hold.</summary>
-    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+    public long QueuedBytes => _backlog.Bytes;
 
     /// <summary>
     /// Completes with true once fewer than <paramref name="bytes"/> are queued (at once if so now),
     /// or with false once the stream is broken. For senders that must not queue without bound for a
     /// peer that may never read (replies to requests the peer makes at will).
     /// </summary>
-    public Task<bool> WhenQueuedBelowAsync(long bytes)
-    {
-        lock (_roomWaiters)
-        {
-            if (_brokenReason is not null)
-            {
-                return Task.FromResult(false);
-            }
-
-            // Counted before the bytes are read again: a writer takes bytes off, then reads the
-            // count (both full fences), so either it sees this waiter or this sees its bytes gone.
-            Interlocked.Increment(ref _roomWaiterCount);
-            if (Interlocked.Read(ref _queuedBytes) < bytes)
-            {
-                Interlocked.Decrement(ref _roomWaiterCount);
-                return Task.FromResult(true);
-            }
-
-            var room = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _roomWaiters.Add((bytes, room));
-            return room.Task;
-        }
-    }
-
-    /// <summary>A queued frame was written or thrown away.</summary>
-    private void Unqueued(FrameBuilder frame)
-    {
-        long left = Interlocked.Add(ref _queuedBytes, -frame.Written.Length);
-        if (Volatile.Read(ref _roomWaiterCount) > 0)
-        {
-            WakeRoomWaiters(left);
-        }
-    }
-
-    private void WakeRoomWaiters(long left)
-    {
-        lock (_roomWaiters)
-        {
-            bool broken = _brokenReason is not null;
-            for (int i = _roomWaiters.Count - 1; i >= 0; i--)
-            {
-                if (broken || left < _roomWaiters[i].Below)
-                {
-                    _roomWaiters[i].Room.TrySetResult(!broken);
-                    _roomWaiters.RemoveAt(i);
-                    Interlocked.Decrement(ref _roomWaiterCount);
-                }
-            }
-        }
-    }
+    public Task<bool> WhenQueuedBelowAsync(long bytes) => _brokenReason is null ? _backlog.WhenBelowAsync(bytes) : Task.FromResult(false);
 
     /// <summary>
     /// <see cref="Environment.TickCount64"/> when the peer last showed it is alive: bytes arrived
@@ -149,15 +99,11 @@ internal sealed class ContextStream
     /// <summary>Completes with the reason once the stream is broken.</summary>
     public Task<string> Broken => _broken.Task;
 
-    /// <summary>Whether <paramref name="id"/> lives at or behind the other end of this stream.</summary>
-    public bool Owns(int id)
-    {
-        lock (_idsBehind)
-        {
-            return _idsBehind.Contains(id);
-        }
-    }
-
+    /// <summary>
+    /// Starts receiving: <paramref name="onMessage"/> gets each frame on the receive loop, which it
+    /// must not block (it may lend it, <see cref="Message.Loop"/>); <paramref name="onBroken"/> runs
+    /// once, with the first failure.
+    /// </summary>
     public void Start(Action<ContextStream, Message> onMessage, Action<ContextStream, string> onBroken)
     {
         _onMessage = onMessage;
@@ -175,7 +121,7 @@ internal sealed class ContextStream
             throw new StreamBrokenException(reason);
         }
 
-        Interlocked.Add(ref _queuedBytes, frame.Written.Length);
+        _backlog.Add(frame.Written.Length);
         _outbound.Enqueue(frame);
         Drain(mayBlock: !ReceiveLoop.OnReceiveThread);
     }
@@ -195,10 +141,9 @@ internal sealed class ContextStream
         while (_outbound.TryDequeue(out FrameBuilder? frame))
         {
             Unqueued(frame);
-            frame.Dispose();
         }
 
-        WakeRoomWaiters(0);
+        _backlog.Close();
 
         // The owner forgets the context and fails its calls before anyone waiting on Broken resumes.
         _onBroken?.Invoke(this, reason);
@@ -210,6 +155,13 @@ internal sealed class ContextStream
     {
         Drain(mayBlock: true);
         TryDispose(_output);
+    }
+
+    /// <summary>A queued frame was written or thrown away: it leaves the backlog and goes back to its pool.</summary>
+    private void Unqueued(FrameBuilder frame)
+    {
+        _backlog.Remove(frame.Written.Length);
+        frame.Dispose();
     }
 
     /// <summary>
@@ -297,7 +249,6 @@ internal sealed class ContextStream
             if (_brokenReason is not null)
             {
                 Unqueued(_current);
-                _current.Dispose();
                 _current = null;
                 continue;
             }
@@ -373,7 +324,6 @@ internal sealed class ContextStream
             }
 
             Unqueued(_current);
-            _current.Dispose();
             _current = null;
         }
     }
@@ -471,6 +421,15 @@ internal sealed class ContextStream
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>Whether <paramref name="id"/> lives at or behind the other end of this stream.</summary>
+    public bool Owns(int id)
+    {
+        lock (_idsBehind)
+        {
+            return _idsBehind.Contains(id);
         }
     }
 
