@@ -66,20 +66,20 @@ public class ContextStreamTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task AHandlerThatReleasesTheLoopMayBlockWhileAnotherThreadReceives()
+    public async Task AHandlerThatLendsTheLoopMayBlockWhileAnotherThreadReceives()
     {
         (ContextStream a, ContextStream b) = InMemoryPair();
         using var secondArrived = new ManualResetEventSlim();
-        var first = new TaskCompletionSource<(bool Released, bool SawSecond, int Thread)>();
+        var first = new TaskCompletionSource<(bool Lent, bool SawSecond, int Thread)>();
         int secondThread = 0;
         b.Start((_, m) =>
         {
             if (new PayloadReader(m.Span).ReadInt32() == 0)
             {
-                bool released = m.Loop!.TryLend();
-                // Without the release the second frame could not be read until this handler returned.
+                bool lent = m.Loop!.TryLend();
+                // Without the lend the second frame could not be read until this handler returned.
                 bool sawSecond = secondArrived.Wait(s_wait);
-                first.TrySetResult((released, sawSecond, Environment.CurrentManagedThreadId));
+                first.TrySetResult((lent, sawSecond, Environment.CurrentManagedThreadId));
             }
             else
             {
@@ -91,9 +91,9 @@ public class ContextStreamTests
 
         SendNumber(a, 0);
         SendNumber(a, 1);
-        (bool released, bool sawSecond, int firstThread) = await first.Task.WaitAsync(s_wait);
-        Assert.True(released);
-        Assert.True(sawSecond, "the frame behind the released one was not delivered while the first handler ran");
+        (bool wasLent, bool sawSecond, int firstThread) = await first.Task.WaitAsync(s_wait);
+        Assert.True(wasLent);
+        Assert.True(sawSecond, "the frame behind the lent one was not delivered while the first handler ran");
         Assert.NotEqual(firstThread, secondThread);
     }
 
@@ -133,14 +133,14 @@ public class ContextStreamTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task AnExchangeOfReleasedFramesKeepsReusingAFewThreads()
+    public async Task AnExchangeOfLentFramesKeepsReusingAFewThreads()
     {
         (ContextStream a, ContextStream b) = InMemoryPair();
         var threads = new HashSet<int>();
         var done = new TaskCompletionSource();
         const int Rounds = 1000;
 
-        // b answers each frame from a released thread; a sends the next when the answer arrives.
+        // b answers each frame from a lent thread; a sends the next when the answer arrives.
         b.Start((stream, m) =>
         {
             int n = new PayloadReader(m.Span).ReadInt32();
@@ -168,7 +168,7 @@ public class ContextStreamTests
         SendNumber(a, 0);
         await done.Task.WaitAsync(s_wait);
         // A few threads take turns: each, once its work is done, waits to take the loop over again
-        // (without followers kept, every release started a thread: a thousand here).
+        // (without followers kept, every lend started a thread: a thousand here).
         Assert.InRange(threads.Count, 1, 4);
     }
 
