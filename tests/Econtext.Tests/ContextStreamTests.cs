@@ -66,20 +66,20 @@ public class ContextStreamTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task AHandlerThatReleasesTheLoopMayBlockWhileAnotherThreadReceives()
+    public async Task AHandlerThatLendsTheLoopMayBlockWhileAnotherThreadReceives()
     {
         (ContextStream a, ContextStream b) = InMemoryPair();
         using var secondArrived = new ManualResetEventSlim();
-        var first = new TaskCompletionSource<(bool Released, bool SawSecond, int Thread)>();
+        var first = new TaskCompletionSource<(bool Lent, bool SawSecond, int Thread)>();
         int secondThread = 0;
         b.Start((_, m) =>
         {
             if (new PayloadReader(m.Span).ReadInt32() == 0)
             {
-                bool released = ContextStream.TryReleaseReceiving();
-                // Without the release the second frame could not be read until this handler returned.
+                bool lent = m.Loop!.TryLend();
+                // Without the lend the second frame could not be read until this handler returned.
                 bool sawSecond = secondArrived.Wait(s_wait);
-                first.TrySetResult((released, sawSecond, Environment.CurrentManagedThreadId));
+                first.TrySetResult((lent, sawSecond, Environment.CurrentManagedThreadId));
             }
             else
             {
@@ -91,25 +91,25 @@ public class ContextStreamTests
 
         SendNumber(a, 0);
         SendNumber(a, 1);
-        (bool released, bool sawSecond, int firstThread) = await first.Task.WaitAsync(s_wait);
-        Assert.True(released);
-        Assert.True(sawSecond, "the frame behind the released one was not delivered while the first handler ran");
+        (bool wasLent, bool sawSecond, int firstThread) = await first.Task.WaitAsync(s_wait);
+        Assert.True(wasLent);
+        Assert.True(sawSecond, "the frame behind the lent one was not delivered while the first handler ran");
         Assert.NotEqual(firstThread, secondThread);
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task ReleasingIsRefusedOffAReceiveLoopAndBeyondFourAtOnce()
+    public async Task LendingIsRefusedOffTheThreadThatReadTheMessageAndBeyondFourAtOnce()
     {
-        Assert.False(ContextStream.TryReleaseReceiving());
-
         (ContextStream a, ContextStream b) = InMemoryPair();
         using var gate = new ManualResetEventSlim();
         var answers = new bool[6];
         using var answered = new CountdownEvent(6);
+        IReceiveLoop? loop = null;
         b.Start((_, m) =>
         {
             int n = new PayloadReader(m.Span).ReadInt32();
-            answers[n] = ContextStream.TryReleaseReceiving();
+            loop = m.Loop;
+            answers[n] = m.Loop!.TryLend();
             answered.Signal();
             if (answers[n])
             {
@@ -126,22 +126,25 @@ public class ContextStreamTests
         // The fifth and sixth handlers were refused, so they ran on the loop and returned at once.
         Assert.True(await Task.Run(() => answered.Wait(s_wait)));
         Assert.Equal([true, true, true, true, false, false], answers);
+
+        // The loop a message came with lends only to the thread running it, not to whoever holds the message later.
+        Assert.False(loop!.TryLend());
         gate.Set();
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task AnExchangeOfReleasedFramesKeepsReusingAFewThreads()
+    public async Task AnExchangeOfLentFramesKeepsReusingAFewThreads()
     {
         (ContextStream a, ContextStream b) = InMemoryPair();
         var threads = new HashSet<int>();
         var done = new TaskCompletionSource();
         const int Rounds = 1000;
 
-        // b answers each frame from a released thread; a sends the next when the answer arrives.
+        // b answers each frame from a lent thread; a sends the next when the answer arrives.
         b.Start((stream, m) =>
         {
             int n = new PayloadReader(m.Span).ReadInt32();
-            Assert.True(ContextStream.TryReleaseReceiving());
+            Assert.True(m.Loop!.TryLend());
             lock (threads)
             {
                 threads.Add(Environment.CurrentManagedThreadId);
@@ -165,7 +168,7 @@ public class ContextStreamTests
         SendNumber(a, 0);
         await done.Task.WaitAsync(s_wait);
         // A few threads take turns: each, once its work is done, waits to take the loop over again
-        // (without followers kept, every release started a thread: a thousand here).
+        // (without followers kept, every lend started a thread: a thousand here).
         Assert.InRange(threads.Count, 1, 4);
     }
 

@@ -16,7 +16,7 @@ public class LoopWatchdogTests
         var answered = new SemaphoreSlim(0);
         b.Start((stream, m) =>
         {
-            Assert.True(ContextStream.TryReleaseReceiving());
+            Assert.True(m.Loop!.TryLend());
             var frame = new FrameBuilder();
             frame.WriteInt32(0);
             frame.Complete(0, 1, 1, Handles.Call, 0, MessageFlags.None);

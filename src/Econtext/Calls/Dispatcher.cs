@@ -40,7 +40,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         _inFlight.Enter();
         message.Retain();
         var work = new CallWork(this, message, cts);
-        if (ContextStream.TryReleaseReceiving())
+        if (message.Loop?.TryLend() == true)
         {
             // The call runs on the thread that read it, with no wake-up in between.
             work.Execute();

@@ -6,7 +6,7 @@ namespace Econtext.Calls;
 /// <summary>A call waiting for its reply; decodes the value as the declared result type.</summary>
 /// <remarks>
 /// The final reply is decoded and the caller resumed on the thread that read it, with its receive
-/// loop lent (<see cref="ContextStream.TryReleaseReceiving"/>: a follower takes it over if the
+/// loop lent (<see cref="IReceiveLoop.TryLend"/> on the reply's <see cref="Message.Loop"/>: a follower takes it over if the
 /// caller's code runs long): the caller's next call then goes out with no thread wake-up in
 /// between. Every other completion (failures, cancellation, a loop that could not be lent, a call
 /// whose channel items are still draining) happens inside <see cref="ContinuationsElsewhere"/>, so
@@ -44,7 +44,7 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
         }
 
         Registration.Dispose();
-        bool lent = ContextStream.TryReleaseReceiving();
+        bool lent = reply.Loop?.TryLend() == true;
         Exception? error = Read(reply, out T? value);
 
         // The caller may run here for a long time; its buffer (pooled when large) goes back first.

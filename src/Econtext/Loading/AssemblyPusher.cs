@@ -147,7 +147,7 @@ internal sealed class AssemblyPusher
     /// <summary>In a child: asks the parent for an assembly and waits for it (never on a receive loop).</summary>
     private byte[]? FetchAssemblyFromParent(string name)
     {
-        if (ContextStream.OnReceiveThread)
+        if (ReceiveLoop.OnReceiveThread)
         {
             router.Log.LogError("{Assembly} was needed on the receive loop, where waiting for it would deadlock", name);
             return null;
@@ -169,7 +169,7 @@ internal sealed class AssemblyPusher
         }
 
         // The answer comes through the receive loop, which this thread may have lent to run a call.
-        ContextStream.HandOverIfLent();
+        ReceiveLoop.HandOverIfLent();
         if (!waiter.Task.Wait(TimeSpan.FromSeconds(60)))
         {
             router.Replies.TryRemove(handle);

@@ -2,7 +2,7 @@ namespace Econtext.Routing;
 
 /// <summary>
 /// One thread per process that hands a lent receive loop to a follower once the work it was lent
-/// for has run for a tick (1-2 ms). It ticks only while some stream lent its loop in the last ten
+/// for has run for a tick (1-2 ms). It ticks only while some loop was lent in the last ten
 /// ticks, and otherwise sleeps until the next lend: an idle context wakes nothing, and a context
 /// called now and then costs one wake-up per call. (A hundred ticks made every child of a fan-out
 /// tick for a tenth of a second after its call: a second call on 100 local contexts took 136-213
@@ -13,21 +13,21 @@ internal static class LoopWatchdog
     private const int TickMs = 1;
 
     private static readonly object s_lock = new();
-    private static readonly List<ContextStream> s_watched = [];
+    private static readonly List<ReceiveLoop> s_watched = [];
     private static Thread? s_thread;
     private static bool s_unavailable;
 
-    /// <summary>Watches the stream's lends from now on; false when no watchdog thread could be had.</summary>
-    public static bool Watch(ContextStream stream)
+    /// <summary>Watches the loop's lends from now on; false when no watchdog thread could be had.</summary>
+    public static bool Watch(ReceiveLoop loop)
     {
-        if (Volatile.Read(ref stream.Watched))
+        if (Volatile.Read(ref loop.Watched))
         {
             return true;
         }
 
         lock (s_lock)
         {
-            if (stream.Watched)
+            if (loop.Watched)
             {
                 return true;
             }
@@ -41,7 +41,7 @@ internal static class LoopWatchdog
                 }
                 catch (OutOfMemoryException)
                 {
-                    // No thread to be had (a ulimit): streams hand their loops over at once instead.
+                    // No thread to be had (a ulimit): loops are handed over at once instead.
                     s_thread = null;
                     s_unavailable = true;
                 }
@@ -52,8 +52,8 @@ internal static class LoopWatchdog
                 return false;
             }
 
-            stream.Watched = true;
-            s_watched.Add(stream);
+            loop.Watched = true;
+            s_watched.Add(loop);
             if (s_watched.Count == 1)
             {
                 Monitor.Pulse(s_lock);
@@ -80,17 +80,17 @@ internal static class LoopWatchdog
 
                 for (int i = s_watched.Count - 1; i >= 0; i--)
                 {
-                    ContextStream stream = s_watched[i];
-                    if (!stream.Tick())
+                    ReceiveLoop loop = s_watched[i];
+                    if (!loop.Tick())
                     {
                         // A lend that began after the tick and saw Watched still set must not go
-                        // unwatched: cleared first, then the loop read again (fenced both ways,
-                        // see ContextStream.Release).
-                        Volatile.Write(ref stream.Watched, false);
+                        // unwatched: cleared first, then the lend read again (fenced both ways,
+                        // see ReceiveLoop.TryLend).
+                        Volatile.Write(ref loop.Watched, false);
                         Interlocked.MemoryBarrier();
-                        if (stream.IsLent)
+                        if (loop.IsLent)
                         {
-                            stream.Watched = true;
+                            loop.Watched = true;
                             continue;
                         }
 

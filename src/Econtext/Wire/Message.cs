@@ -7,7 +7,7 @@ namespace Econtext.Wire;
 /// receive loop returns the buffer once the handler is done, unless the handler called
 /// <see cref="Retain"/>, which makes it responsible for calling <see cref="Release"/> later.
 /// </summary>
-internal sealed class Message(MessageHeader header, byte[] payload, bool pooled)
+internal sealed class Message(MessageHeader header, byte[] payload, bool pooled, IReceiveLoop? loop = null)
 {
     private byte[]? _payload = payload;
     private bool _retained;
@@ -18,6 +18,12 @@ internal sealed class Message(MessageHeader header, byte[] payload, bool pooled)
     public byte[] Payload => _payload ?? throw new ObjectDisposedException(nameof(Message), "the message's payload was released");
 
     public ReadOnlySpan<byte> Span => Payload.AsSpan(0, Header.Length);
+
+    /// <summary>
+    /// The receive loop that read this message, which its handler may lend to run the message's
+    /// work right here (<see cref="IReceiveLoop.TryLend"/>); null for a message no loop read.
+    /// </summary>
+    public IReceiveLoop? Loop { get; } = loop;
 
     /// <summary>Keeps the payload alive after the handler returns, until <see cref="Release"/>.</summary>
     public void Retain() => _retained = true;
