@@ -70,22 +70,7 @@ internal static class FileCopy
                 file.Flush(flushToDisk: false);
             }
 
-            if (mode >= 0)
-            {
-                File.SetUnixFileMode(temporary, (UnixFileMode)mode);
-            }
-
-            if (modifiedUtcTicks > 0)
-            {
-                File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
-            }
-
-            if (ownerUid >= 0)
-            {
-                SetOwner(temporary, ownerUid, ownerGid);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+            PutInPlace(temporary, path, mode, modifiedUtcTicks, ownerUid, ownerGid);
             committed = true;
             return written;
         }
@@ -198,6 +183,31 @@ internal static class FileCopy
 
             await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The end of every copy: the finished <paramref name="temporary"/> gets the mode, time and owner
+    /// asked for (each left alone when -1, or 0 for the time) and is renamed over <paramref name="path"/>,
+    /// so a reader sees the old file or the whole new one, never a part.
+    /// </summary>
+    public static void PutInPlace(string temporary, string path, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid)
+    {
+        if (mode >= 0)
+        {
+            File.SetUnixFileMode(temporary, (UnixFileMode)mode);
+        }
+
+        if (modifiedUtcTicks > 0)
+        {
+            File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
+        }
+
+        if (ownerUid >= 0)
+        {
+            SetOwner(temporary, ownerUid, ownerGid);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>chown, refused up front without root: only root may give a file away.</summary>

@@ -21,9 +21,7 @@ internal static class MasterFileFetch
                 facts = await CopyAsync(masterPath, file, cancellationToken).ConfigureAwait(false);
             }
 
-            File.SetUnixFileMode(temporary, (UnixFileMode)facts.Mode);
-            File.SetLastWriteTimeUtc(temporary, new DateTime(facts.ModifiedUtcTicks, DateTimeKind.Utc));
-            File.Move(temporary, localPath, overwrite: true);
+            FileCopy.PutInPlace(temporary, localPath, facts.Mode, facts.ModifiedUtcTicks, ownerUid: -1, ownerGid: -1);
             return new FileTransferResult(localPath, facts.Length, watch.Elapsed, Skipped: false);
         }
         catch (Exception ex) when (ex is IOException && ex is not FileNotFoundException)
