@@ -81,28 +81,15 @@ internal static class FileTransfers
             return new FileTransferResult(localPath, 0, watch.Elapsed, Skipped: true);
         }
 
-        string temporary = FileCopy.TemporaryBeside(localPath);
         FileFacts source;
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                source = await ReceiveAsync(context, remotePath, file, options.ChunkSize, cancellationToken).ConfigureAwait(false);
-            }
-
-            (int mode, long modified, int uid, int gid) = source.KeptBy(options);
-            FileCopy.PutInPlace(temporary, localPath, mode, modified, uid, gid);
+            source = await FileCopy.ReplaceAsync(localPath, file => ReceiveAsync(context, remotePath, file, options.ChunkSize, cancellationToken), facts => facts.KeptBy(options)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Local trouble (disk full, permissions): say which file and which context.
-            FileCopy.TryDelete(temporary);
             throw new IOException($"fetching {remotePath} from {context.Name} to {localPath} failed: {ex.Message}", ex);
-        }
-        catch
-        {
-            FileCopy.TryDelete(temporary);
-            throw;
         }
 
         return new FileTransferResult(localPath, source.Length, watch.Elapsed, Skipped: false);
