@@ -48,59 +48,61 @@ internal static class FileCopy
             throw new IOException($"writing {where} failed: keeping the owner ({ownerUid}:{ownerGid}) needs root, and {CurrentContext.Name} runs as {Environment.UserName}; copy without PreserveOwner, or as root (sudo)");
         }
 
-        string temporary = TemporaryBeside(path);
-        long written = 0;
-        bool committed = false;
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                await foreach (byte[] chunk in chunks.ReadAllAsync().ConfigureAwait(false))
-                {
-                    await file.WriteAsync(chunk).ConfigureAwait(false);
-                    written += chunk.Length;
-                    ChunkPool.ReturnConsumed(chunk);
-                }
-
-                if (length >= 0 && written != length)
-                {
-                    throw new IOException($"the source sent {written} bytes, not the {length} it announced (it changed during the copy)");
-                }
-
-                file.Flush(flushToDisk: false);
-            }
-
-            if (mode >= 0)
-            {
-                File.SetUnixFileMode(temporary, (UnixFileMode)mode);
-            }
-
-            if (modifiedUtcTicks > 0)
-            {
-                File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
-            }
-
-            if (ownerUid >= 0)
-            {
-                SetOwner(temporary, ownerUid, ownerGid);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-            committed = true;
-            return written;
+            return await ReplaceAsync(path, ReceiveAsync, _ => (mode, modifiedUtcTicks, ownerUid, ownerGid)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             throw new IOException($"writing {where} failed: {ex.Message}", ex);
         }
-        finally
+
+        async Task<long> ReceiveAsync(FileStream file)
         {
-            // Whatever ended the copy (an error, its channel ended by a cancel, the context
-            // unwinding its calls before it exits), a copy that was not renamed into place is removed.
-            if (!committed)
+            long written = 0;
+            await foreach (byte[] chunk in chunks.ReadAllAsync().ConfigureAwait(false))
             {
-                TryDelete(temporary);
+                await file.WriteAsync(chunk).ConfigureAwait(false);
+                written += chunk.Length;
+                ChunkPool.ReturnConsumed(chunk);
             }
+
+            if (length >= 0 && written != length)
+            {
+                throw new IOException($"the source sent {written} bytes, not the {length} it announced (it changed during the copy)");
+            }
+
+            file.Flush(flushToDisk: false);
+            return written;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> the safe way: <paramref name="fill"/> writes the bytes into a
+    /// new temporary file beside it, which then gets what <paramref name="keep"/> says (from what
+    /// <paramref name="fill"/> returned) and is renamed over it by <see cref="PutInPlace"/>. Whatever
+    /// ends the copy early (an error, a cancel, the context unwinding its calls before it exits),
+    /// the temporary file is removed and the old file stays as it was.
+    /// </summary>
+    public static async Task<T> ReplaceAsync<T>(string path, Func<FileStream, Task<T>> fill, Func<T, (int Mode, long ModifiedUtcTicks, int Uid, int Gid)> keep)
+    {
+        string temporary = TemporaryBeside(path);
+        try
+        {
+            T result;
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                result = await fill(file).ConfigureAwait(false);
+            }
+
+            (int mode, long modified, int uid, int gid) = keep(result);
+            PutInPlace(temporary, path, mode, modified, uid, gid);
+            return result;
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
         }
     }
 
@@ -198,6 +200,31 @@ internal static class FileCopy
 
             await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The end of every copy: the finished <paramref name="temporary"/> gets the mode, time and owner
+    /// asked for (each left alone when -1, or 0 for the time) and is renamed over <paramref name="path"/>,
+    /// so a reader sees the old file or the whole new one, never a part.
+    /// </summary>
+    public static void PutInPlace(string temporary, string path, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid)
+    {
+        if (mode >= 0)
+        {
+            File.SetUnixFileMode(temporary, (UnixFileMode)mode);
+        }
+
+        if (modifiedUtcTicks > 0)
+        {
+            File.SetLastWriteTimeUtc(temporary, new DateTime(modifiedUtcTicks, DateTimeKind.Utc));
+        }
+
+        if (ownerUid >= 0)
+        {
+            SetOwner(temporary, ownerUid, ownerGid);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>chown, refused up front without root: only root may give a file away.</summary>

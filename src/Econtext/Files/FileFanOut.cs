@@ -107,17 +107,14 @@ internal static class FileFanOut
             return results;
         }
 
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        Channel<byte[]> chunks = FileTransfers.ReadAheadChannel<byte[]>();
         ChannelReader<byte[]> reader = chunks.Reader;
         int chunkSize = options.ChunkSize;
         Task producer = FileTransfers.ProduceAsync(() => FileCopy.SendChunksAsync(localPath, chunkSize, chunks.Writer, cancellationToken), localPath, chunks.Writer);
 
         int[] ids = send.Select(t => t.Id).ToArray();
-        int mode = options.PreserveMode ? local.Mode : -1;
-        long modified = options.PreserveTime ? local.ModifiedUtcTicks : 0;
+        (int mode, long modified, int uid, int gid) = local.KeptBy(options);
         long fileLength = local.Length;
-        int uid = options.PreserveOwner ? local.Uid : -1;
-        int gid = options.PreserveOwner ? local.Gid : -1;
         try
         {
             RelayOutcome[] outcomes = await FileTransfers.ConsumedAsync(

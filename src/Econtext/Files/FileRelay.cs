@@ -25,7 +25,7 @@ internal static class FileRelay
         var gone = new CancellationTokenSource[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
-            channels[i] = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+            channels[i] = FileTransfers.ReadAheadChannel<byte[]>();
             ChannelReader<byte[]> reader = channels[i].Reader;
             calls[i] = targets[i].CallAsync(() => FileCopy.WriteAsync(path, length, mode, modifiedUtcTicks, ownerUid, ownerGid, reader));
             CancellationTokenSource stop = gone[i] = new CancellationTokenSource();

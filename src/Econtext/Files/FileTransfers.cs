@@ -10,6 +10,10 @@ internal static class FileTransfers
     /// <summary>Chunks read ahead of the wire on the sending side; the credit window bounds the rest.</summary>
     private const int ReadAhead = 4;
 
+    /// <summary>The few chunks (or pieces) buffered between a file's reader and the call that sends them on.</summary>
+    internal static Channel<T> ReadAheadChannel<T>() =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+
     public static async Task<FileTransferResult> PushAsync(Context context, string localPath, string remotePath, FileTransferOptions? options, CancellationToken cancellationToken)
     {
         options ??= new FileTransferOptions();
@@ -27,16 +31,9 @@ internal static class FileTransfers
             return new FileTransferResult(remotePath, 0, watch.Elapsed, Skipped: true);
         }
 
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
         int chunkSize = options.ChunkSize;
-        Task producer = ProduceAsync(() => FileCopy.SendChunksAsync(localPath, chunkSize, chunks.Writer, cancellationToken), localPath, chunks.Writer);
-        ChannelReader<byte[]> reader = chunks.Reader;
-        long length = local.Length;
-        int mode = options.PreserveMode ? local.Mode : -1;
-        long modified = options.PreserveTime ? local.ModifiedUtcTicks : 0;
-        int uid = options.PreserveOwner ? local.Uid : -1;
-        int gid = options.PreserveOwner ? local.Gid : -1;
-        long written = await ConsumedAsync(context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, uid, gid, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
+        (int mode, long modified, int uid, int gid) = local.KeptBy(options);
+        long written = await SendAsync(context, remotePath, local.Length, mode, modified, uid, gid, chunks => FileCopy.SendChunksAsync(localPath, chunkSize, chunks, cancellationToken), localPath, cancellationToken).ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
     }
 
@@ -46,12 +43,22 @@ internal static class FileTransfers
         ArgumentNullException.ThrowIfNull(source);
         options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
-        ChannelReader<byte[]> reader = chunks.Reader;
         int chunkSize = options.ChunkSize;
-        Task producer = ProduceAsync(() => FileCopy.SendChunksAsync(source, chunkSize, chunks.Writer, cancellationToken), $"the source stream for {remotePath} in {context.Name}", chunks.Writer);
-        long written = await ConsumedAsync(context.CallAsync(() => FileCopy.WriteAsync(remotePath, -1, -1, 0, -1, -1, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
+        long written = await SendAsync(context, remotePath, -1, -1, 0, -1, -1, chunks => FileCopy.SendChunksAsync(source, chunkSize, chunks, cancellationToken), $"the source stream for {remotePath} in {context.Name}", cancellationToken).ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
+    }
+
+    /// <summary>
+    /// Both pushes: <paramref name="read"/> fills a read-ahead channel beside the call that writes its
+    /// chunks to <paramref name="remotePath"/> (length, mode, time and owner as
+    /// <see cref="FileCopy.WriteAsync"/> takes them); returns the bytes written there.
+    /// </summary>
+    private static async Task<long> SendAsync(Context context, string remotePath, long length, int mode, long modified, int uid, int gid, Func<ChannelWriter<byte[]>, Task> read, string what, CancellationToken cancellationToken)
+    {
+        Channel<byte[]> chunks = ReadAheadChannel<byte[]>();
+        ChannelReader<byte[]> reader = chunks.Reader;
+        Task producer = ProduceAsync(() => read(chunks.Writer), what, chunks.Writer);
+        return await ConsumedAsync(context.CallAsync(() => FileCopy.WriteAsync(remotePath, length, mode, modified, uid, gid, reader), cancellationToken), chunks.Writer, producer).ConfigureAwait(false);
     }
 
     /// <summary>A file in the context, written to <paramref name="destination"/> as it arrives.</summary>
@@ -74,42 +81,15 @@ internal static class FileTransfers
             return new FileTransferResult(localPath, 0, watch.Elapsed, Skipped: true);
         }
 
-        string temporary = FileCopy.TemporaryBeside(localPath);
         FileFacts source;
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                source = await ReceiveAsync(context, remotePath, file, options.ChunkSize, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (options.PreserveMode)
-            {
-                File.SetUnixFileMode(temporary, (UnixFileMode)source.Mode);
-            }
-
-            if (options.PreserveTime)
-            {
-                File.SetLastWriteTimeUtc(temporary, new DateTime(source.ModifiedUtcTicks, DateTimeKind.Utc));
-            }
-
-            if (options.PreserveOwner)
-            {
-                FileCopy.SetOwner(temporary, source.Uid, source.Gid);
-            }
-
-            File.Move(temporary, localPath, overwrite: true);
+            source = await FileCopy.ReplaceAsync(localPath, file => ReceiveAsync(context, remotePath, file, options.ChunkSize, cancellationToken), facts => facts.KeptBy(options)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Local trouble (disk full, permissions): say which file and which context.
-            FileCopy.TryDelete(temporary);
             throw new IOException($"fetching {remotePath} from {context.Name} to {localPath} failed: {ex.Message}", ex);
-        }
-        catch
-        {
-            FileCopy.TryDelete(temporary);
-            throw;
         }
 
         return new FileTransferResult(localPath, source.Length, watch.Elapsed, Skipped: false);
@@ -121,7 +101,7 @@ internal static class FileTransfers
     /// </summary>
     private static async Task<FileFacts> ReceiveAsync(Context context, string remotePath, Stream destination, int chunkSize, CancellationToken cancellationToken)
     {
-        var chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        Channel<byte[]> chunks = ReadAheadChannel<byte[]>();
         ChannelWriter<byte[]> writer = chunks.Writer;
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
@@ -179,7 +159,7 @@ internal static class FileTransfers
         long bytes = 0;
         if (send.Length > 0)
         {
-            var pieces = Channel.CreateBounded<FilePiece>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+            Channel<FilePiece> pieces = ReadAheadChannel<FilePiece>();
             ChannelReader<FilePiece> reader = pieces.Reader;
             Task producer = ProduceTreeAsync(localRoot, send, options, pieces.Writer);
             bytes = await context.CallAsync(() => TreeCopy.WriteTreeAsync(remoteRoot, reader, CancellationToken.None), cancellationToken).ConfigureAwait(false);
@@ -232,7 +212,7 @@ internal static class FileTransfers
         long bytes = 0;
         if (fetch.Length > 0)
         {
-            var pieces = Channel.CreateBounded<FilePiece>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+            Channel<FilePiece> pieces = ReadAheadChannel<FilePiece>();
             ChannelWriter<FilePiece> writer = pieces.Writer;
             int chunkSize = options.ChunkSize;
             bool keepMode = options.PreserveMode;

@@ -12,29 +12,15 @@ internal static class MasterFileFetch
     {
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         var watch = Stopwatch.StartNew();
-        string temporary = FileCopy.TemporaryBeside(localPath);
         try
         {
-            FileFacts facts;
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                facts = await CopyAsync(masterPath, file, cancellationToken).ConfigureAwait(false);
-            }
-
-            File.SetUnixFileMode(temporary, (UnixFileMode)facts.Mode);
-            File.SetLastWriteTimeUtc(temporary, new DateTime(facts.ModifiedUtcTicks, DateTimeKind.Utc));
-            File.Move(temporary, localPath, overwrite: true);
+            // The master's mode and time; the copy belongs to whoever this context runs as.
+            FileFacts facts = await FileCopy.ReplaceAsync(localPath, file => CopyAsync(masterPath, file, cancellationToken), copied => (copied.Mode, copied.ModifiedUtcTicks, -1, -1)).ConfigureAwait(false);
             return new FileTransferResult(localPath, facts.Length, watch.Elapsed, Skipped: false);
         }
         catch (Exception ex) when (ex is IOException && ex is not FileNotFoundException)
         {
-            FileCopy.TryDelete(temporary);
             throw new IOException($"fetching {masterPath} from the master to {localPath} in {CurrentContext.Name} failed: {ex.Message}", ex);
-        }
-        catch
-        {
-            FileCopy.TryDelete(temporary);
-            throw;
         }
     }
 

@@ -143,22 +143,7 @@ internal static class TreeCopy
                 {
                     await open.DisposeAsync().ConfigureAwait(false);
                     open = null;
-                    if (current.Mode >= 0)
-                    {
-                        File.SetUnixFileMode(temporary!, (UnixFileMode)current.Mode);
-                    }
-
-                    if (current.ModifiedUtcTicks > 0)
-                    {
-                        File.SetLastWriteTimeUtc(temporary!, new DateTime(current.ModifiedUtcTicks, DateTimeKind.Utc));
-                    }
-
-                    if (current.Uid >= 0)
-                    {
-                        FileCopy.SetOwner(temporary!, current.Uid, current.Gid);
-                    }
-
-                    File.Move(temporary!, destination!, overwrite: true);
+                    FileCopy.PutInPlace(temporary!, destination!, current.Mode, current.ModifiedUtcTicks, current.Uid, current.Gid);
                     temporary = null;
                 }
             }

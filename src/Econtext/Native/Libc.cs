@@ -39,6 +39,15 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    /// <summary>Closes <paramref name="fd"/> unless it is -1, the "not open (any more)" of our callers.</summary>
+    public static void CloseIfOpen(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = Close(fd);
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.InteropServices;
 
 namespace Econtext.Native;
@@ -160,4 +161,8 @@ internal static partial class Spawn
 
     /// <summary>True when waitpid's status means the process is gone (not merely stopped or continued).</summary>
     public static bool IsTermination(int status) => (status & 0x7f) != 0x7f;
+
+    /// <summary>A failed call's error, saying what we were doing and the system's reason.</summary>
+    public static Win32Exception Failure(string what, int error) =>
+        new(error, $"{what} failed: {Marshal.GetPInvokeErrorMessage(error)}");
 }
