@@ -123,6 +123,7 @@ public sealed class Context
     /// </summary>
     public Task ShutdownAsync(CancellationToken cancellationToken = default) => _router.ShutdownAsync(this, cancellationToken);
 
+    /// <summary>The context's name and id, for logs: <c>web1 (id 3)</c>.</summary>
     public override string ToString() => $"{Name} (id {Id})";
 
     internal void MarkDisconnected(string reason)

@@ -94,6 +94,7 @@ public sealed class Router : IAsyncDisposable
         _heartbeat = Heartbeat.Create(Id, Options, _log);
     }
 
+    /// <summary>The settings this router was created with (defaults filled in); children run with the same limits.</summary>
     public RouterOptions Options { get; }
 
     /// <summary>This router's context id: 0 in the master.</summary>
@@ -101,6 +102,7 @@ public sealed class Router : IAsyncDisposable
 
     internal string Name { get; }
 
+    /// <summary>This router's counters (assemblies pushed, runtimes shipped, bytes sent, messages dropped), read live.</summary>
     public RouterStatistics Statistics { get; } = new();
 
     internal CancellationToken ShuttingDown => _shuttingDown.Token;
@@ -770,7 +772,6 @@ public sealed class Router : IAsyncDisposable
         TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, frame);
     }
 
-    /// <summary>Sends, once per stream, the assemblies a call needs and the child does not have yet.</summary>
     /// <summary>
     /// Sends the assemblies a call needs ahead of it, once per context. For a context reached through
     /// others, an assembly that already crossed the first hop is not sent again: every intermediate
@@ -883,6 +884,11 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Shuts down every context this router started, each given <see cref="RouterOptions.ShutdownGracePeriod"/>
+    /// to exit before its process is killed, then breaks the remaining streams: their pending calls
+    /// fail with <see cref="ContextDisconnectedException"/>. Calling it again does nothing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
