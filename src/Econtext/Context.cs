@@ -41,26 +41,56 @@ public sealed class Context
     public int RemoteProcessId { get; internal set; }
 
     /// <summary>Runs <paramref name="call"/> in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task<T> CallAsync<T>(Expression<Func<T>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task<T> CallAsync<T>(Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task<T> CallAsync<T>(Expression<Func<ValueTask<T>>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a void method in the context; completes when it returns.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task CallAsync(Expression<Action> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context; completes when its task does.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task CallAsync(Expression<Func<Task>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context; completes when it does.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
     public Task CallAsync(Expression<Func<ValueTask>> call, CancellationToken cancellationToken = default) =>
         _router.CallAsync<NoResult>(this, call, cancellationToken);
 

@@ -51,6 +51,8 @@ public sealed class Router : IAsyncDisposable
     private AssemblyService? _assemblies;
 
     /// <summary>Creates the master's router.</summary>
+    /// <param name="options">Its settings; null takes the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RouterOptions.MaxMessageSize"/> is under 64 KiB, or the heartbeat settings are out of range.</exception>
     public Router(RouterOptions? options = null)
     {
         Options = options ?? new RouterOptions();
@@ -114,6 +116,12 @@ public sealed class Router : IAsyncDisposable
     public IReadOnlyCollection<Context> Contexts => _contexts.SnapshotValues().Where(c => c.DisconnectReason is null).ToList();
 
     /// <summary>Starts a context in a child process on this machine.</summary>
+    /// <param name="options">How to start it; null takes the defaults.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalOptions();
@@ -133,6 +141,12 @@ public sealed class Router : IAsyncDisposable
     /// Starts a context on another host through OpenSSH's ssh client. Failures are
     /// <see cref="ConnectionException"/>s that quote what ssh said and classify it.
     /// </summary>
+    /// <param name="options">The host and how to reach it.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -288,6 +302,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through sudo, here or inside <see cref="SudoOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if sudo asks for one, and where to run sudo.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -295,6 +315,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through su, here or inside <see cref="SuOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if su asks for one, and where to run su.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -302,6 +328,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through doas, here or inside <see cref="DoasOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if doas asks for one, and where to run doas.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
