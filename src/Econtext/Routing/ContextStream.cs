@@ -9,8 +9,9 @@ namespace Econtext.Routing;
 /// <summary>
 /// One duplex byte pipe to one directly connected context (or, in a child, to its parent).
 /// One receive loop, on one thread at a time; one send path that drains a queue in order, on the
-/// sending thread when the pipe is idle (no thread hop on the hot path) and never on a receive
-/// thread (so two receive loops can never wait on each other's full pipes). One abort path,
+/// sending thread when the pipe is idle (no thread hop on the hot path) and never blocking a receive
+/// thread: a receive thread writes only what a non-blocking pipe takes at once and leaves the rest
+/// to a pool thread (so two receive loops can never wait on each other's full pipes). One abort path,
 /// <see cref="Break"/>, that records the first failure.
 /// </summary>
 /// <remarks>
