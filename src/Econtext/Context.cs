@@ -41,26 +41,68 @@ public sealed class Context
     public int RemoteProcessId { get; internal set; }
 
     /// <summary>Runs <paramref name="call"/> in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<T> CallAsync<T>(Expression<Func<T>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<T> CallAsync<T>(Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context and returns its result.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<T> CallAsync<T>(Expression<Func<ValueTask<T>>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<T>(this, call, cancellationToken);
 
     /// <summary>Runs a void method in the context; completes when it returns.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task CallAsync(Expression<Action> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs an async method in the context; completes when its task does.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task CallAsync(Expression<Func<Task>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
     /// <summary>Runs a ValueTask-returning method in the context; completes when it does.</summary>
+    /// <exception cref="ArgumentException">The lambda is not one call of a static method, or a parameter or result type cannot travel (the message says which and why); nothing was sent.</exception>
+    /// <exception cref="RemoteException">The method threw in the context.</exception>
+    /// <exception cref="ContextDisconnectedException">The context, or a hop to it, went away before the call completed; whether it ran is unknown.</exception>
+    /// <exception cref="MessageTooLargeException">The call or its result would exceed <see cref="RouterOptions.MaxMessageSize"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the context is asked to cancel the call too.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task CallAsync(Expression<Func<ValueTask>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.CallAsync<NoResult>(this, call, cancellationToken);
 
@@ -77,10 +119,14 @@ public sealed class Context
     /// whole file in memory), through a temporary name and a rename, keeping mode and modification
     /// time; skipped when the destination already has the same size and SHA-256.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<FileTransferResult> PushFileAsync(string localPath, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.PushAsync(this, localPath, remotePath, FitChunks(options), cancellationToken);
 
     /// <summary>Copies <paramref name="remotePath"/> in this context to a local file, the same way.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<FileTransferResult> FetchFileAsync(string remotePath, string localPath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchAsync(this, remotePath, localPath, FitChunks(options), cancellationToken);
 
@@ -88,18 +134,26 @@ public sealed class Context
     /// Copies everything <paramref name="source"/> yields (read to its end) to <paramref name="remotePath"/>
     /// in this context, chunk by chunk: a temporary name beside it, renamed when complete.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<FileTransferResult> PushStreamAsync(Stream source, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.PushStreamAsync(this, source, remotePath, FitChunks(options), cancellationToken);
 
     /// <summary>Writes the file <paramref name="remotePath"/> of this context to <paramref name="destination"/> as it arrives.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<FileTransferResult> FetchStreamAsync(string remotePath, Stream destination, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchStreamAsync(this, remotePath, destination, FitChunks(options), cancellationToken);
 
     /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are not followed.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<DirectoryTransferResult> PushDirectoryAsync(string localDirectory, string remoteDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, FitChunks(options), cancellationToken);
 
     /// <summary>Copies a directory tree of this context into <paramref name="localDirectory"/>, file by file as <see cref="FetchFileAsync"/> does.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<DirectoryTransferResult> FetchDirectoryAsync(string remoteDirectory, string localDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchTreeAsync(this, remoteDirectory, localDirectory, FitChunks(options), cancellationToken);
 
@@ -108,13 +162,19 @@ public sealed class Context
     /// as they are produced. The producer runs at most a small window ahead of the consumer; leaving the
     /// loop early, or cancelling, stops the producer.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public IAsyncEnumerable<T> StreamAsync<T>(Expression<Func<IAsyncEnumerable<T>>> call, CancellationToken cancellationToken = default) =>
         _router.Calls.StreamAsync<T>(this, call, cancellationToken);
 
     /// <summary>Starts <paramref name="call"/> in the context without waiting; its failure is only logged there.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public void CallNoReply(Expression<Action> call) => _router.Calls.CallNoReply(this, call);
 
     /// <summary>Starts an async method in the context without waiting.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public void CallNoReply(Expression<Func<Task>> call) => _router.Calls.CallNoReply(this, call);
 
     /// <summary>
@@ -123,6 +183,7 @@ public sealed class Context
     /// </summary>
     public Task ShutdownAsync(CancellationToken cancellationToken = default) => _router.ShutdownAsync(this, cancellationToken);
 
+    /// <summary>The context's name and id, for logs: <c>web1 (id 3)</c>.</summary>
     public override string ToString() => $"{Name} (id {Id})";
 
     internal void MarkDisconnected(string reason)

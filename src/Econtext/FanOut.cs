@@ -11,6 +11,8 @@ namespace Econtext;
 public static class FanOut
 {
     /// <summary>Runs <paramref name="call"/> in every context; yields each result as it completes.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public static IAsyncEnumerable<ContextResult<T>> CallEachAsync<T>(this IEnumerable<Context> contexts, Expression<Func<T>> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contexts);
@@ -19,6 +21,8 @@ public static class FanOut
     }
 
     /// <summary>Runs an async <paramref name="call"/> in every context; yields each result as it completes.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public static IAsyncEnumerable<ContextResult<T>> CallEachAsync<T>(this IEnumerable<Context> contexts, Expression<Func<Task<T>>> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contexts);
@@ -32,6 +36,8 @@ public static class FanOut
     /// once, however many contexts sit behind it. Each context's outcome is reported on its own,
     /// in the order given.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public static Task<IReadOnlyList<ContextResult<FileTransferResult>>> PushFileToEachAsync(
         this IEnumerable<Context> contexts, string localPath, string remotePath, FileTransferOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -24,6 +24,7 @@ public static class InMemoryAssemblies
     /// <exception cref="BadImageFormatException">The bytes are not an assembly.</exception>
     /// <exception cref="ArgumentException">The simple name is not made of letters, digits, '.', '_' and '-'.</exception>
     /// <exception cref="InvalidOperationException">Another assembly of this process already has the simple name.</exception>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.InMemory)]
     public static Assembly Load(byte[] image)
     {
         ArgumentNullException.ThrowIfNull(image);

@@ -41,6 +41,8 @@ public sealed class Router : IAsyncDisposable
     private int _disposed;
 
     /// <summary>Creates the master's router.</summary>
+    /// <param name="options">Its settings; null takes the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RouterOptions.MaxMessageSize"/> is under 64 KiB, or the heartbeat settings are out of range.</exception>
     public Router(RouterOptions? options = null)
     {
         Options = options ?? new RouterOptions();
@@ -134,6 +136,12 @@ public sealed class Router : IAsyncDisposable
     internal int LargestPayloadChunk => Options.MaxMessageSize - ChunkHeadroom;
 
     /// <summary>Starts a context in a child process on this machine.</summary>
+    /// <param name="options">How to start it; null takes the defaults.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalOptions();
@@ -144,6 +152,12 @@ public sealed class Router : IAsyncDisposable
     /// Starts a context on another host through OpenSSH's ssh client. Failures are
     /// <see cref="ConnectionException"/>s that quote what ssh said and classify it.
     /// </summary>
+    /// <param name="options">The host and how to reach it.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -151,6 +165,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through sudo, here or inside <see cref="SudoOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if sudo asks for one, and where to run sudo.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -158,6 +178,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through su, here or inside <see cref="SuOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if su asks for one, and where to run su.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -165,6 +191,12 @@ public sealed class Router : IAsyncDisposable
     }
 
     /// <summary>Starts a context as another user through doas, here or inside <see cref="DoasOptions.Via"/>.</summary>
+    /// <param name="options">The target user, the password if doas asks for one, and where to run doas.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
     public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -216,6 +248,11 @@ public sealed class Router : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Shuts down every context this router started, each given <see cref="RouterOptions.ShutdownGracePeriod"/>
+    /// to exit before its process is killed, then breaks the remaining streams: their pending calls
+    /// fail with <see cref="ContextDisconnectedException"/>. Calling it again does nothing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

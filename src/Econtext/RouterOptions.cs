@@ -5,6 +5,7 @@ namespace Econtext;
 /// <summary>Settings of a <see cref="Router"/>, fixed when it is created.</summary>
 public sealed record RouterOptions
 {
+    /// <summary>The default <see cref="MaxMessageSize"/>: 128 MiB.</summary>
     public const int DefaultMaxMessageSize = 128 * 1024 * 1024;
 
     /// <summary>

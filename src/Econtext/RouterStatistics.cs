@@ -11,9 +11,15 @@ public sealed class RouterStatistics
     private long _bytesSent;
     private long _runtimeBytesSent;
 
+    /// <summary>Only a <see cref="Router"/> keeps statistics.</summary>
+    internal RouterStatistics()
+    {
+    }
+
     /// <summary>Assemblies sent ahead of need (LOAD_ASSEMBLY), not counting the bootstrap preamble.</summary>
     public long AssembliesPushed => Interlocked.Read(ref _assembliesPushed);
 
+    /// <summary>Bytes of the assembly images counted in <see cref="AssembliesPushed"/>.</summary>
     public long AssemblyBytesPushed => Interlocked.Read(ref _assemblyBytesPushed);
 
     /// <summary>GET_ASSEMBLY requests received from children: each one is a round trip a call waited for.</summary>

@@ -27,6 +27,7 @@ public sealed record SshOptions
     /// </summary>
     public string? Password { get; init; }
 
+    /// <summary>The OpenSSH client to run, a path or a name looked up in PATH; default <c>ssh</c>.</summary>
     public string SshPath { get; init; } = "ssh";
 
     /// <summary>Extra arguments placed before the host, e.g. <c>["-F", "cfg"]</c>.</summary>

@@ -102,8 +102,9 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task A_forged_authority_id_is_dropped_by_the_first_router()
     {
-        // DESIGN.md §4: "a message arriving on a stream must carry a src id and auth id that live
-        // behind that stream (or the stream's own id). Anything else is dropped and logged."
+        // The rule (security.md, statement 2b): a message arriving on a stream must carry a src id and
+        // an auth id that live behind that stream (or are the stream's own id); anything else is
+        // dropped and logged.
         await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context b = await lab.StartAsync("b");
@@ -313,9 +314,9 @@ public sealed class SecurityTests
     [Fact(Timeout = 60000)]
     public async Task A_grandchild_cannot_disconnect_a_sibling_that_shares_its_parent()
     {
-        // DESIGN.md §4: ADD_ROUTE/DEL_ROUTE "are accepted only from an immediate child, and only for
-        // ids that were allocated inside that child's subtree". G1 is not the master's immediate
-        // child, and G2 is not in G1's subtree.
+        // The rule (security.md, statement 6b): a route change from below is accepted only from an
+        // immediate child, and only for ids inside that child's subtree. G1 is not the master's
+        // immediate child, and G2 is not in G1's subtree.
         await using AttackLab lab = new();
         Context a = await lab.StartAsync("a");
         Context g1 = await lab.StartAsync("g1", via: a);

@@ -14,6 +14,8 @@ namespace Econtext.Bootstrap;
 /// protocol off fds 0 and 1, captures fds 1 and 2, and runs the router until the parent says
 /// SHUTDOWN, SIGTERM arrives, or the parent's pipe closes; then unwinds the calls still running.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Child)]
 internal static class ChildMain
 {
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(2);

@@ -11,6 +11,8 @@ namespace Econtext.Bootstrap;
 /// configuration and the core's own dependencies, so the child never waits on a round trip to start.
 /// Layout in docs/protocol.md ("Bootstrap").
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Images)]
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3002", Justification = "The whole type requires unreferenced code for this reason (AotNotes.Images); in a single-file application the core has no file and Write fails with AssemblyCatalog's reason.")]
 internal static class Preamble
 {
     private static Lazy<CoreImages> s_core = new(LoadCore);

@@ -45,8 +45,9 @@ internal static class Stage0
     });
 
     /// <summary>
-    /// Builds the script. Every command in it is a shell builtin until the final exec: no fork, no
-    /// mktemp, no base64 (each fork costs a millisecond or more, several over a slow link).
+    /// Builds the script. On a host with dotnet every command in it is a shell builtin until the final
+    /// exec: no fork, no mktemp, no base64 (each fork costs a millisecond or more, several over a slow
+    /// link). Only the runtime-shipping part (<see cref="ShippedRuntime"/>) runs other programs.
     /// </summary>
     public static string Build(string? dotnetPath, bool shipRuntime = false, string? runtimeCache = null)
     {

@@ -7,6 +7,8 @@ namespace Econtext.Calls;
 /// Turns <c>() => Inventory.Count(path)</c> into (method, evaluated arguments), as Hangfire does:
 /// the body must be one call to a static method; each argument is evaluated here, at the call site.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal static class CallCapture
 {
     public static (MethodPlan Plan, object?[] Arguments) Capture(LambdaExpression call)

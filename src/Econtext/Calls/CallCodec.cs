@@ -7,6 +7,8 @@ namespace Econtext.Calls;
 /// Payload layouts of CALL and of replies (docs/protocol.md). Framing is binary; each value is one
 /// JSON document read as its declared type; byte arrays ride behind the JSON as raw attachments.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal static class CallCodec
 {
     [ThreadStatic]

@@ -15,6 +15,8 @@ namespace Econtext.Calls;
 /// cancelled call's inbound channel (its ChannelReader parameter) ends too, so a method awaiting the
 /// next item unwinds; a context that is exiting waits, bounded, for its calls to do so.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Child)]
 internal sealed class Dispatcher(Router router, ILogger log)
 {
     private readonly LockedMap<CancellationTokenSource> _running = new();

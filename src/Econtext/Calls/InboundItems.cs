@@ -8,6 +8,8 @@ namespace Econtext.Calls;
 /// caller's own writer. The receive thread only buffers (never more than the credit window); a pump
 /// writes into the caller's channel at its pace and returns credit as it goes.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal abstract class InboundItems
 {
     public abstract void OnItem(Message message);
@@ -25,6 +27,8 @@ internal abstract class InboundItems
         (InboundItems)Activator.CreateInstance(typeof(InboundItems<>).MakeGenericType(itemType), writer, credit)!;
 }
 
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class InboundItems<TItem> : InboundItems
 {
     private readonly ChannelWriter<TItem> _target;

@@ -9,6 +9,8 @@ namespace Econtext.Calls;
 /// STREAM_ITEM messages, are decoded as the method reads them, and every few reads return credit to
 /// the caller, so it never sends more than the window ahead.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class InboundReader<TItem>(Channel<Message> raw, Action<int> credit) : ChannelReader<TItem>
 {
     private int _taken;

@@ -9,6 +9,8 @@ namespace Econtext.Calls;
 /// types its values are read as, where the cancellation token goes, and how its result is awaited.
 /// Building a plan validates the method; the message says what is wrong and how to fix it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class MethodPlan
 {
     private static readonly ConcurrentDictionary<MethodInfo, MethodPlan> s_plans = new();

@@ -13,6 +13,8 @@ namespace Econtext.Calls;
 /// the caller resumes on the pool as with RunContinuationsAsynchronously, which this task cannot
 /// have (it would forbid the fast path too).
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskCompletionSource<T>, IPendingReply
 {
     public int TargetId => target.Id;

@@ -9,6 +9,8 @@ namespace Econtext.Calls;
 /// carries the error). The callee sends at most <see cref="CreditWindow.Size"/> items beyond what the consumer
 /// has taken (credits), so the buffer here never grows past that.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class PendingStream<T>(Context target, MethodPlan plan) : IPendingReply
 {
     private readonly Channel<T> _items = Channel.CreateBounded<T>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });

@@ -9,6 +9,7 @@ namespace Econtext.Calls;
 /// strings, byte arrays, enums, date and time types, Guid, nullable, arrays, lists, sets and
 /// dictionaries of allowed types, and concrete records and classes whose public members are allowed.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
 internal static class WireTypeRules
 {
     private static readonly ConcurrentDictionary<Type, string?> s_verdicts = new();

@@ -8,6 +8,8 @@ namespace Econtext.Files;
 /// contexts that share a parent context get one stream to that parent, which copies it to each of
 /// them (<see cref="FileRelay"/>): a link carries the file once however many contexts sit behind it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal static class FileFanOut
 {
     public static async Task<IReadOnlyList<ContextResult<FileTransferResult>>> PushAsync(

@@ -9,6 +9,8 @@ namespace Econtext.Files;
 /// The slowest child sets the pace (each child's channel is small); a child that fails is dropped
 /// and the others go on.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal static class FileRelay
 {
     public static async Task<RelayOutcome[]> WriteEachAsync(int[] ids, string path, long length, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid, ChannelReader<byte[]> chunks)

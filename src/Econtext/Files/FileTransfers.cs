@@ -5,6 +5,8 @@ using Econtext.Calls;
 namespace Econtext.Files;
 
 /// <summary>The master's side of <see cref="Context.PushFileAsync"/> and <see cref="Context.FetchFileAsync"/>.</summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal static class FileTransfers
 {
     /// <summary>Chunks read ahead of the wire on the sending side; the credit window bounds the rest.</summary>

@@ -22,6 +22,7 @@ internal static class AssemblyCatalog
     public static bool IsFramework(string simpleName) => s_frameworkNames.Value.Contains(simpleName);
 
     /// <summary>The root and every non-framework assembly it references, directly or not; dependencies first.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Images)]
     public static IReadOnlyList<Assembly> Closure(Assembly root) => s_closures.GetOrAdd(root, static r =>
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -31,6 +32,7 @@ internal static class AssemblyCatalog
     });
 
     /// <summary>Image bytes of an application assembly by simple name, or null with the reason.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresAssemblyFiles(AotNotes.Images)]
     public static byte[]? TryGetImage(string simpleName, out string? refusal)
     {
         refusal = null;
@@ -98,6 +100,7 @@ internal static class AssemblyCatalog
         name.Length is > 0 and <= 1024 && !name.Contains("..", StringComparison.Ordinal)
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
+    [System.Diagnostics.CodeAnalysis.RequiresAssemblyFiles(AotNotes.Images)]
     public static byte[]? TryGetImage(Assembly assembly, out string? refusal)
     {
         refusal = null;
@@ -124,6 +127,7 @@ internal static class AssemblyCatalog
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Images)]
     private static void Visit(Assembly assembly, HashSet<string> seen, List<Assembly> order)
     {
         string name = assembly.GetName().Name!;

@@ -10,6 +10,8 @@ namespace Econtext.Loading;
 /// (GET_ASSEMBLY) and the asking thread waits for the answer. The default load context is used, so
 /// the framework always wins a name clash and a type is never loaded twice.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = AotNotes.Child)]
 internal sealed class ChildAssemblyResolver
 {
     /// <summary>Where the target's framework assemblies are: CoreLib's directory.</summary>

@@ -10,6 +10,7 @@ namespace Econtext.Loading;
 /// Loads an image without writing it to disk: an anonymous memory file, loaded through its
 /// /proc/self/fd path. Loading from a path keeps ReadyToRun code; Assembly.Load(byte[]) would not.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
 internal static class MemoryAssemblyLoader
 {
     public static Assembly Load(string name, ReadOnlySpan<byte> image)

@@ -11,6 +11,7 @@ namespace Econtext.Loading;
 /// to everything it uses anywhere; pushing that whole closure would send, say, a CLI's terminal
 /// library to every child for a call that never touches it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Images)]
 internal static class RelatedAssemblies
 {
     private const int MethodBudget = 2000;

@@ -17,7 +17,7 @@ internal static class Handles
     public const int Cancel = 10;
     public const int Detaching = 11;
 
-    /// <summary>Sent once by a child whose core is running: carries its pid, host and runtime.</summary>
+    /// <summary>Sent once by a child whose core is running: carries its process id (i32), nothing else.</summary>
     public const int Ready = 12;
 
     /// <summary>Caller to callee: the consumer of a streamed result took N items; N more may be sent.</summary>
