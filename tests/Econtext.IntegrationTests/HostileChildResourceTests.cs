@@ -10,7 +10,6 @@ namespace Econtext.IntegrationTests;
 [Collection(SerialCollection.Name)]
 public sealed class HostileChildResourceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly string _dir = Path.GetFullPath(Directory.CreateTempSubdirectory("econtext-hostile-").FullName);
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -4,8 +4,6 @@ namespace Econtext.IntegrationTests;
 [Collection(SerialCollection.Name)]
 public sealed class ResourceTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 120000)]
     public async Task Starting_and_ending_contexts_leaks_no_descriptors_threads_or_entries()
     {

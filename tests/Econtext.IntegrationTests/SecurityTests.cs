@@ -13,8 +13,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class SecurityTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     /// <summary>How long the attacker waits for refusals it asked for (they come at once when the frame is refused).</summary>
     private const int AnswerTimeoutMs = 10_000;
 
