@@ -37,7 +37,7 @@ public sealed class ResourceTests
     private static async Task WaitForReapingAsync(Router router)
     {
         using var deadline = new CancellationTokenSource(Bound);
-        while (router.TransportCount > 0)
+        while (router.TransportCount() > 0)
         {
             await Task.Delay(20, deadline.Token);
         }

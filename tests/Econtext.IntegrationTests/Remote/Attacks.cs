@@ -298,10 +298,6 @@ internal static class AttackKit
     public static LockedMap<ContextStream> Routes(this Router router) =>
         (LockedMap<ContextStream>)typeof(Router).GetField("_routes", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router)!;
 
-    /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before (or in a build without it).</summary>
-    public static AssemblyService? AssemblyServiceForTests(this Router router) =>
-        typeof(Router).GetField("_assemblies", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(router) as AssemblyService;
-
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
     public static int[] PendingHandlesFor(Router router, int targetId)
     {
