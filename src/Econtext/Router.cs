@@ -129,9 +129,6 @@ public sealed class Router : IAsyncDisposable
 
     internal CancellationToken ShuttingDown => _shuttingDown.Token;
 
-    /// <summary>Transport processes not yet reaped.</summary>
-    internal int TransportCount => _transports.Count;
-
     /// <summary>The most bytes a chunk of a file may carry so that its message fits <see cref="RouterOptions.MaxMessageSize"/>.</summary>
     internal int LargestPayloadChunk => Options.MaxMessageSize - ChunkHeadroom;
 

@@ -10,8 +10,8 @@ public class StdioRegressionTests
     public async Task OutputWithoutNewlinesIsEmittedInPiecesNotBufferedWithoutBound()
     {
         await Task.Yield();
-        var logs = new CapturingLoggerFactory();
-        var remote = new RemoteOutput(logs);
+        var logs = new CapturingLoggerProvider();
+        var remote = new RemoteOutput(logs.CreateUnfilteredFactory());
         byte[] chunk = new byte[1 + (1 << 20)];
         chunk[0] = RemoteOutput.StdoutStream;
         chunk.AsSpan(1).Fill((byte)'x');
@@ -32,7 +32,7 @@ public class StdioRegressionTests
     public async Task StdioForAStreamOtherThanStdoutOrStderrIsAProtocolViolation()
     {
         await Task.Yield();
-        var remote = new RemoteOutput(new CapturingLoggerFactory());
+        var remote = new RemoteOutput(new CapturingLoggerProvider().CreateUnfilteredFactory());
         // Each stream number had a buffer of its own that Flush (stdout and stderr only) never freed.
         var ex = Assert.Throws<ProtocolViolationException>(() => remote.OnStdio(3, "hostile", [77, (byte)'a']));
         Assert.Contains("stream 77", ex.Message, StringComparison.Ordinal);

@@ -3,7 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Calls that cannot work are refused at the call site, with the parameter and type named.</summary>
 public sealed class ArgumentValidationTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx = fixture.Context;
 
     [Fact(Timeout = 60000)]

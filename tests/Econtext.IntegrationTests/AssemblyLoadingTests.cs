@@ -7,8 +7,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Application assemblies reach a child from memory, pushed ahead of need.</summary>
 public sealed class AssemblyLoadingTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task Called_assembly_is_loaded_from_memfd_not_from_its_file()
     {

@@ -3,7 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Every call shape, and values of every allowed kind, round-tripped through a real child.</summary>
 public sealed class CallShapeTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx = fixture.Context;
 
     [Fact(Timeout = 60000)]

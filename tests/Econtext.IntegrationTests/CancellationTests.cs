@@ -5,7 +5,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>A CancellationToken parameter of the remote method is cancelled by the caller's token, across the wire.</summary>
 public sealed class CancellationTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private const int RemoteWaitMs = 20_000;
     private readonly Context _ctx = fixture.Context;
 

@@ -5,7 +5,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>ChannelReader and ChannelWriter parameters: items flow both ways with backpressure and end cleanly.</summary>
 public sealed class ChannelTests : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx;
 
     public ChannelTests(ChildFixture fixture) => _ctx = fixture.Context;

@@ -3,8 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Contexts that cannot start fail with a ConnectionException that says why.</summary>
 public sealed class ConnectionTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     // An explicit DotnetPath is used or reported, never replaced by another runtime. (A target with no
     // runtime anywhere is produced for real in TransportTests, over ssh into a chroot without .NET.)
     [Fact(Timeout = 60000)]

@@ -8,8 +8,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class DiagnosticFilesTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task A_context_makes_no_diagnostic_files_and_a_SIGKILL_leaves_none()
     {

@@ -3,8 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>One call over many contexts: results as they complete, each failure reported on its own.</summary>
 public sealed class FanOutTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task Each_context_reports_on_its_own_as_it_completes()
     {

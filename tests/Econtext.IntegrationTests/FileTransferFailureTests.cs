@@ -8,7 +8,8 @@ namespace Econtext.IntegrationTests;
 /// changes mid-copy. Every error names the path and the context; the old destination stays as it
 /// was, and no temporary file (<c>.NAME.econtext-xxxxxxxx</c>) is left beside it. And a copy larger
 /// than a process's GC heap limit goes through, on the context's side and on the master's.
-/// The full and read-only file systems are tmpfs mounts, so these tests need root (CI runs as root).
+/// The full and read-only file systems are tmpfs mounts, so those tests need root and say so with
+/// [Trait("Needs", "root")] (./test run by another user leaves them out).
 /// </summary>
 public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDisposable
 {
@@ -33,6 +34,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
     // ------------------------------------------------------------------------------------------------
     // No space left on device
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_push_into_a_full_file_system_fails_naming_the_path_and_the_context_and_keeps_the_old_file()
     {
@@ -48,6 +50,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
         AssertOldFileAlone(destination);
     }
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_fetch_into_a_full_file_system_fails_naming_both_paths_and_the_context_and_keeps_the_old_file()
     {
@@ -81,6 +84,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
         Assert.True(destination.WaitedForClose, "the context never closed the source file");
     }
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_directory_push_into_a_full_file_system_fails_naming_the_file_and_the_context()
     {
@@ -104,6 +108,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
     // ------------------------------------------------------------------------------------------------
     // Read-only file system (EROFS: root cannot write there either)
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_push_into_a_read_only_file_system_fails_naming_the_path_and_the_context_and_keeps_the_old_file()
     {
@@ -120,6 +125,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
         AssertOldFileAlone(destination);
     }
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_fetch_into_a_read_only_file_system_fails_naming_the_path_and_the_context_and_keeps_the_old_file()
     {
@@ -375,6 +381,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
     // ------------------------------------------------------------------------------------------------
     // What a failed copy leaves open
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_failed_push_leaves_the_source_open_nowhere()
     {
@@ -392,6 +399,7 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
         Assert.True(context.Length == 0, $"10 s after the push failed, {ctx.Name} still holds open: {string.Join(", ", context)}");
     }
 
+    [Trait("Needs", "root")]
     [Fact(Timeout = 90000)]
     public async Task A_failed_fetch_leaves_the_source_open_nowhere()
     {

@@ -201,6 +201,7 @@ public sealed class FileTransferTests : IClassFixture<ChildFixture>, IDisposable
     }
 
     [Fact(Timeout = 90000)]
+    [Trait("Needs", "root")]
     public async Task The_owner_is_kept_when_asked_and_root_writes_the_copy()
     {
         Assert.True(Environment.IsPrivilegedProcess, "this test gives files away, which needs root (CI runs as root)");

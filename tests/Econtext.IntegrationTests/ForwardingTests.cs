@@ -5,7 +5,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>A child's stdout, stderr (its own and its processes') and log records reach the master's logger factory.</summary>
 public sealed class ForwardingTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx = fixture.Context;
     private readonly CapturingLoggerProvider _logs = fixture.Logs;
 

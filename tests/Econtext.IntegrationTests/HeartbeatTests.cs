@@ -7,8 +7,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class HeartbeatTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     /// <summary>Short enough for a test, long enough that a loaded test machine never trips it by itself.</summary>
     private static readonly RouterOptions Quick = new()
     {

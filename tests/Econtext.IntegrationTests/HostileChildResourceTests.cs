@@ -10,7 +10,6 @@ namespace Econtext.IntegrationTests;
 [Collection(SerialCollection.Name)]
 public sealed class HostileChildResourceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly string _dir = Path.GetFullPath(Directory.CreateTempSubdirectory("econtext-hostile-").FullName);
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -118,7 +117,7 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
     }
 
     private static (int Waiting, int Parked, long Answered) Lane(Router router, Econtext.Routing.ContextStream stream) =>
-        router.AssemblyServiceForTests()?.Snapshot(stream) ?? (0, 0, 0);
+        router.AssemblyLane(stream);
 
     [Fact(Timeout = 120000)]
     public async Task A_line_of_32_MiB_without_a_line_end_arrives_in_capped_pieces_and_the_master_stays_small()

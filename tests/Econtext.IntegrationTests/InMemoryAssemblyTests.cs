@@ -7,8 +7,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>An assembly the master built at run time, with no file anywhere, is called in a child.</summary>
 public sealed class InMemoryAssemblyTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task A_method_of_an_assembly_loaded_from_bytes_runs_in_a_child()
     {

@@ -13,7 +13,6 @@ namespace Econtext.IntegrationTests;
 public sealed class InterruptedPushTests : IClassFixture<ChildFixture>, IDisposable
 {
     private const int Given = 1 << 20;
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(10);
     private readonly ChildFixture _fixture;
     private readonly string _dir = Directory.CreateTempSubdirectory("econtext-interrupted-").FullName;

@@ -6,7 +6,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Children exit when told, when the router goes, and when the master dies; deaths are reported at once.</summary>
 public sealed class LifecycleTests : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(5);
     private readonly ChildFixture _fixture;
 
@@ -17,7 +16,7 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
     {
         Context ctx = await _fixture.Router.LocalAsync(new LocalOptions { Name = "to-shut-down" }).WaitAsync(Bound);
         int pid = ctx.RemoteProcessId;
-        Assert.True(ProcessWatch.IsRunning(pid), "the child should be running");
+        Assert.True(Processes.IsRunning(pid), "the child should be running");
         Assert.Equal(pid, await ctx.CallAsync(() => Probe.ProcessId()).WaitAsync(Bound));
 
         await ctx.ShutdownAsync().WaitAsync(Bound);
@@ -176,7 +175,7 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
             }
 
             Assert.True(childPid > 0, "the test master printed no child pid; its stderr: " + stderr);
-            Assert.True(ProcessWatch.IsRunning(childPid), "the child should be running before the master dies");
+            Assert.True(Processes.IsRunning(childPid), "the child should be running before the master dies");
 
             master.Kill(); // SIGKILL: the master gets no chance to clean up
             await master.WaitForExitAsync().WaitAsync(Bound);
@@ -194,7 +193,7 @@ public sealed class LifecycleTests : IClassFixture<ChildFixture>
 
             foreach (int pid in new[] { childPid, grandchildPid })
             {
-                if (pid > 0 && ProcessWatch.IsRunning(pid))
+                if (pid > 0 && Processes.IsRunning(pid))
                 {
                     try
                     {

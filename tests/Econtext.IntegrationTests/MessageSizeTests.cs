@@ -11,7 +11,6 @@ public sealed class SmallMessagesFixture : ChildFixture
 /// <summary>Calls and results over RouterOptions.MaxMessageSize fail cleanly and leave the context usable.</summary>
 public sealed class MessageSizeTests(SmallMessagesFixture fixture) : IClassFixture<SmallMessagesFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx = fixture.Context;
 
     [Fact(Timeout = 60000)]

@@ -14,8 +14,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class RelayedAttackTests
 {
-    private static readonly TimeSpan Bound = AttackLab.Bound;
-
     [Theory(Timeout = 90000)]
     [InlineData("sibling")]
     [InlineData("grandchild in another subtree")]

@@ -3,7 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Exceptions thrown in a context arrive with type, message, stack, inner exceptions and context name.</summary>
 public sealed class RemoteExceptionTests(ChildFixture fixture) : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx = fixture.Context;
 
     [Fact(Timeout = 60000)]

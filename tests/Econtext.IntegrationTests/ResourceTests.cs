@@ -4,8 +4,6 @@ namespace Econtext.IntegrationTests;
 [Collection(SerialCollection.Name)]
 public sealed class ResourceTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 120000)]
     public async Task Starting_and_ending_contexts_leaks_no_descriptors_threads_or_entries()
     {
@@ -39,7 +37,7 @@ public sealed class ResourceTests
     private static async Task WaitForReapingAsync(Router router)
     {
         using var deadline = new CancellationTokenSource(Bound);
-        while (router.TransportCount > 0)
+        while (router.TransportCount() > 0)
         {
             await Task.Delay(20, deadline.Token);
         }

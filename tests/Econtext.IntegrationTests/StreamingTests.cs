@@ -3,7 +3,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>IAsyncEnumerable results stream item by item, with backpressure, and end cleanly from either side.</summary>
 public sealed class StreamingTests : IClassFixture<ChildFixture>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly Context _ctx;
 
     public StreamingTests(ChildFixture fixture) => _ctx = fixture.Context;

@@ -9,7 +9,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class TopologyTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FailWithin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ExitWithin = TimeSpan.FromSeconds(5);
 

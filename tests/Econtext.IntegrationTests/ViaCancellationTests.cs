@@ -8,8 +8,6 @@ namespace Econtext.IntegrationTests;
 /// </summary>
 public sealed class ViaCancellationTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task Cancelling_a_connect_through_an_intermediate_while_it_is_under_way_leaves_no_process()
     {

@@ -6,8 +6,6 @@ namespace Econtext.IntegrationTests;
 /// <summary>Contexts started through other contexts (LocalOptions.Via) behave like direct ones, and die with their hop.</summary>
 public sealed class ViaTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     [Fact(Timeout = 60000)]
     public async Task A_grandchild_is_started_by_its_intermediate_and_answers_calls()
     {

@@ -143,6 +143,7 @@ public class SpawnedProcessTests
     }
 
     [RootFact]
+    [Trait("Needs", "root")]
     public async Task SuFromRootToNobodyRunsUnderTheTerminal()
     {
         using var process = SpawnedProcess.Start("su", ["-s", "/bin/sh", "nobody", "-c", "id -un"], null, withTerminal: true);
@@ -156,6 +157,7 @@ public class SpawnedProcessTests
     /// (--session-command: su -c would run sudo in a session of its own, without our terminal.)
     /// </summary>
     [RootFact]
+    [Trait("Needs", "root")]
     public async Task SudoAsksForThePasswordOnTheTerminal()
     {
         using var process = SpawnedProcess.Start("su", ["-s", "/bin/sh", "nobody", "--session-command", "sudo -k -p PW-PROMPT: true"], null, withTerminal: true);
@@ -182,6 +184,7 @@ public class SpawnedProcessTests
     /// (--session-command keeps the inner su in the session whose controlling terminal is ours.)
     /// </summary>
     [RootFact]
+    [Trait("Needs", "root")]
     public async Task SuAsksForThePasswordOnStderrAndReadsStdin()
     {
         using var process = SpawnedProcess.Start("su", ["-s", "/bin/sh", "nobody", "--session-command", "su -c true root"], null, withTerminal: true);

@@ -72,13 +72,13 @@ public sealed class Stage0CommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    /// <summary>The shells a target's account may log in with; fish and tcsh are installed by .ci/run.</summary>
+    /// <summary>The shells a target's account may log in with; fish and tcsh are listed in .ci/packages.</summary>
     private static IEnumerable<string> LoginShells()
     {
         foreach (string name in (string[])["sh", "bash", "fish", "tcsh"])
         {
             string? path = new[] { "/usr/bin/", "/bin/" }.Select(dir => dir + name).FirstOrDefault(File.Exists);
-            Assert.True(path is not null, $"{name} is not installed: apt-get install -y {name} (.ci/run installs it)");
+            Assert.True(path is not null, $"{name} is not installed: apt-get install -y {name} (listed in .ci/packages, which ./test installs when run as root)");
             yield return path!;
         }
     }

@@ -107,8 +107,8 @@ public sealed class FixtureTests(TestHosts hosts, ITestOutputHelper output) : Tr
         RunResult title = await PlainSshAsync(Hosts.NoisyNoNewline, "echo payload").WaitAsync(Bound);
         Assert.Contains("\u0007payload", title.StandardOutput, StringComparison.Ordinal);
 
-        Assert.True(Hosts.Fish is not null, "fish is not installed: apt-get install fish (.ci/run lists it)");
-        Assert.True(Hosts.Csh is not null, "tcsh is not installed: apt-get install tcsh (.ci/run lists it)");
+        Assert.True(Hosts.Fish is not null, "fish is not installed: apt-get install fish (listed in .ci/packages, which ./test installs when run as root)");
+        Assert.True(Hosts.Csh is not null, "tcsh is not installed: apt-get install tcsh (listed in .ci/packages, which ./test installs when run as root)");
         foreach (TestUser user in new[] { Hosts.Fish!, Hosts.Csh! })
         {
             RunResult shell = await PlainSshAsync(user, "echo $SHELL; id -un").WaitAsync(Bound);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Econtext.TransportTests.Remote;
 
 namespace Econtext.TransportTests;
@@ -126,13 +127,19 @@ public sealed class RuntimeShippingTests(TestHosts hosts, ITestOutputHelper outp
         // A real cut: the target's stage 0 is SIGKILLed (as an OOM kill would) right after it made
         // its private .new.PID folder and asked for the runtime, while the master starts sending it.
         int killed = 0;
-        using var hook = new LogHook("the target has no .NET; sending runtime", _ =>
+        using var hook = new CapturingLoggerProvider { EnabledFrom = LogLevel.Information };
+        hook.Observer = e =>
         {
+            if (!e.Message.Contains("the target has no .NET; sending runtime", StringComparison.Ordinal))
+            {
+                return;
+            }
+
             string partial = Directory.GetDirectories(cacheHere, ".new.*").Single();
             killed = int.Parse(Path.GetFileName(partial)[".new.".Length..], System.Globalization.CultureInfo.InvariantCulture);
             Processes.Signal(killed, 9);
-        });
-        await using (var router = new Router(new RouterOptions { RuntimeCacheDirectory = cache, LoggerFactory = hook }))
+        };
+        await using (var router = new Router(new RouterOptions { RuntimeCacheDirectory = cache, LoggerFactory = hook.CreateUnfilteredFactory() }))
         {
             await Assert.ThrowsAsync<ConnectionException>(() => router.SshAsync(Hosts.Ssh(Hosts.NoRuntime) with { Name = "cut" })).WaitAsync(Bound);
         }

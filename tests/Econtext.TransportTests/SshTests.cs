@@ -122,7 +122,7 @@ public sealed class SshTests(TestHosts hosts, ITestOutputHelper output) : Transp
     [Fact(Timeout = 60000)]
     public async Task Fish_login_shell()
     {
-        Assert.True(Hosts.Fish is not null, "fish is not installed: apt-get install fish (.ci/run lists it)");
+        Assert.True(Hosts.Fish is not null, "fish is not installed: apt-get install fish (listed in .ci/packages, which ./test installs when run as root)");
         await using var router = new Router();
 
         Context web = await router.SshAsync(Hosts.Ssh(Hosts.Fish!)).WaitAsync(Bound);
@@ -135,7 +135,7 @@ public sealed class SshTests(TestHosts hosts, ITestOutputHelper output) : Transp
     [Fact(Timeout = 60000)]
     public async Task Csh_login_shell()
     {
-        Assert.True(Hosts.Csh is not null, "tcsh is not installed: apt-get install tcsh (.ci/run lists it)");
+        Assert.True(Hosts.Csh is not null, "tcsh is not installed: apt-get install tcsh (listed in .ci/packages, which ./test installs when run as root)");
         await using var router = new Router();
 
         Context web = await router.SshAsync(Hosts.Ssh(Hosts.Csh!)).WaitAsync(Bound);

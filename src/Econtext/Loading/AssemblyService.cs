@@ -59,10 +59,6 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
         ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Service.ServeAsync(s.From, s.Lane, s.Header, s.Name), (Service: this, From: from, Lane: lane, Header: header, Name: name), preferLocal: false);
     }
 
-    /// <summary>For tests: requests of that stream not yet done, those of them parked until the queue drains, and answers handed to the stream.</summary>
-    internal (int Waiting, int Parked, long Answered) Snapshot(ContextStream stream) =>
-        _lanes.TryGetValue(stream, out Lane? lane) ? (Volatile.Read(ref lane.Waiting), Volatile.Read(ref lane.Parked), Interlocked.Read(ref lane.Answered)) : (0, 0, 0);
-
     private async Task ServeAsync(ContextStream from, Lane lane, MessageHeader header, string name)
     {
         try

@@ -5,9 +5,6 @@ namespace Econtext.IntegrationTests.Infrastructure;
 /// <summary>For the attack tests: a router of its own per test (its handles and counters start fresh), and a folder for marker files.</summary>
 internal sealed class AttackLab : IAsyncDisposable
 {
-    /// <summary>The bound on every wait in the attack tests.</summary>
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     private readonly ILoggerFactory _factory;
 
     public AttackLab(int? maxMessageSize = null)

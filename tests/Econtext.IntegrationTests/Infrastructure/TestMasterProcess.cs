@@ -90,7 +90,7 @@ public sealed class TestMasterProcess : IDisposable
 
         foreach (int pid in new[] { ChildPid, GrandchildPid })
         {
-            if (pid > 0 && ProcessWatch.IsRunning(pid))
+            if (pid > 0 && Processes.IsRunning(pid))
             {
                 try
                 {

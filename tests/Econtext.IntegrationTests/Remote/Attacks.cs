@@ -44,6 +44,32 @@ public static class Attacks
     /// <summary>True if <see cref="Pwn"/> ran in this process for <paramref name="path"/>.</summary>
     public static bool RanHere(string path) => s_ran.ContainsKey(path);
 
+    /// <summary>
+    /// Whether <see cref="Pwn"/> ran here for <paramref name="path"/>, asked once every call this
+    /// context accepted before this one has ended. A call that reaches this context after forged
+    /// frames on the same stream proves the receive loop handled them all; a forged call it accepted
+    /// would be counted in flight from then until it has run, so an empty count (bar this call) means
+    /// it either ran, and left its mark, or never was accepted. No wait for a fixed time.
+    /// <paramref name="stillRunning"/> honest calls the test knows to be running are not waited for.
+    /// </summary>
+    public static async Task<bool> RanHereOnceEarlierCallsEnded(string path, int stillRunning, int timeoutMs)
+    {
+        var dispatcher = (Dispatcher)typeof(Router).GetField("_dispatcher", Private)!.GetValue(Router())!;
+        var inFlight = (CallsInFlight)typeof(Dispatcher).GetField("_inFlight", Private)!.GetValue(dispatcher)!;
+        long deadline = Environment.TickCount64 + timeoutMs;
+        while (inFlight.Count > 1 + stillRunning)
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"{inFlight.Count - 1 - stillRunning} earlier calls still run after {timeoutMs} ms");
+            }
+
+            await Task.Delay(5);
+        }
+
+        return RanHere(path);
+    }
+
     /// <summary>This context's <see cref="RouterStatistics.MessagesDropped"/>.</summary>
     public static long DroppedHere() => Router().Statistics.MessagesDropped;
 

@@ -167,7 +167,7 @@ public sealed class TestHosts : IAsyncLifetime
             .Where(p => !File.Exists(p)).ToArray();
         if (missing.Length > 0)
         {
-            throw new InvalidOperationException($"missing {string.Join(", ", missing)}: apt-get install -y openssh-server sudo doas (see .ci/run)");
+            throw new InvalidOperationException($"missing {string.Join(", ", missing)}: apt-get install -y openssh-server sudo doas (see .ci/packages)");
         }
 
         try

@@ -6,9 +6,6 @@ namespace Econtext.TransportTests.Infrastructure;
 [Collection(HostsCollection.Name)]
 public abstract class TransportTest
 {
-    /// <summary>Bounds every single await (xunit's Timeout bounds the whole test).</summary>
-    protected static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
     /// <summary>ConnectTimeout of every context the tests start: generous (a good start takes 1-3 s), and short enough that a hung transport does not eat the run.</summary>
     protected static readonly TimeSpan Connect = TimeSpan.FromSeconds(15);
 
@@ -52,7 +49,7 @@ public abstract class TransportTest
         return connection;
     }
 
-    /// <summary>Starts a context; if it neither starts nor fails within <see cref="Bound"/>, fails the test saying so.</summary>
+    /// <summary>Starts a context; if it neither starts nor fails within <see cref="TestBounds.Bound"/>, fails the test saying so.</summary>
     protected static async Task<Context> StartAsync(Func<Task<Context>> start, string what)
     {
         try

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Econtext.IntegrationTests.Infrastructure;
-
-/// <summary>One log record as the master's logger factory received it.</summary>
-public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
+namespace Econtext.TestSupport;
 
 /// <summary>
 /// Captures every record written through loggers of the factory it is added to, and lets tests wait
@@ -26,6 +23,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
             }
         }
     }
+
+    /// <summary>The text of every record captured so far, in order.</summary>
+    public IReadOnlyList<string> Messages => [.. Entries.Select(e => e.Message)];
 
     /// <summary>
     /// The lowest level the loggers report as enabled. Records of lower levels are still captured if

@@ -1,4 +1,4 @@
-namespace Econtext.IntegrationTests.Infrastructure;
+namespace Econtext.TestSupport;
 
 public static class TaskExtensions
 {

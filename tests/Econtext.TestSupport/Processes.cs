@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Econtext.TransportTests.Infrastructure;
+namespace Econtext.TestSupport;
 
 /// <summary>/proc lookups and signals by process id (never by name).</summary>
 public static partial class Processes

@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Econtext.IntegrationTests.Infrastructure;
+namespace Econtext.TestSupport;
 
 /// <summary>
 /// Waits for a process that is not necessarily ours to exit: pidfd_open + poll (readable once the
@@ -39,22 +38,6 @@ public static partial class ProcessWatch
         }
     }
 
-    /// <summary>Whether the process exists and has not exited (zombies have exited).</summary>
-    public static bool IsRunning(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
-            int close = stat.LastIndexOf(')');
-            char state = close >= 0 && close + 2 < stat.Length ? stat[close + 2] : '?';
-            return state is not ('Z' or 'X' or 'x');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     private static bool PollReadable(int fd, TimeSpan timeout)
     {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
@@ -78,7 +61,7 @@ public static partial class ProcessWatch
     private static async Task<bool> PollProcAsync(int pid, TimeSpan timeout)
     {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (IsRunning(pid))
+        while (Processes.IsRunning(pid))
         {
             if (Environment.TickCount64 > deadline)
             {

@@ -1,0 +1,41 @@
+using System.Reflection;
+using Econtext.Loading;
+using Econtext.Routing;
+using Econtext.Transports;
+
+namespace Econtext.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// What a test reads of a router's private state, by reflection here rather than through members
+/// of the library that only tests would use.
+/// </summary>
+internal static class RouterInternals
+{
+    private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
+
+    /// <summary>Transport processes the router has not reaped yet.</summary>
+    public static int TransportCount(this Router router) =>
+        ((LockedMap<TransportProcess>)typeof(Router).GetField("_transports", Private)!.GetValue(router)!).Count;
+
+    /// <summary>
+    /// The GET_ASSEMBLY lane of <paramref name="stream"/>: requests not yet done, those of them parked
+    /// until the stream's queue drains, and answers handed to the stream (zeros before the first request).
+    /// </summary>
+    public static (int Waiting, int Parked, long Answered) AssemblyLane(this Router router, ContextStream stream)
+    {
+        if (router.Assemblies.Service is not AssemblyService service)
+        {
+            return (0, 0, 0);
+        }
+
+        object lanes = typeof(AssemblyService).GetField("_lanes", Private)!.GetValue(service)!;
+        object?[] found = [stream, null];
+        if (!(bool)lanes.GetType().GetMethod("TryGetValue")!.Invoke(lanes, found)! || found[1] is not { } lane)
+        {
+            return (0, 0, 0);
+        }
+
+        object Field(string name) => lane.GetType().GetField(name)!.GetValue(lane)!;
+        return ((int)Field("Waiting"), (int)Field("Parked"), (long)Field("Answered"));
+    }
+}
