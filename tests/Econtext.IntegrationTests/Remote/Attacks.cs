@@ -54,7 +54,7 @@ public static class Attacks
     /// </summary>
     public static async Task<bool> RanHereOnceEarlierCallsEnded(string path, int stillRunning, int timeoutMs)
     {
-        var dispatcher = (Dispatcher)typeof(Router).GetField("_dispatcher", Private)!.GetValue(Router())!;
+        var dispatcher = (Dispatcher)typeof(Econtext.Bootstrap.ChildHost).GetField("_dispatcher", Private)!.GetValue(Router().Child)!;
         var inFlight = (CallsInFlight)typeof(Dispatcher).GetField("_inFlight", Private)!.GetValue(dispatcher)!;
         long deadline = Environment.TickCount64 + timeoutMs;
         while (inFlight.Count > 1 + stillRunning)
