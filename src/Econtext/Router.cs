@@ -25,6 +25,8 @@ namespace Econtext;
 /// serves shared files (master), <see cref="ChildHost"/> plays the child's role. What stays here is
 /// what they share: the one send path, and the contexts' lifecycle (shutdown, disconnects).
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 public sealed class Router : IAsyncDisposable
 {
     /// <summary>Room left in a message beside a chunk's bytes for its value's framing (sizes, attachment table).</summary>

@@ -11,6 +11,8 @@ namespace Econtext.Bootstrap;
 /// <see cref="Dispatcher"/>, SHUTDOWN), answers its parent's heartbeats, asks the master for shared
 /// files, and runs the exit sequence (<see cref="ChildMain"/> drives it).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Child)]
 internal sealed class ChildHost
 {
     private readonly Router router;

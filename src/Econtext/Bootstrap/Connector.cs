@@ -10,6 +10,8 @@ namespace Econtext.Bootstrap;
 /// started through to do so and become its parent. A started context is handed to the router
 /// (<see cref="Router.Adopt"/>), which routes to it from then on.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class Connector
 {
     private readonly Router router;

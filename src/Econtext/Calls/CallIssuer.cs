@@ -9,6 +9,8 @@ namespace Econtext.Calls;
 /// CALL on a fresh reply handle, and feeds channel arguments and streamed results under the credit
 /// window. Replies come back through <see cref="PendingReplies"/>.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class CallIssuer
 {
     private static readonly System.Reflection.MethodInfo s_pumpOut = typeof(CallIssuer).GetMethod(nameof(PumpOutAsync), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;

@@ -12,6 +12,8 @@ namespace Econtext.Loading;
 /// subtree's first hop), kept by intermediates for their own children, served on request
 /// (GET_ASSEMBLY, through <see cref="AssemblyService"/>), and fetched from the parent in a child.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Images)]
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
 internal sealed class AssemblyPusher
 {
     private readonly Router router;
@@ -57,6 +59,7 @@ internal sealed class AssemblyPusher
     /// keeps what passes through it and answers its children's requests from there, so the master's
     /// link carries each assembly once per subtree.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3002", Justification = "In a single-file app an assembly has no file: AssemblyCatalog.TryGetImage then refuses it with that reason, which the child reports.")]
     public void Push(Context context, MethodPlan plan)
     {
         if (!_pushed.TryGetValue(context.Id, out HashSet<string>? sent))
@@ -123,6 +126,7 @@ internal sealed class AssemblyPusher
         LazyInitializer.EnsureInitialized(ref _service, () => new AssemblyService(router, LookUpAssembly, router.Log)).Accept(from, request);
 
     /// <summary>An image to answer GET_ASSEMBLY with, or why there is none (on a pool thread: an intermediate may wait for its parent).</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3002", Justification = "In a single-file app an assembly has no file: AssemblyCatalog.TryGetImage then refuses it with that reason, which the child reports.")]
     private (byte[]? Image, string? Refusal) LookUpAssembly(string name)
     {
         byte[]? image = _resolver?.GetImage(name);
