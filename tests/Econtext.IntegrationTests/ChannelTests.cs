@@ -7,7 +7,13 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
 {
     private readonly Context _ctx;
 
-    public ChannelTests(ChildFixture fixture) => _ctx = fixture.Context;
+    private readonly Router _router;
+
+    public ChannelTests(ChildFixture fixture)
+    {
+        _ctx = fixture.Context;
+        _router = fixture.Router;
+    }
 
     [Fact(Timeout = 60000)]
     public async Task A_remote_method_reads_the_callers_channel_to_its_end()
@@ -36,8 +42,19 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
         lines.Writer.Complete();
         Task<int> call = _ctx.CallAsync(() => Channels.ReadSomeThenWaitAsync(key, 3, lines.Reader));
 
-        // While the remote reader waits after 3 items, at most a window's worth more leave this process.
-        await Task.Delay(300);
+        // While the remote reader waits after 3 items, at most a window's worth more leave this
+        // process: the pump uses up its window and then waits for credit (were it not held back, it
+        // would send all 10,000 and never wait).
+        int handle = Assert.Single(AttackKit.PendingHandlesFor(_router, _ctx.Id));
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            while (!_router.Calls.WaitsForCredit(_ctx.Id, handle))
+            {
+                Assert.False(deadline.IsCancellationRequested, $"the caller's pump never waited for credit; {10_000 - lines.Reader.Count} items taken");
+                await Task.Delay(5, CancellationToken.None);
+            }
+        }
+
         Assert.InRange(10_000 - lines.Reader.Count, 3, 3 + 32);
         await _ctx.CallAsync(() => Channels.Open(key)).WaitAsync(Bound);
         Assert.Equal(10_000, await call.WaitAsync(Bound));
@@ -68,7 +85,8 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
         var output = Channel.CreateBounded<Point3>(1);
         Task<int> call = _ctx.CallAsync(() => Channels.ProduceAsync(key, 10_000, output.Writer));
 
-        await Task.Delay(300);
+        // The producer is held back once the window is used up (it would write all 10,000 otherwise).
+        Assert.True(await _ctx.CallAsync(() => Channels.WaitHeldBackAsync(key, 20_000)).WaitAsync(Bound), "the remote writer was never held back");
         int progress = await _ctx.CallAsync(() => Channels.Progress(key)).WaitAsync(Bound);
         Assert.InRange(progress, 1, 1 + (2 * 16) + 2);
 

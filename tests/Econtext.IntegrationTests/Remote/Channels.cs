@@ -8,6 +8,7 @@ public static class Channels
 {
     private static readonly ConcurrentDictionary<string, int> s_progress = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_gates = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_held = new(StringComparer.Ordinal);
 
     public static async Task<long> SumAsync(ChannelReader<int> numbers)
     {
@@ -58,12 +59,36 @@ public static class Channels
     {
         for (int i = 0; i < count; i++)
         {
-            await output.WriteAsync(new Point3(i, -i, i * i));
+            ValueTask write = output.WriteAsync(new Point3(i, -i, i * i));
+            if (!write.IsCompleted)
+            {
+                // Held back: the caller has not given credit for more.
+                Slot(s_held, key).TrySetResult();
+            }
+
+            await write;
             s_progress[key] = i + 1;
         }
 
         return count;
     }
+
+    /// <summary>Whether <see cref="ProduceAsync"/> had to wait to write an item within <paramref name="timeoutMs"/>.</summary>
+    public static async Task<bool> WaitHeldBackAsync(string key, int timeoutMs)
+    {
+        try
+        {
+            await Slot(s_held, key).Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs));
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static TaskCompletionSource Slot(ConcurrentDictionary<string, TaskCompletionSource> slots, string key) =>
+        slots.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public static async Task ProduceThenFailAsync(int count, ChannelWriter<int> output)
     {
