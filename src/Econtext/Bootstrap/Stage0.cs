@@ -1,4 +1,5 @@
 using System.Text;
+using Econtext.Transports;
 
 namespace Econtext.Bootstrap;
 
@@ -9,15 +10,15 @@ namespace Econtext.Bootstrap;
 /// </summary>
 internal static class Stage0
 {
-    public const string ReadyMarker = "ECONTEXT-STAGE0-OK";
-    public const string NoRuntimeMarker = "ECONTEXT-NO-RUNTIME";
-    public const string NoTempMarker = "ECONTEXT-NO-TEMP";
+    public const string ReadyMarker = Stage0Markers.Ready;
+    public const string NoRuntimeMarker = Stage0Markers.NoRuntime;
+    public const string NoTempMarker = Stage0Markers.NoTemp;
 
-    /// <summary>No dotnet found: "which runtime would you send?" followed by <c>uname -sm</c> and the libc (glibc or musl); the answer is a cache folder name, or "-" and why not.</summary>
-    public const string RuntimeQueryMarker = "ECONTEXT-RUNTIME-QUERY";
+    /// <summary><see cref="Stage0Markers.RuntimeQuery"/>.</summary>
+    public const string RuntimeQueryMarker = Stage0Markers.RuntimeQuery;
 
-    /// <summary>The cache has no good copy of that runtime: the answer is a byte count, a newline, and that many bytes of gzip'd tar.</summary>
-    public const string RuntimeSendMarker = "ECONTEXT-RUNTIME-SEND";
+    /// <summary><see cref="Stage0Markers.RuntimeSend"/>.</summary>
+    public const string RuntimeSendMarker = Stage0Markers.RuntimeSend;
 
     /// <summary>Where a shipped runtime is kept on a target unless the options say otherwise.</summary>
     public const string DefaultRuntimeCache = "${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/econtext/runtime";

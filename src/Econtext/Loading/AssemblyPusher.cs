@@ -1,5 +1,4 @@
 using System.Text;
-using Econtext.Bootstrap;
 using Econtext.Calls;
 using Econtext.Routing;
 using Econtext.Wire;
@@ -21,11 +20,16 @@ internal sealed class AssemblyPusher
 
     /// <summary>By context: the simple names it was sent (or will ask for and be refused).</summary>
     private readonly LockedMap<HashSet<string>> _pushed = new();
+    private readonly IEnumerable<string> _carried;
     private AssemblyService? _service;
 
-    public AssemblyPusher(Router router, ChildAssemblyResolver? resolver)
+    /// <param name="router">The router whose switch the handlers go into.</param>
+    /// <param name="carried">What every new context already has: the assemblies its preamble carried.</param>
+    /// <param name="resolver">In a child, where images are loaded and kept; null in the master.</param>
+    public AssemblyPusher(Router router, IEnumerable<string> carried, ChildAssemblyResolver? resolver)
     {
         this.router = router;
+        _carried = carried;
         _resolver = resolver;
         router.Switch.Add(Handles.GetAssembly, Policy.FromBelow, ServeAssembly);
         if (resolver is not null)
@@ -43,7 +47,7 @@ internal sealed class AssemblyPusher
     public AssemblyService? Service => _service;
 
     /// <summary>A new context holds what the preamble carried.</summary>
-    public void Track(int contextId) => _pushed[contextId] = new HashSet<string>(Preamble.CarriedAssemblies, StringComparer.OrdinalIgnoreCase);
+    public void Track(int contextId) => _pushed[contextId] = new HashSet<string>(_carried, StringComparer.OrdinalIgnoreCase);
 
     public void Forget(int contextId) => _pushed.TryRemove(contextId, out _);
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Econtext.Bootstrap;
 using Econtext.Native;
 
 namespace Econtext.Transports;
@@ -144,10 +143,10 @@ internal sealed class TransportProcess : IDisposable
 
             // A login script may leave a line unfinished (a terminal title escape, a prompt), so
             // the marker can arrive at the end of someone else's line.
-            foreach (string marker in (ReadOnlySpan<string>)[Stage0.ReadyMarker, Stage0.NoRuntimeMarker, Stage0.NoTempMarker, Stage0.RuntimeQueryMarker, Stage0.RuntimeSendMarker])
+            foreach (string marker in (ReadOnlySpan<string>)[Stage0Markers.Ready, Stage0Markers.NoRuntime, Stage0Markers.NoTemp, Stage0Markers.RuntimeQuery, Stage0Markers.RuntimeSend])
             {
                 int at = text.IndexOf(marker, StringComparison.Ordinal);
-                bool carriesText = marker is Stage0.NoRuntimeMarker or Stage0.RuntimeQueryMarker;
+                bool carriesText = marker is Stage0Markers.NoRuntime or Stage0Markers.RuntimeQuery;
                 if (at >= 0 && (carriesText || at + marker.Length == text.Length))
                 {
                     if (at > 0)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Econtext.Transports;
 
-namespace Econtext.Transports;
+namespace Econtext.Bootstrap;
 
 /// <summary>
 /// Called by the master, inside an intermediate context, to start a transport there (sudo inside an
