@@ -48,7 +48,7 @@ public sealed class ChannelTests : IClassFixture<ChildFixture>
         int handle = Assert.Single(AttackKit.PendingHandlesFor(_router, _ctx.Id));
         using (var deadline = new CancellationTokenSource(Bound))
         {
-            while (!_router.Calls.WaitsForCredit(_ctx.Id, handle))
+            while (!_router.WaitsForCredit(_ctx.Id, handle))
             {
                 Assert.False(deadline.IsCancellationRequested, $"the caller's pump never waited for credit; {10_000 - lines.Reader.Count} items taken");
                 await Task.Delay(5, CancellationToken.None);

@@ -4,8 +4,13 @@ namespace Econtext.IntegrationTests;
 public sealed class StreamingTests : IClassFixture<ChildFixture>
 {
     private readonly Context _ctx;
+    private readonly Router _router;
 
-    public StreamingTests(ChildFixture fixture) => _ctx = fixture.Context;
+    public StreamingTests(ChildFixture fixture)
+    {
+        _ctx = fixture.Context;
+        _router = fixture.Router;
+    }
 
     [Fact(Timeout = 60000)]
     public async Task All_items_arrive_in_order()
@@ -48,8 +53,10 @@ public sealed class StreamingTests : IClassFixture<ChildFixture>
         {
             if (++seen == 3)
             {
-                // Give the producer every chance to run ahead, then ask how far it got.
-                await Task.Delay(300);
+                // Once the producer has used its window it is held back (were it not, it would run
+                // on to 100,000 and the window would never be used up); then ask how far it got.
+                int handle = Assert.Single(AttackKit.PendingHandlesFor(_router, _ctx.Id));
+                Assert.True(await _ctx.CallAsync(() => Streams.WaitHeldBackAsync(handle, 20_000)).WaitAsync(Bound), "the producer was never held back");
                 int produced = await _ctx.CallAsync(() => Streams.Produced(key)).WaitAsync(Bound);
                 Assert.InRange(produced, 3, 3 + 32);
                 break;

@@ -31,10 +31,6 @@ internal sealed class CallIssuer
     /// <summary>How many ChannelReader arguments are being sent.</summary>
     public int OutboundStreams => _outboundCredits.Count;
 
-    /// <summary>Whether the ChannelReader argument of the call on <paramref name="handle"/> has used its whole window and waits for CREDIT.</summary>
-    public bool WaitsForCredit(int contextId, int handle) =>
-        _outboundCredits.TryGetValue(MapKey.Of(contextId, handle), out SemaphoreSlim? credits) && credits.CurrentCount == 0;
-
     public Task<T> CallAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
     {
         (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);

@@ -38,4 +38,12 @@ internal static class RouterInternals
         object Field(string name) => lane.GetType().GetField(name)!.GetValue(lane)!;
         return ((int)Field("Waiting"), (int)Field("Parked"), (long)Field("Answered"));
     }
+
+    /// <summary>Whether the ChannelReader argument of the call on <paramref name="handle"/> has used its whole credit window (its pump waits for CREDIT).</summary>
+    public static bool WaitsForCredit(this Router router, int contextId, int handle) =>
+        CreditWindowUsedUp(typeof(Econtext.Calls.CallIssuer).GetField("_outboundCredits", Private)!.GetValue(router.Calls)!, contextId, handle);
+
+    /// <summary>Whether the window <c>(id, handle)</c> of a map of credit windows is used up.</summary>
+    public static bool CreditWindowUsedUp(object windows, int id, int handle) =>
+        ((LockedMap<SemaphoreSlim>)windows).TryGetValue(MapKey.Of(id, handle), out SemaphoreSlim? credits) && credits.CurrentCount == 0;
 }

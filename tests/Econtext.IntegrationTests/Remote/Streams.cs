@@ -69,6 +69,29 @@ public static class Streams
     private static TaskCompletionSource Slot(string key) => s_stopped.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private static SemaphoreSlim Gate(string key) => s_gates.GetOrAdd(key, _ => new SemaphoreSlim(0));
+
+    /// <summary>
+    /// In the context: waits until the streamed result the master reads on <paramref name="handle"/>
+    /// has used its whole credit window, so its producer is held back; false if it never is.
+    /// </summary>
+    public static async Task<bool> WaitHeldBackAsync(int handle, int timeoutMs)
+    {
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        object dispatcher = typeof(Econtext.Bootstrap.ChildHost).GetField("_dispatcher", Private)!.GetValue(CurrentContext.ChildRouter!.Child)!;
+        object windows = typeof(Econtext.Calls.Dispatcher).GetField("_credits", Private)!.GetValue(dispatcher)!;
+        long deadline = Environment.TickCount64 + timeoutMs;
+        while (!Infrastructure.RouterInternals.CreditWindowUsedUp(windows, 0, handle))
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(5);
+        }
+
+        return true;
+    }
 }
 
 public sealed record Point3(int X, int Y, int Z);
