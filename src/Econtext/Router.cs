@@ -65,7 +65,7 @@ public sealed class Router : IAsyncDisposable
         _files = new FileServer(this);
         Switch.Add(Handles.Stdio, Policy.FromBelow, (_, message) => _output.OnStdio(message.Header.Src, ContextName(message.Header.Src), message.Span));
         Switch.Add(Handles.ForwardLog, Policy.FromBelow, OnForwardLog);
-        Heartbeat = Heartbeat.Create(Id, Options, _log);
+        Heartbeat = Heartbeat.Create(Id, Options, _log, KillSilent);
     }
 
     /// <summary>A child's router, talking to its parent over the given pipe ends.</summary>
@@ -92,7 +92,7 @@ public sealed class Router : IAsyncDisposable
         Calls = new CallIssuer(this);
         Assemblies = new AssemblyPusher(this, Preamble.CarriedAssemblies, resolver);
         Child = new ChildHost(this, parent);
-        Heartbeat = Heartbeat.Create(Id, Options, _log);
+        Heartbeat = Heartbeat.Create(Id, Options, _log, KillSilent);
     }
 
     /// <summary>The options this router was created with (in a child: the master's limits, carried in its preamble).</summary>
@@ -303,6 +303,18 @@ public sealed class Router : IAsyncDisposable
         {
             _transports.TryRemove(id, out _);
             transport.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A context that answered no heartbeat is stopped or hung: ending it at once, not after the
+    /// SIGTERM a stopped process cannot act on and two grace periods, frees what it holds here.
+    /// </summary>
+    private void KillSilent(ContextStream stream)
+    {
+        if (_transports.TryGetValue(stream.RemoteId, out TransportProcess? transport))
+        {
+            transport.Kill();
         }
     }
 

@@ -22,15 +22,17 @@ internal sealed class Heartbeat : IDisposable
     private readonly long _timeoutMs;
     private readonly int _ownId;
     private readonly ILogger _log;
+    private readonly Action<ContextStream> _silent;
     private readonly List<Watch> _watched = [];
     private readonly Timer _timer;
     private long _lastTick;
     private bool _running;
     private bool _disposed;
 
-    private Heartbeat(int ownId, long intervalMs, long timeoutMs, ILogger log)
+    private Heartbeat(int ownId, long intervalMs, long timeoutMs, ILogger log, Action<ContextStream> silent)
     {
         _ownId = ownId;
+        _silent = silent;
         _intervalMs = intervalMs;
         _timeoutMs = timeoutMs;
         _log = log;
@@ -66,10 +68,14 @@ internal sealed class Heartbeat : IDisposable
             : ((int)options.HeartbeatInterval.TotalMilliseconds, (int)options.HeartbeatTimeout.TotalMilliseconds);
 
     /// <summary>Null when the settings turn heartbeats off.</summary>
-    public static Heartbeat? Create(int ownId, RouterOptions options, ILogger log)
+    /// <param name="ownId">This router's context id (the heartbeats' source).</param>
+    /// <param name="options">Where the interval and timeout come from.</param>
+    /// <param name="log">Where a silent context is reported.</param>
+    /// <param name="silent">Called for a stream that gave no sign within the timeout, after it is broken: its process is ended there.</param>
+    public static Heartbeat? Create(int ownId, RouterOptions options, ILogger log, Action<ContextStream> silent)
     {
         (int interval, int timeout) = ToWire(options);
-        return interval == 0 ? null : new Heartbeat(ownId, interval, timeout, log);
+        return interval == 0 ? null : new Heartbeat(ownId, interval, timeout, log, silent);
     }
 
     private static bool IsOff(TimeSpan value) => value == TimeSpan.Zero || value == Timeout.InfiniteTimeSpan;
@@ -189,6 +195,7 @@ internal sealed class Heartbeat : IDisposable
         {
             _log.LogWarning("{Context}: {Reason}", stream.Name, reason);
             stream.Break(reason);
+            _silent(stream);
         }
     }
 
