@@ -58,6 +58,7 @@ public sealed class Router : IAsyncDisposable
         _log = Options.LoggerFactory?.CreateLogger("Econtext.Router") ?? NullLogger.Instance;
         _output = new RemoteOutput(Options.LoggerFactory);
         Routes = new RouteTable(Id, parent: null, ancestors: []);
+        Outbox = new Outbox(Routes, Options.MaxMessageSize, Statistics, _log, ContextName);
         Switch = NewSwitch();
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
@@ -87,6 +88,7 @@ public sealed class Router : IAsyncDisposable
         _output = new RemoteOutput(null);
         var parent = new ContextStream(parentInput, parentOutput, config.ParentId, "parent", config.MaxMessageSize);
         Routes = new RouteTable(Id, parent, [.. config.Ancestors, config.ParentId]);
+        Outbox = new Outbox(Routes, Options.MaxMessageSize, Statistics, _log, ContextName);
         Switch = NewSwitch();
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
@@ -114,6 +116,9 @@ public sealed class Router : IAsyncDisposable
     internal RouteTable Routes { get; }
 
     internal PendingReplies Replies { get; } = new();
+
+    /// <summary>The one send path: every message of this router's own goes out through it.</summary>
+    internal Outbox Outbox { get; }
 
     /// <summary>Every message received goes through here; the parts register their handlers in it.</summary>
     internal MessageSwitch Switch { get; }
@@ -206,7 +211,7 @@ public sealed class Router : IAsyncDisposable
     {
         if (context.DisconnectReason is null)
         {
-            TrySend(context.Id, Handles.Shutdown, Handles.None, MessageFlags.None, new FrameBuilder(0));
+            Outbox.TrySend(context.Id, Handles.Shutdown, Handles.None, MessageFlags.None, new FrameBuilder(0));
         }
 
         return WaitGoneAsync(context, cancellationToken);
@@ -357,7 +362,7 @@ public sealed class Router : IAsyncDisposable
             var frame = new FrameBuilder(reason.Length + 16);
             frame.WriteInt32(id);
             frame.WriteBytes(Encoding.UTF8.GetBytes(reason));
-            SendUpward(parent.RemoteId, Handles.DelRoute, frame);
+            Outbox.SendUpward(parent.RemoteId, Handles.DelRoute, frame);
         }
 
         _log.LogDebug("{Context} disconnected: {Reason}", name, reason);
@@ -375,86 +380,6 @@ public sealed class Router : IAsyncDisposable
 
         from.RemoveIdBehind(id);
         ForgetContext(id, reason);
-    }
-
-    /// <summary>Completes <paramref name="frame"/> from this context and sends it towards <paramref name="dst"/>.</summary>
-    /// <exception cref="StreamBrokenException">No route, or the stream on the way is broken.</exception>
-    /// <exception cref="MessageTooLargeException">The payload is over <see cref="RouterOptions.MaxMessageSize"/>: the receiver would break the stream over it.</exception>
-    internal void Send(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
-    {
-        if (frame.PayloadLength > Options.MaxMessageSize)
-        {
-            throw DisposeAnd(frame, new MessageTooLargeException($"a {Handles.Name(handle)} message to {ContextName(dst)}", frame.PayloadLength, Options.MaxMessageSize));
-        }
-
-        ContextStream stream = Routes.RouteTo(dst) ?? throw DisposeAnd(frame, new StreamBrokenException($"no route to context {dst}"));
-        Statistics.CountSent(MessageHeader.Size + frame.PayloadLength);
-        frame.Complete(dst, Id, Id, handle, replyTo, flags);
-        stream.Send(frame);
-    }
-
-    /// <summary><see cref="Send"/> for replies and notices whose loss is already being reported elsewhere.</summary>
-    internal bool TrySend(int dst, int handle, int replyTo, MessageFlags flags, FrameBuilder frame)
-    {
-        try
-        {
-            Send(dst, handle, replyTo, flags, frame);
-            return true;
-        }
-        catch (StreamBrokenException ex)
-        {
-            _log.LogDebug("dropped {Handle} to {Dst}: {Reason}", Handles.Name(handle), dst, ex.Reason);
-            return false;
-        }
-        catch (MessageTooLargeException ex)
-        {
-            _log.LogWarning("not sent: {Reason}", ex.Message);
-            return false;
-        }
-    }
-
-
-    /// <summary>In a child: a notice for the master (stdio, logs); dropped in the master, which has no parent.</summary>
-    internal void SendUpward(int handle, FrameBuilder frame)
-    {
-        if (Routes.Parent is null)
-        {
-            frame.Dispose();
-            return;
-        }
-
-        try
-        {
-            SendUpward(0, handle, frame);
-        }
-        catch (StreamBrokenException)
-        {
-            // The parent is gone, and this context exits with it.
-        }
-        catch (MessageTooLargeException)
-        {
-            // Output and logs are cut to fit before they get here; a notice that still does not fit is lost, not the stream.
-        }
-    }
-
-    /// <summary>In a child: a message of its own straight onto the parent's stream, past routing.</summary>
-    /// <exception cref="StreamBrokenException">The parent's stream is broken.</exception>
-    /// <exception cref="MessageTooLargeException">The payload is over <see cref="RouterOptions.MaxMessageSize"/>.</exception>
-    internal void SendUpward(int dst, int handle, FrameBuilder frame)
-    {
-        if (frame.PayloadLength > Options.MaxMessageSize)
-        {
-            throw DisposeAnd(frame, new MessageTooLargeException($"a {Handles.Name(handle)} message to the parent", frame.PayloadLength, Options.MaxMessageSize));
-        }
-
-        frame.Complete(dst, Id, Id, handle, Handles.None, MessageFlags.None);
-        Routes.Parent!.Send(frame);
-    }
-
-    private static Exception DisposeAnd(FrameBuilder frame, Exception error)
-    {
-        frame.Dispose();
-        return error;
     }
 
     /// <summary>The master's side of <see cref="Context.ShareFiles"/>.</summary>

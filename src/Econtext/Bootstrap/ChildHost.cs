@@ -43,7 +43,7 @@ internal sealed class ChildHost
     {
         var frame = new FrameBuilder(8);
         frame.WriteInt32(processId);
-        router.SendUpward(_parent.RemoteId, Handles.Ready, frame);
+        router.Outbox.SendUpward(_parent.RemoteId, Handles.Ready, frame);
         _parent.Start(router.Switch.Dispatch, (_, reason) => _childExit.TrySetResult("the parent is gone: " + reason));
     }
 
@@ -112,7 +112,7 @@ internal sealed class ChildHost
         frame.WriteInt32(chunkSize);
         try
         {
-            router.Send(0, Handles.FileGet, handle, MessageFlags.None, frame);
+            router.Outbox.Send(0, Handles.FileGet, handle, MessageFlags.None, frame);
         }
         catch (StreamBrokenException ex)
         {
@@ -131,10 +131,10 @@ internal sealed class ChildHost
             router.Replies.TryRemove(handle);
             var cancel = new FrameBuilder(8);
             cancel.WriteInt32(handle);
-            router.TrySend(0, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+            router.Outbox.TrySend(0, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
             return;
         }
 
-        router.TrySend(0, Handles.Credit, handle, MessageFlags.None, CreditWindow.Frame(handle, count));
+        router.Outbox.TrySend(0, Handles.Credit, handle, MessageFlags.None, CreditWindow.Frame(handle, count));
     }
 }

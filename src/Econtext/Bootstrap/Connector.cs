@@ -54,7 +54,7 @@ internal sealed class Connector
             var frame = new FrameBuilder(8);
             frame.WriteInt32(id);
             frame.WriteInt32(hop.Id);
-            router.Send(above.Id, Handles.AddRoute, Handles.None, MessageFlags.None, frame);
+            router.Outbox.Send(above.Id, Handles.AddRoute, Handles.None, MessageFlags.None, frame);
         }
 
         // Not cancelled through the call itself: its reply must still come, to say whether a

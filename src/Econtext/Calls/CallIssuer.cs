@@ -88,7 +88,7 @@ internal sealed class CallIssuer
                 _outboundCredits[MapKey.Of(context.Id, handle)] = outboundCredits;
             }
 
-            router.Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
+            router.Outbox.Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
             frame = null;
             if (outboundCredits is not null)
             {
@@ -145,7 +145,7 @@ internal sealed class CallIssuer
             }
 
             router.Assemblies.Push(context, plan);
-            router.Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
+            router.Outbox.Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
         }
         catch (StreamBrokenException ex)
         {
@@ -176,7 +176,7 @@ internal sealed class CallIssuer
                 // The consumer stopped early (break, cancellation): stop the producer too.
                 var cancel = new FrameBuilder(8);
                 cancel.WriteInt32(handle);
-                router.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+                router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
             }
         }
     }
@@ -199,7 +199,7 @@ internal sealed class CallIssuer
                 ChunkPool.ReturnSent(item);
                 try
                 {
-                    router.Send(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame);
+                    router.Outbox.Send(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame);
                 }
                 catch (StreamBrokenException)
                 {
@@ -212,7 +212,7 @@ internal sealed class CallIssuer
                     {
                         var cancel = new FrameBuilder(8);
                         cancel.WriteInt32(handle);
-                        router.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+                        router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
                         pending.Fail(new MessageTooLargeException($"an item of the ChannelReader argument of {method} for {context.Name}", ex.Size, ex.MaxMessageSize));
                     }
 
@@ -222,7 +222,7 @@ internal sealed class CallIssuer
 
             var end = new FrameBuilder(8);
             CallCodec.WriteValue(end, null, null);
-            router.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.None, end);
+            router.Outbox.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.None, end);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -232,7 +232,7 @@ internal sealed class CallIssuer
         {
             var failed = new FrameBuilder();
             CallCodec.WriteError(failed, RemoteErrorInfo.From(ex, router.Name));
-            router.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.Error, failed);
+            router.Outbox.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.Error, failed);
         }
         finally
         {
@@ -242,7 +242,7 @@ internal sealed class CallIssuer
     }
 
     private void SendCredit(Context context, int handle, int count) =>
-        router.TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
+        router.Outbox.TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
 
     public void CallNoReply(Context context, LambdaExpression call)
     {
@@ -261,7 +261,7 @@ internal sealed class CallIssuer
         try
         {
             router.Assemblies.Push(context, plan);
-            router.Send(context.Id, Handles.Call, Handles.None, MessageFlags.None, frame);
+            router.Outbox.Send(context.Id, Handles.Call, Handles.None, MessageFlags.None, frame);
         }
         catch (StreamBrokenException ex)
         {
@@ -304,6 +304,6 @@ internal sealed class CallIssuer
         pending.Cancel(token);
         var frame = new FrameBuilder(8);
         frame.WriteInt32(handle);
-        router.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, frame);
+        router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, frame);
     }
 }

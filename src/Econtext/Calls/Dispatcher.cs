@@ -322,7 +322,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
             return;
         }
 
-        router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.None, frame);
+        router.Outbox.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.None, frame);
     }
 
     /// <summary>STREAM_ITEM from the caller: an item for a ChannelReader parameter (MORE), or the end of them.</summary>
@@ -352,7 +352,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
         _inbound.GetOrAdd(MapKey.Of(src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
 
     private void SendCredit(MessageHeader call, int count) =>
-        router.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(call.ReplyTo, count));
+        router.Outbox.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(call.ReplyTo, count));
 
     /// <summary>The writer a method gets for its ChannelWriter parameter, and how to end the stream it feeds.</summary>
     private (object Writer, Func<Exception?, Task> Finish) OpenOutbound<TItem>(MessageHeader call, CancellationToken cancellationToken)
@@ -389,7 +389,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
                     throw new MessageTooLargeException("an item of a streamed result", size, router.Options.MaxMessageSize);
                 }
 
-                if (!router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.More, frame))
+                if (!router.Outbox.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.More, frame))
                 {
                     return;
                 }
@@ -405,7 +405,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
     {
         var frame = new FrameBuilder();
         CallCodec.WriteError(frame, RemoteErrorInfo.From(error, router.Name));
-        router.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.Error, frame);
+        router.Outbox.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.Error, frame);
     }
 
     private MethodPlan Resolve(CallRequest request)

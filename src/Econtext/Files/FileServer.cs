@@ -358,7 +358,7 @@ internal sealed class FileServer
     {
         var frame = new FrameBuilder(payload.Length + 64);
         frame.WriteBytes(payload);
-        return router.TrySend(asker, handle, Handles.None, flags, frame);
+        return router.Outbox.TrySend(asker, handle, Handles.None, flags, frame);
     }
 
     private static string Describe(int type) => type switch

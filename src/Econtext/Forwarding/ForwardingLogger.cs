@@ -23,7 +23,7 @@ internal sealed class ForwardingLogger(Router router, string category, LogLevel 
         int room = router.LargestPayloadChunk / 2;
         var frame = new FrameBuilder(256);
         LogRecordCodec.Write(frame, logLevel, eventId.Id, category, Fit(formatter(state, exception), room), exception is null ? null : Fit(exception.ToString(), room));
-        router.SendUpward(Handles.ForwardLog, frame);
+        router.Outbox.SendUpward(Handles.ForwardLog, frame);
     }
 
     private static string Fit(string text, int maxBytes)

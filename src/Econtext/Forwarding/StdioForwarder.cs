@@ -98,7 +98,7 @@ internal sealed class StdioForwarder
                 var frame = new FrameBuilder((int)n + 1);
                 frame.WriteBytes([_stream]);
                 frame.WriteBytes(buffer.AsSpan(0, (int)n));
-                _router.SendUpward(Handles.Stdio, frame);
+                _router.Outbox.SendUpward(Handles.Stdio, frame);
                 _busy = false;
                 _progress.Set();
             }

@@ -100,7 +100,7 @@ internal sealed class AssemblyPusher
                 var frame = new FrameBuilder(image.Length + 256);
                 frame.WriteShortString(name);
                 frame.WriteBytes(image);
-                router.Send(context.Id, Handles.LoadAssembly, Handles.None, MessageFlags.None, frame);
+                router.Outbox.Send(context.Id, Handles.LoadAssembly, Handles.None, MessageFlags.None, frame);
                 router.Statistics.CountPush(image.Length);
                 sent.Add(name);
                 if (firstHop is not null)
@@ -168,7 +168,7 @@ internal sealed class AssemblyPusher
         frame.WriteBytes(Encoding.UTF8.GetBytes(name));
         try
         {
-            router.Send(parentId, Handles.GetAssembly, handle, MessageFlags.None, frame);
+            router.Outbox.Send(parentId, Handles.GetAssembly, handle, MessageFlags.None, frame);
         }
         catch (StreamBrokenException)
         {

@@ -96,7 +96,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
                 Interlocked.Increment(ref lane.Answered);
                 var frame = new FrameBuilder((image?.Length ?? 256) + 64);
                 frame.WriteBytes(image ?? Encoding.UTF8.GetBytes(refusal ?? $"{name} is not available from {router.Name}"));
-                router.TrySend(header.Src, header.ReplyTo, Handles.None, image is null ? MessageFlags.Error : MessageFlags.None, frame);
+                router.Outbox.TrySend(header.Src, header.ReplyTo, Handles.None, image is null ? MessageFlags.Error : MessageFlags.None, frame);
             }
             finally
             {
@@ -124,7 +124,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
         {
             var frame = new FrameBuilder(why.Length + 64);
             frame.WriteBytes(Encoding.UTF8.GetBytes($"refused by {router.Name}: {why}"));
-            router.TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.Error, frame);
+            router.Outbox.TrySend(header.Src, header.ReplyTo, Handles.None, MessageFlags.Error, frame);
         }
     }
 
