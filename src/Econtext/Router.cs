@@ -22,8 +22,8 @@ namespace Econtext;
 /// A facade over the parts, each of which registers the messages it handles, with the policy that
 /// guards them, in <see cref="Switch"/>: <see cref="Connector"/> starts contexts,
 /// <see cref="Calls"/> issues calls, <see cref="Assemblies"/> moves assemblies, <see cref="FileServer"/>
-/// serves shared files (master), <see cref="ChildHost"/> plays the child's role. What stays here is
-/// what they share: the one send path, and the contexts' lifecycle (shutdown, disconnects).
+/// serves shared files (master), <see cref="ChildHost"/> plays the child's role, and all send through
+/// <see cref="Outbox"/>. What stays here is the contexts' lifecycle (shutdown, disconnects).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
