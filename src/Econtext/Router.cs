@@ -62,7 +62,7 @@ public sealed class Router : IAsyncDisposable
         Switch = NewSwitch();
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
-        Assemblies = new AssemblyPusher(this, Preamble.CarriedAssemblies, resolver: null);
+        Assemblies = new AssemblyPusher(this, () => Preamble.CarriedAssemblies, resolver: null);
         _files = new FileServer(this);
         Switch.Add(Handles.Stdio, Policy.FromBelow, (_, message) => _output.OnStdio(message.Header.Src, ContextName(message.Header.Src), message.Span));
         Switch.Add(Handles.ForwardLog, Policy.FromBelow, OnForwardLog);
@@ -92,7 +92,7 @@ public sealed class Router : IAsyncDisposable
         Switch = NewSwitch();
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
-        Assemblies = new AssemblyPusher(this, Preamble.CarriedAssemblies, resolver);
+        Assemblies = new AssemblyPusher(this, () => Preamble.CarriedAssemblies, resolver);
         Child = new ChildHost(this, parent);
         Heartbeat = Heartbeat.Create(Id, Options, _log, KillSilent);
     }

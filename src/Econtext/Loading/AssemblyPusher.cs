@@ -20,13 +20,13 @@ internal sealed class AssemblyPusher
 
     /// <summary>By context: the simple names it was sent (or will ask for and be refused).</summary>
     private readonly LockedMap<HashSet<string>> _pushed = new();
-    private readonly IEnumerable<string> _carried;
+    private readonly Func<IEnumerable<string>> _carried;
     private AssemblyService? _service;
 
     /// <param name="router">The router whose switch the handlers go into.</param>
-    /// <param name="carried">What every new context already has: the assemblies its preamble carried.</param>
+    /// <param name="carried">What every new context already has: the assemblies its preamble carried (asked only when a context is tracked: it loads the core's images).</param>
     /// <param name="resolver">In a child, where images are loaded and kept; null in the master.</param>
-    public AssemblyPusher(Router router, IEnumerable<string> carried, ChildAssemblyResolver? resolver)
+    public AssemblyPusher(Router router, Func<IEnumerable<string>> carried, ChildAssemblyResolver? resolver)
     {
         this.router = router;
         _carried = carried;
@@ -47,7 +47,7 @@ internal sealed class AssemblyPusher
     public AssemblyService? Service => _service;
 
     /// <summary>A new context holds what the preamble carried.</summary>
-    public void Track(int contextId) => _pushed[contextId] = new HashSet<string>(_carried, StringComparer.OrdinalIgnoreCase);
+    public void Track(int contextId) => _pushed[contextId] = new HashSet<string>(_carried(), StringComparer.OrdinalIgnoreCase);
 
     public void Forget(int contextId) => _pushed.TryRemove(contextId, out _);
 
