@@ -118,7 +118,16 @@ public class TransportProcessTests
             Check(string.Empty);
             await got.Task.WaitAsync(s_wait);
 
-            // Both pumps (stderr, terminal) block in read(2) on threads of their own.
+            // Both pumps (stderr, terminal) block in read(2) on threads of their own, once the one
+            // that just read "got s3cret" has handed the line on and gone back to reading.
+            using (var deadline = new CancellationTokenSource(s_wait))
+            {
+                while (PumpThreads() - before != 2 && !deadline.IsCancellationRequested)
+                {
+                    await Task.Delay(5, CancellationToken.None);
+                }
+            }
+
             Assert.Equal(2, PumpThreads() - before);
 
             transport.Input.Write("go\n"u8);
