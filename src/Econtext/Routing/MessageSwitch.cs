@@ -57,10 +57,6 @@ internal sealed class MessageSwitch
     /// <summary>Shows <paramref name="tap"/> each message of <paramref name="handle"/> this router forwards, when <paramref name="policy"/> admits it.</summary>
     public void Tap(int handle, Policy policy, MessageHandler tap) => Append(_taps, handle, policy, tap, null);
 
-    /// <summary>The table, for docs and tests: each reserved handle with the policies it is accepted under.</summary>
-    public IEnumerable<(int Handle, Policy Policy)> Table() =>
-        _handlers.SelectMany((entries, handle) => (entries ?? []).Select(e => (handle, e.Policy)));
-
     public void Dispatch(ContextStream from, Message message)
     {
         MessageHeader header = message.Header;
@@ -155,7 +151,7 @@ internal sealed class MessageSwitch
             return;
         }
 
-        if (header.Handle < ReservedHandles && Find(_taps, from, header) is { } tap)
+        if (Find(_taps, from, header) is { } tap)
         {
             tap(from, message);
         }

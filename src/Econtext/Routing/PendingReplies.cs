@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Econtext.Wire;
 
 namespace Econtext.Routing;
@@ -41,8 +40,6 @@ internal sealed class PendingReplies
 
     /// <summary>Waits on <paramref name="handle"/> (one this router allocated) for <paramref name="pending"/>.</summary>
     public void Register(int handle, IPendingReply pending) => _pending[handle] = pending;
-
-    public bool TryGet(int handle, [MaybeNullWhen(false)] out IPendingReply pending) => _pending.TryGetValue(handle, out pending);
 
     /// <summary>Stops waiting on <paramref name="handle"/>; false if nothing waited (the reply came, or another path took it).</summary>
     public bool TryRemove(int handle) => _pending.TryRemove(handle, out _);

@@ -38,15 +38,6 @@ internal sealed class RouteTable(int selfId, ContextStream? parent, IEnumerable<
         _streams[id] = stream;
     }
 
-    /// <summary><paramref name="id"/> is gone; the stream it lived behind no longer carries it.</summary>
-    public void Remove(int id)
-    {
-        if (_streams.TryRemove(id, out ContextStream? stream) && stream.RemoteId != id)
-        {
-            stream.RemoveIdBehind(id);
-        }
-    }
-
     /// <summary>Forgets the route to <paramref name="id"/> only, leaving the stream's own list as it is (a DEL_ROUTE already updated it).</summary>
     public void Forget(int id) => _streams.TryRemove(id, out _);
 
