@@ -399,6 +399,26 @@ public sealed class Router : IAsyncDisposable
     /// <summary>A fresh reply handle.</summary>
     internal int AllocateHandle() => Replies.Allocate();
 
+    /// <summary>
+    /// Sends a request of this router's own (<paramref name="handle"/>) to <paramref name="dst"/> with
+    /// a fresh reply handle that <paramref name="pending"/> waits on, and returns that handle. If the
+    /// request cannot be sent, nothing stays registered and the send's exception propagates.
+    /// </summary>
+    internal int Request(int dst, int handle, IPendingReply pending, FrameBuilder frame)
+    {
+        int replyTo = Replies.Register(pending);
+        try
+        {
+            Outbox.Send(dst, handle, replyTo, MessageFlags.None, frame);
+            return replyTo;
+        }
+        catch
+        {
+            Replies.TryRemove(replyTo);
+            throw;
+        }
+    }
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     /// <summary>What a context started from here is told in its preamble.</summary>

@@ -106,21 +106,17 @@ internal sealed class ChildHost
     public (int Handle, PendingFile Pending) RequestMasterFile(string path, int chunkSize)
     {
         var pending = new PendingFile(path);
-        int handle = router.Replies.Register(pending);
         var frame = new FrameBuilder(path.Length * 3 + 16);
         frame.WriteShortString(path);
         frame.WriteInt32(chunkSize);
         try
         {
-            router.Outbox.Send(0, Handles.FileGet, handle, MessageFlags.None, frame);
+            return (router.Request(0, Handles.FileGet, pending, frame), pending);
         }
         catch (StreamBrokenException ex)
         {
-            router.Replies.TryRemove(handle);
             throw new ContextDisconnectedException("master", ex.Reason);
         }
-
-        return (handle, pending);
     }
 
     /// <summary>In a child: <paramref name="count"/> chunks of a master file were written out; or the fetch was abandoned.</summary>
@@ -129,9 +125,7 @@ internal sealed class ChildHost
         if (abandon)
         {
             router.Replies.TryRemove(handle);
-            var cancel = new FrameBuilder(8);
-            cancel.WriteInt32(handle);
-            router.Outbox.TrySend(0, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+            router.Outbox.TrySendCancel(0, handle);
             return;
         }
 

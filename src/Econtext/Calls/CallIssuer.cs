@@ -174,9 +174,7 @@ internal sealed class CallIssuer
             if (!pending.Ended && router.Replies.TryRemove(handle))
             {
                 // The consumer stopped early (break, cancellation): stop the producer too.
-                var cancel = new FrameBuilder(8);
-                cancel.WriteInt32(handle);
-                router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+                router.Outbox.TrySendCancel(context.Id, handle);
             }
         }
     }
@@ -210,9 +208,7 @@ internal sealed class CallIssuer
                     // The call fails here, at the caller, and the callee stops waiting for items.
                     if (router.Replies.TryRemove(handle))
                     {
-                        var cancel = new FrameBuilder(8);
-                        cancel.WriteInt32(handle);
-                        router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, cancel);
+                        router.Outbox.TrySendCancel(context.Id, handle);
                         pending.Fail(new MessageTooLargeException($"an item of the ChannelReader argument of {method} for {context.Name}", ex.Size, ex.MaxMessageSize));
                     }
 
@@ -302,8 +298,6 @@ internal sealed class CallIssuer
         }
 
         pending.Cancel(token);
-        var frame = new FrameBuilder(8);
-        frame.WriteInt32(handle);
-        router.Outbox.TrySend(context.Id, Handles.Cancel, Handles.None, MessageFlags.None, frame);
+        router.Outbox.TrySendCancel(context.Id, handle);
     }
 }

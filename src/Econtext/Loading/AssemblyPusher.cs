@@ -163,16 +163,15 @@ internal sealed class AssemblyPusher
 
         int parentId = router.Routes.Parent!.RemoteId;
         var waiter = new AssemblyWaiter(parentId);
-        int handle = router.Replies.Register(waiter);
         var frame = new FrameBuilder(name.Length * 3);
         frame.WriteBytes(Encoding.UTF8.GetBytes(name));
+        int handle;
         try
         {
-            router.Outbox.Send(parentId, Handles.GetAssembly, handle, MessageFlags.None, frame);
+            handle = router.Request(parentId, Handles.GetAssembly, waiter, frame);
         }
         catch (StreamBrokenException)
         {
-            router.Replies.TryRemove(handle);
             return null;
         }
 

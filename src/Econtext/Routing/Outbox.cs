@@ -53,6 +53,14 @@ internal sealed class Outbox(RouteTable routes, int maxMessageSize, RouterStatis
         }
     }
 
+    /// <summary>CANCEL for the request on <paramref name="handle"/> (a call of ours, or a file we asked for), to <paramref name="dst"/>.</summary>
+    public bool TrySendCancel(int dst, int handle)
+    {
+        var frame = new FrameBuilder(8);
+        frame.WriteInt32(handle);
+        return TrySend(dst, Handles.Cancel, Handles.None, MessageFlags.None, frame);
+    }
+
     /// <summary>In a child: a notice for the master (stdio, logs); dropped in the master, which has no parent.</summary>
     public void SendUpward(int handle, FrameBuilder frame)
     {
