@@ -43,6 +43,24 @@ public sealed class FileServiceTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 90000)]
+    public async Task A_shared_file_arrives_whole_under_the_smallest_message_size()
+    {
+        // The context asks for chunks of 256 KiB; under a 64 KiB limit the master must send what fits.
+        await using var small = new Router(new RouterOptions { MaxMessageSize = 64 * 1024 });
+        Context ctx = await small.LocalAsync(new LocalOptions { Name = "small-reader" }).WaitAsync(Bound);
+        string source = MakeFile("small/app.bin", 1024 * 1024 + 17);
+        using IDisposable share = ctx.ShareFiles(source);
+        string target = Path.Combine(_dir, "small-fetched.bin");
+
+        // Econtext's own fetch, so that nothing over the limit has to be pushed ahead of the call.
+        FileTransferResult result = await ctx.CallAsync(() => Econtext.Files.MasterFileFetch.ToFileAsync(source, target, CancellationToken.None)).WaitAsync(Bound);
+
+        Assert.Equal(new FileInfo(source).Length, result.Bytes);
+        Assert.Equal(Hash(source), Hash(target));
+        Assert.Null(ctx.DisconnectReason);
+    }
+
+    [Fact(Timeout = 90000)]
     public async Task A_shared_directory_serves_what_is_below_it_and_nothing_beside_it()
     {
         string inside = MakeFile("root/sub/inside.txt", 1000);

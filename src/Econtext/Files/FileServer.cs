@@ -160,7 +160,7 @@ internal sealed class FileServer
                 return;
             }
 
-            await SendAsync(lane, asker, handle, path, real, Math.Clamp(chunkSize, 4096, MaxChunk), window, cancellationToken).ConfigureAwait(false);
+            await SendAsync(lane, asker, handle, path, real, Math.Clamp(chunkSize, 4096, Math.Min(MaxChunk, router.LargestPayloadChunk)), window, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
