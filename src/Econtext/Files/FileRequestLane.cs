@@ -22,7 +22,7 @@ internal sealed class FileRequestLane(ContextStream stream)
     public const int MaxOpen = 8;
 
     private readonly SemaphoreSlim _open = new(MaxOpen, MaxOpen);
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly SendTurn _turn = new(stream, ContextStream.AnswerQueueLimit);
     private int _accepted;
     private int _requests;
     private int _parked;
@@ -81,21 +81,8 @@ internal sealed class FileRequestLane(ContextStream stream)
         Interlocked.Increment(ref _parked);
         try
         {
-            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            bool open;
-            try
+            if (!await _turn.TakeAsync(cancellationToken).ConfigureAwait(false))
             {
-                open = await stream.WhenQueuedBelowAsync(ContextStream.AnswerQueueLimit).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                _turn.Release();
-                throw;
-            }
-
-            if (!open)
-            {
-                _turn.Release();
                 return false;
             }
 

@@ -41,7 +41,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
     {
         MessageHeader header = request.Header;
         router.Statistics.CountRequest();
-        Lane lane = _lanes.GetValue(from, static _ => new Lane());
+        Lane lane = _lanes.GetValue(from, static stream => new Lane(stream));
         if (request.Span.Length > 1024)
         {
             Refuse(from, lane, header, "an assembly name of more than 1024 bytes");
@@ -81,16 +81,15 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
             }
 
             Interlocked.Increment(ref lane.Parked);
-            await lane.Turn.WaitAsync().ConfigureAwait(false);
+            bool open = await lane.Turn.TakeAsync(CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Decrement(ref lane.Parked);
+            if (!open)
+            {
+                return;
+            }
+
             try
             {
-                bool open = await from.WhenQueuedBelowAsync(MaxQueuedBytes).ConfigureAwait(false);
-                Interlocked.Decrement(ref lane.Parked);
-                if (!open)
-                {
-                    return;
-                }
-
                 // Counted before the send, which may wait on the pipe (this thread may drain the
                 // queue, and a peer that does not read keeps it there, holding the turn).
                 Interlocked.Increment(ref lane.Answered);
@@ -129,9 +128,9 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
     }
 
     /// <summary>One stream's requests.</summary>
-    private sealed class Lane
+    private sealed class Lane(ContextStream stream)
     {
-        public readonly SemaphoreSlim Turn = new(1, 1);
+        public readonly SendTurn Turn = new(stream, MaxQueuedBytes);
         public int Waiting;
         public int Parked;
         public long Answered;
