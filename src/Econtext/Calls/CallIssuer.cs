@@ -107,7 +107,12 @@ internal sealed class CallIssuer
         }
         finally
         {
-            frame?.Dispose();
+            if (frame is not null)
+            {
+                // Not sent: no pump will run to remove a ChannelReader argument's window.
+                frame.Dispose();
+                _outboundCredits.TryRemove(MapKey.Of(context.Id, handle), out _);
+            }
         }
 
         return pending.Task;
