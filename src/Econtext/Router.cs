@@ -396,9 +396,6 @@ public sealed class Router : IAsyncDisposable
     internal int AllocateContextId() =>
         Child is null ? Interlocked.Increment(ref _nextId) : throw new InvalidOperationException("only the master allocates context ids");
 
-    /// <summary>A fresh reply handle.</summary>
-    internal int AllocateHandle() => Replies.Allocate();
-
     /// <summary>
     /// Sends a request of this router's own (<paramref name="handle"/>) to <paramref name="dst"/> with
     /// a fresh reply handle that <paramref name="pending"/> waits on, and returns that handle. If the

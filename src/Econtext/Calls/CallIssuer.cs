@@ -28,9 +28,6 @@ internal sealed class CallIssuer
         router.Switch.Add(Handles.Credit, Policy.FromBelow, (_, message) => CreditWindow.Grant(_outboundCredits, message), header => header.ReplyTo == Handles.None);
     }
 
-    /// <summary>How many ChannelReader arguments are being sent.</summary>
-    public int OutboundStreams => _outboundCredits.Count;
-
     public Task<T> CallAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
     {
         (MethodPlan plan, object?[] arguments) = CallCapture.Capture(call);

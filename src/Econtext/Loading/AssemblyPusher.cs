@@ -43,16 +43,10 @@ internal sealed class AssemblyPusher
         }
     }
 
-    /// <summary>The GET_ASSEMBLY service, once a request came (for tests).</summary>
-    public AssemblyService? Service => _service;
-
     /// <summary>A new context holds what the preamble carried.</summary>
     public void Track(int contextId) => _pushed[contextId] = new HashSet<string>(_carried(), StringComparer.OrdinalIgnoreCase);
 
     public void Forget(int contextId) => _pushed.TryRemove(contextId, out _);
-
-    /// <summary>The image this context holds under <paramref name="name"/> (pushed, fetched or kept for its children).</summary>
-    public byte[]? ImageOf(string name) => _resolver?.GetImage(name);
 
     /// <summary>In a child: an assembly loaded from an image the parent pushed, by simple name.</summary>
     public System.Reflection.Assembly? PushedAssembly(string name) => _resolver?.Loaded(name);

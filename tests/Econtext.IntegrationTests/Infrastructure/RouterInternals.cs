@@ -23,7 +23,7 @@ internal static class RouterInternals
     /// </summary>
     public static (int Waiting, int Parked, long Answered) AssemblyLane(this Router router, ContextStream stream)
     {
-        if (router.Assemblies.Service is not AssemblyService service)
+        if (AssemblyService(router) is not { } service)
         {
             return (0, 0, 0);
         }
@@ -39,9 +39,17 @@ internal static class RouterInternals
         return ((int)Field("Waiting"), (int)Field("Parked"), (long)Field("Answered"));
     }
 
+    /// <summary>The GET_ASSEMBLY service, once a request came; null before.</summary>
+    public static AssemblyService? AssemblyService(Router router) =>
+        (AssemblyService?)typeof(AssemblyPusher).GetField("_service", Private)!.GetValue(router.Assemblies);
+
+    /// <summary>The credit windows of the ChannelReader arguments the router is sending.</summary>
+    public static LockedMap<SemaphoreSlim> OutboundCredits(Router router) =>
+        (LockedMap<SemaphoreSlim>)typeof(Econtext.Calls.CallIssuer).GetField("_outboundCredits", Private)!.GetValue(router.Calls)!;
+
     /// <summary>Whether the ChannelReader argument of the call on <paramref name="handle"/> has used its whole credit window (its pump waits for CREDIT).</summary>
     public static bool WaitsForCredit(this Router router, int contextId, int handle) =>
-        CreditWindowUsedUp(typeof(Econtext.Calls.CallIssuer).GetField("_outboundCredits", Private)!.GetValue(router.Calls)!, contextId, handle);
+        CreditWindowUsedUp(OutboundCredits(router), contextId, handle);
 
     /// <summary>Whether the window <c>(id, handle)</c> of a map of credit windows is used up.</summary>
     public static bool CreditWindowUsedUp(object windows, int id, int handle) =>

@@ -79,7 +79,8 @@ public static class Attacks
     /// <summary>Whether this context holds an image named <paramref name="name"/> (pushed, fetched or smuggled in).</summary>
     public static bool HoldsImage(string name)
     {
-        return Router().Assemblies.ImageOf(name) is not null || AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == name);
+        var resolver = (ChildAssemblyResolver?)typeof(AssemblyPusher).GetField("_resolver", Private)!.GetValue(Router().Assemblies);
+        return resolver?.GetImage(name) is not null || AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == name);
     }
 
     /// <summary>
@@ -102,7 +103,7 @@ public static class Attacks
                 int replyTo = f.ReplyTo;
                 if (f.AnswerFrom >= 0)
                 {
-                    replyTo = router.AllocateHandle();
+                    replyTo = router.Replies.Allocate();
                     captures[i] = new Capture(f.AnswerFrom);
                     handles[i] = replyTo;
                     router.Replies.Register(replyTo, captures[i]!);
@@ -310,11 +311,11 @@ internal static class AttackKit
     }
 
     /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before.</summary>
-    public static AssemblyService? AssemblyServiceForTests(this Router router) => router.Assemblies.Service;
+    public static AssemblyService? AssemblyServiceForTests(this Router router) => RouterInternals.AssemblyService(router);
 
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
     public static int[] PendingHandlesFor(Router router, int targetId) => router.Replies.HandlesFor(targetId);
 
     /// <summary>How many ChannelReader arguments the router is sending (each holds a credit window).</summary>
-    public static int OutboundCreditCount(Router router) => router.Calls.OutboundStreams;
+    public static int OutboundCreditCount(Router router) => RouterInternals.OutboundCredits(router).Count;
 }

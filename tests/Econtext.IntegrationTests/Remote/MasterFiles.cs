@@ -37,7 +37,7 @@ public static class MasterFiles
     public static async Task<long> FetchUnderHandle(int handle, string masterPath, string localPath)
     {
         Router router = CurrentContext.ChildRouter!;
-        while (router.AllocateHandle() < handle - 1)
+        while (router.Replies.Allocate() < handle - 1)
         {
         }
 
