@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using CsCheck;
 using Econtext.Routing;
 using Econtext.Wire;
 using Xunit.Abstractions;
@@ -36,27 +35,24 @@ public class ContextStreamFuzzTests(ITestOutputHelper output)
     [Fact(Timeout = FuzzBudget.TestTimeoutMilliseconds)]
     public async Task RandomBytesEndInABreakWithAReason()
     {
-        long count = 0;
         long delivered = 0;
-        Task run = Task.Run(() => Mutator.From([Frames()]).Sample(
-            input =>
-            {
-                Interlocked.Increment(ref count);
-                Interlocked.Add(ref delivered, Feed(input, out string reason));
-                Assert.DoesNotContain("internal error", reason, StringComparison.Ordinal);
-                Assert.True(reason.StartsWith("the stream closed (EOF)", StringComparison.Ordinal) || reason.StartsWith("protocol violation", StringComparison.Ordinal), reason);
-            },
-            iter: FuzzBudget.Iterations(2_000),
-            time: FuzzBudget.Time,
-            threads: 2,
-            print: Mutator.Print));
         try
         {
-            await run.WaitAsync(FuzzBudget.HangLimit);
+            await ParserProperty.SampleAsync(
+                nameof(ContextStreamFuzzTests) + "." + nameof(RandomBytesEndInABreakWithAReason),
+                [Frames()],
+                input =>
+                {
+                    Interlocked.Add(ref delivered, Feed(input, out string reason));
+                    Assert.DoesNotContain("internal error", reason, StringComparison.Ordinal);
+                    Assert.True(reason.StartsWith("the stream closed (EOF)", StringComparison.Ordinal) || reason.StartsWith("protocol violation", StringComparison.Ordinal), reason);
+                },
+                2_000,
+                () => 0,
+                output);
         }
         finally
         {
-            FuzzLog.Record(nameof(ContextStreamFuzzTests) + "." + nameof(RandomBytesEndInABreakWithAReason), count, 0, output);
             output.WriteLine($"{delivered} frames delivered to the handler");
         }
     }

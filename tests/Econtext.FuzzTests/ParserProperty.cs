@@ -18,20 +18,40 @@ internal static class ParserProperty
     private const int AllocationPerInputByte = 64;
 
     /// <summary>Runs <paramref name="parse"/> on mutated <paramref name="seeds"/> for the budget; fails with the first bad input, in hex.</summary>
-    public static async Task HoldsAsync(string target, IReadOnlyList<byte[]> seeds, Action<byte[]> parse, ITestOutputHelper output, long? iterations = null)
+    public static Task HoldsAsync(string target, IReadOnlyList<byte[]> seeds, Action<byte[]> parse, ITestOutputHelper output, long? iterations = null)
     {
-        long count = 0;
         long violations = 0;
-        Task run = Task.Run(() => Mutator.From(seeds).Sample(
+        return SampleAsync(
+            target,
+            seeds,
             input =>
             {
-                Interlocked.Increment(ref count);
                 if (!ReturnsOrViolates(input, parse))
                 {
                     Interlocked.Increment(ref violations);
                 }
             },
-            iter: FuzzBudget.Iterations(iterations ?? FuzzBudget.BoundedIterations),
+            iterations ?? FuzzBudget.BoundedIterations,
+            () => Interlocked.Read(ref violations),
+            output);
+    }
+
+    /// <summary>
+    /// Feeds mutated <paramref name="seeds"/> to <paramref name="check"/> on two threads for the
+    /// budget (<paramref name="iterations"/> in the bounded pass), fails if the run outlasts
+    /// <see cref="FuzzBudget.HangLimit"/>, and logs the inputs tried and those refused as
+    /// protocol violations (<paramref name="refused"/>), however the run ends.
+    /// </summary>
+    public static async Task SampleAsync(string target, IReadOnlyList<byte[]> seeds, Action<byte[]> check, long iterations, Func<long> refused, ITestOutputHelper output)
+    {
+        long count = 0;
+        Task run = Task.Run(() => Mutator.From(seeds).Sample(
+            input =>
+            {
+                Interlocked.Increment(ref count);
+                check(input);
+            },
+            iter: FuzzBudget.Iterations(iterations),
             time: FuzzBudget.Time,
             threads: 2,
             print: Mutator.Print));
@@ -41,7 +61,7 @@ internal static class ParserProperty
         }
         finally
         {
-            FuzzLog.Record(target, Interlocked.Read(ref count), Interlocked.Read(ref violations), output);
+            FuzzLog.Record(target, Interlocked.Read(ref count), refused(), output);
         }
     }
 
