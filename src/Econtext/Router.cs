@@ -6,6 +6,7 @@ using Econtext.Files;
 using Econtext.Forwarding;
 using Econtext.Loading;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Transports;
 using Econtext.Wire;
 using Microsoft.Extensions.Logging;
@@ -60,6 +61,7 @@ public sealed class Router : IAsyncDisposable
         Routes = new RouteTable(Id, parent: null, ancestors: []);
         Outbox = new Outbox(Routes, Options.MaxMessageSize, Statistics, _log, ContextName);
         Switch = NewSwitch();
+        Credits = new CreditLedger(Outbox, Switch);
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
         Assemblies = new AssemblyPusher(this, () => Preamble.CarriedAssemblies, resolver: null);
@@ -90,6 +92,7 @@ public sealed class Router : IAsyncDisposable
         Routes = new RouteTable(Id, parent, [.. config.Ancestors, config.ParentId]);
         Outbox = new Outbox(Routes, Options.MaxMessageSize, Statistics, _log, ContextName);
         Switch = NewSwitch();
+        Credits = new CreditLedger(Outbox, Switch);
         Connector = new Connector(this);
         Calls = new CallIssuer(this);
         Assemblies = new AssemblyPusher(this, () => Preamble.CarriedAssemblies, resolver);
@@ -122,6 +125,9 @@ public sealed class Router : IAsyncDisposable
 
     /// <summary>Every message received goes through here; the parts register their handlers in it.</summary>
     internal MessageSwitch Switch { get; }
+
+    /// <summary>The credit windows of the item streams this router sends (results, channel arguments, file chunks).</summary>
+    internal CreditLedger Credits { get; }
 
     internal Connector Connector { get; }
 

@@ -74,7 +74,7 @@ public class ParserRegressionTests
         await Task.Yield();
         // Found by FileFacts: the last reply of a FILE_GET with fewer than its 20 bytes;
         // ArgumentOutOfRangeException on the receive loop before, which broke the stream as an "internal error".
-        var pending = new PendingFile("/srv/a");
+        var pending = new PendingFile("/srv/a", _ => { });
         byte[] payload = [0, 0, 0, 0, 0, 0, 4, 0xD2, 0, 0];
         var ex = Assert.Throws<ProtocolViolationException>(() => pending.Complete(PayloadFuzzTests.MessageFrom(0, 1000, MessageFlags.None, payload)));
         Assert.Contains("payload ends early", ex.Message, StringComparison.Ordinal);

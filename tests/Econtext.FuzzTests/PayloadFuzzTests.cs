@@ -3,6 +3,7 @@ using Econtext.Calls;
 using Econtext.Files;
 using Econtext.Forwarding;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -73,12 +74,18 @@ public class PayloadFuzzTests(ITestOutputHelper output)
         ParserProperty.HoldsAsync(nameof(LogRecord), Seeds.LogRecords(), input => LogRecordCodec.Read(input), output);
 
     [Fact(Timeout = FuzzBudget.TestTimeoutMilliseconds)]
-    public Task Credit()
+    public async Task Credit()
     {
-        var streams = new LockedMap<SemaphoreSlim>();
-        streams[MapKey.Of(4, 1000)] = CreditWindow.Create();
-        streams[MapKey.Of(4, 1001)] = new SemaphoreSlim(0, CreditWindow.Size);
-        return ParserProperty.HoldsAsync(nameof(Credit), Seeds.Credits(), input => CreditWindow.Grant(streams, MessageFrom(4, Handles.Credit, MessageFlags.None, input)), output);
+        // A window with room and one used up, as CREDIT from context 4 would find them.
+        await using var router = new Router();
+        using ItemSender open = router.Credits.Open(StreamKind.Arguments, 4, 1000);
+        using ItemSender usedUp = router.Credits.Open(StreamKind.Arguments, 4, 1001);
+        for (int i = 0; i < CreditWindow.Size; i++)
+        {
+            await usedUp.WaitForCreditAsync(CancellationToken.None);
+        }
+
+        await ParserProperty.HoldsAsync(nameof(Credit), Seeds.Credits(), input => router.Credits.Grant(StreamKind.Arguments, MessageFrom(4, Handles.Credit, MessageFlags.None, input)), output);
     }
 
     [Fact(Timeout = FuzzBudget.TestTimeoutMilliseconds)]
@@ -100,7 +107,7 @@ public class PayloadFuzzTests(ITestOutputHelper output)
         ParserProperty.HoldsAsync(nameof(FileFacts), Seeds.FileFacts(), input =>
         {
             // The last reply of a FILE_GET: the file's length, mode and time.
-            var pending = new PendingFile("/srv/shared/a.txt");
+            var pending = new PendingFile("/srv/shared/a.txt", _ => { });
             pending.Complete(MessageFrom(0, 1000, MessageFlags.None, input));
         }, output);
 

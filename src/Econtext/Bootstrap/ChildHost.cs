@@ -1,13 +1,14 @@
 using Econtext.Calls;
 using Econtext.Files;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Econtext.Bootstrap;
 
 /// <summary>
-/// The child's role: obeys its ancestors' commands (CALL, CANCEL, CREDIT, STREAM_ITEM through the
+/// The child's role: obeys its ancestors' commands (CALL, CANCEL, STREAM_ITEM through the
 /// <see cref="Dispatcher"/>, SHUTDOWN), answers its parent's heartbeats, asks the master for shared
 /// files, and runs the exit sequence (<see cref="ChildMain"/> drives it).
 /// </summary>
@@ -28,7 +29,6 @@ internal sealed class ChildHost
         MessageSwitch table = router.Switch;
         table.Add(Handles.Call, Policy.FromAncestor, (_, message) => _dispatcher.OnCall(message));
         table.Add(Handles.Cancel, Policy.FromAncestor, (_, message) => _dispatcher.OnCancel(message));
-        table.Add(Handles.Credit, Policy.FromAncestor, (_, message) => _dispatcher.OnCredit(message));
         table.Add(Handles.StreamItem, Policy.FromAncestor, (_, message) => _dispatcher.OnStreamItem(message));
         table.Add(Handles.Shutdown, Policy.FromAncestor, (_, _) => _childExit.TrySetResult("SHUTDOWN from the parent"));
         table.Add(Handles.Heartbeat, Policy.FromParent, (from, _) => Heartbeat.Answer(from, router.Id));
@@ -105,13 +105,16 @@ internal sealed class ChildHost
     /// <summary>In a child: asks the master for a file it shared with this context, and waits on a dynamic handle for its chunks.</summary>
     public (int Handle, PendingFile Pending) RequestMasterFile(string path, int chunkSize)
     {
-        var pending = new PendingFile(path);
+        // The handle is known once the request is registered, before any chunk can be taken.
+        int handle = Handles.None;
+        var pending = new PendingFile(path, count => router.Credits.Return(StreamKind.File, 0, handle, count));
         var frame = new FrameBuilder(path.Length * 3 + 16);
         frame.WriteShortString(path);
         frame.WriteInt32(chunkSize);
         try
         {
-            return (router.Request(0, Handles.FileGet, pending, frame), pending);
+            handle = router.Request(0, Handles.FileGet, pending, frame);
+            return (handle, pending);
         }
         catch (StreamBrokenException ex)
         {
@@ -119,16 +122,10 @@ internal sealed class ChildHost
         }
     }
 
-    /// <summary>In a child: <paramref name="count"/> chunks of a master file were written out; or the fetch was abandoned.</summary>
-    public void AckMasterFile(int handle, int count, bool abandon)
+    /// <summary>In a child: the fetch of a master file was abandoned before its end; the master stops sending it.</summary>
+    public void AbandonMasterFile(int handle)
     {
-        if (abandon)
-        {
-            router.Replies.TryRemove(handle);
-            router.Outbox.TrySendCancel(0, handle);
-            return;
-        }
-
-        router.Outbox.TrySend(0, Handles.Credit, handle, MessageFlags.None, CreditWindow.Frame(handle, count));
+        router.Replies.TryRemove(handle);
+        router.Outbox.TrySendCancel(0, handle);
     }
 }

@@ -72,6 +72,24 @@ internal static class CallCodec
         return new CallRequest(assembly, mvid, token, typeArguments, methodArguments, arguments, attachments);
     }
 
+    /// <summary>One item of a stream (a streamed result, a channel's item) as its message; a pooled chunk goes back once encoded.</summary>
+    public static FrameBuilder EncodeItem<T>(T item)
+    {
+        var frame = new FrameBuilder();
+        try
+        {
+            WriteValue(frame, item, typeof(T));
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
+
+        ChunkPool.ReturnSent(item);
+        return frame;
+    }
+
     /// <summary>A reply carrying a value, or nothing when <paramref name="type"/> is null.</summary>
     public static void WriteValue(FrameBuilder frame, object? value, Type? type)
     {

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
@@ -16,17 +17,7 @@ internal sealed class CallIssuer
     private static readonly System.Reflection.MethodInfo s_pumpOut = typeof(CallIssuer).GetMethod(nameof(PumpOutAsync), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
     private readonly Router router;
 
-    /// <summary>Credit windows of the ChannelReader arguments being sent, by callee and this router's reply handle.</summary>
-    private readonly LockedMap<SemaphoreSlim> _outboundCredits = new();
-
-    public CallIssuer(Router router)
-    {
-        this.router = router;
-
-        // A callee reading one of our ChannelReader arguments took N items (reply-to 0: the handle
-        // is ours; a CREDIT naming the sender's own handle is for a file, FileServer's).
-        router.Switch.Add(Handles.Credit, Policy.FromBelow, (_, message) => CreditWindow.Grant(_outboundCredits, message), header => header.ReplyTo == Handles.None);
-    }
+    public CallIssuer(Router router) => this.router = router;
 
     public Task<T> CallAsync<T>(Context context, LambdaExpression call, CancellationToken cancellationToken)
     {
@@ -56,10 +47,11 @@ internal sealed class CallIssuer
         int handle = router.Replies.Allocate();
         if (plan.ChannelKind == ChannelKind.Writer)
         {
-            pending.Inbound = InboundItems.Create(plan.ChannelItemType!, arguments[plan.ChannelIndex]!, n => SendCredit(context, handle, n));
+            pending.Inbound = InboundItems.Create(plan.ChannelItemType!, arguments[plan.ChannelIndex]!, n => router.Credits.Return(StreamKind.Results, context.Id, handle, n));
         }
 
         FrameBuilder? frame = null;
+        ItemSender? outbound = null;
         try
         {
             frame = BuildCall(context, plan, arguments);
@@ -78,18 +70,17 @@ internal sealed class CallIssuer
             }
 
             router.Assemblies.Push(context, plan);
-            SemaphoreSlim? outboundCredits = null;
             if (plan.ChannelKind == ChannelKind.Reader)
             {
-                outboundCredits = CreditWindow.Create();
-                _outboundCredits[MapKey.Of(context.Id, handle)] = outboundCredits;
+                // Open before the CALL goes: the callee's first CREDIT may come back at once.
+                outbound = router.Credits.Open(StreamKind.Arguments, context.Id, handle);
             }
 
             router.Outbox.Send(context.Id, Handles.Call, handle, MessageFlags.None, frame);
             frame = null;
-            if (outboundCredits is not null)
+            if (outbound is not null)
             {
-                _ = (Task)s_pumpOut.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [arguments[plan.ChannelIndex]!, context, handle, outboundCredits, pending, pending.Task, plan.DisplayName])!;
+                _ = (Task)s_pumpOut.MakeGenericMethod(plan.ChannelItemType!).Invoke(this, [arguments[plan.ChannelIndex]!, context, outbound, pending, pending.Task, plan.DisplayName])!;
             }
         }
         catch (MessageTooLargeException ex)
@@ -106,9 +97,9 @@ internal sealed class CallIssuer
         {
             if (frame is not null)
             {
-                // Not sent: no pump will run to remove a ChannelReader argument's window.
+                // Not sent: no pump will run to close a ChannelReader argument's window.
                 frame.Dispose();
-                _outboundCredits.TryRemove(MapKey.Of(context.Id, handle), out _);
+                outbound?.Dispose();
             }
         }
 
@@ -134,8 +125,8 @@ internal sealed class CallIssuer
             throw new ContextDisconnectedException(context.Name, gone);
         }
 
-        var pending = new PendingStream<T>(context, plan);
         int handle = router.Replies.Allocate();
+        var pending = new PendingStream<T>(context, plan, n => router.Credits.Return(StreamKind.Results, context.Id, handle, n));
         FrameBuilder frame = BuildCall(context, plan, arguments);
         router.Replies.Register(handle, pending);
         try
@@ -155,20 +146,11 @@ internal sealed class CallIssuer
             throw new ContextDisconnectedException(context.Name, ex.Reason);
         }
 
-        int taken = 0;
         try
         {
-            while (await pending.Items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (T item in pending.Items.TakeAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (pending.Items.TryRead(out T? item))
-                {
-                    yield return item;
-                    if (++taken == CreditWindow.ReturnEvery)
-                    {
-                        SendCredit(context, handle, taken);
-                        taken = 0;
-                    }
-                }
+                yield return item;
             }
         }
         finally
@@ -182,65 +164,45 @@ internal sealed class CallIssuer
     }
 
     /// <summary>
-    /// Sends the caller's ChannelReader items to the callee, never more than the credit window ahead of
-    /// what the remote method has read, then the end (or the reader's error). Stops when the call ends.
+    /// Sends the caller's ChannelReader items to the callee under the stream's credit window, then
+    /// the end (or the reader's error). Stops when the call ends.
     /// </summary>
-    private async Task PumpOutAsync<TItem>(System.Threading.Channels.ChannelReader<TItem> source, Context context, int handle, SemaphoreSlim credits, IPendingReply pending, Task callDone, string method)
+    private async Task PumpOutAsync<TItem>(System.Threading.Channels.ChannelReader<TItem> source, Context context, ItemSender outbound, IPendingReply pending, Task callDone, string method)
     {
         using var stop = new CancellationTokenSource();
         _ = callDone.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Cancel(), stop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        try
+        using (outbound)
         {
-            await foreach (TItem item in source.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            try
             {
-                await credits.WaitAsync(stop.Token).ConfigureAwait(false);
-                var frame = new FrameBuilder();
-                CallCodec.WriteValue(frame, item, typeof(TItem));
-                ChunkPool.ReturnSent(item);
-                try
+                if (await outbound.SendAllAsync(source.ReadAllAsync(stop.Token), CallCodec.EncodeItem, $"an item of the ChannelReader argument of {method} for {context.Name}", stop.Token).ConfigureAwait(false))
                 {
-                    router.Outbox.Send(context.Id, Handles.StreamItem, handle, MessageFlags.More, frame);
-                }
-                catch (StreamBrokenException)
-                {
-                    return;
-                }
-                catch (MessageTooLargeException ex)
-                {
-                    // The call fails here, at the caller, and the callee stops waiting for items.
-                    if (router.Replies.TryRemove(handle))
-                    {
-                        router.Outbox.TrySendCancel(context.Id, handle);
-                        pending.Fail(new MessageTooLargeException($"an item of the ChannelReader argument of {method} for {context.Name}", ex.Size, ex.MaxMessageSize));
-                    }
-
-                    return;
+                    var end = new FrameBuilder(8);
+                    CallCodec.WriteValue(end, null, null);
+                    outbound.TrySend(MessageFlags.None, end);
                 }
             }
-
-            var end = new FrameBuilder(8);
-            CallCodec.WriteValue(end, null, null);
-            router.Outbox.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.None, end);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The call is over; nobody reads further items.
-        }
-        catch (Exception ex)
-        {
-            var failed = new FrameBuilder();
-            CallCodec.WriteError(failed, RemoteErrorInfo.From(ex, router.Name));
-            router.Outbox.TrySend(context.Id, Handles.StreamItem, handle, MessageFlags.Error, failed);
-        }
-        finally
-        {
-            _outboundCredits.TryRemove(MapKey.Of(context.Id, handle), out _);
-            credits.Dispose();
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The call is over; nobody reads further items.
+            }
+            catch (MessageTooLargeException ex)
+            {
+                // The call fails here, at the caller, and the callee stops waiting for items.
+                if (router.Replies.TryRemove(outbound.Handle))
+                {
+                    router.Outbox.TrySendCancel(context.Id, outbound.Handle);
+                    pending.Fail(ex);
+                }
+            }
+            catch (Exception ex)
+            {
+                var failed = new FrameBuilder();
+                CallCodec.WriteError(failed, RemoteErrorInfo.From(ex, router.Name));
+                outbound.TrySend(MessageFlags.Error, failed);
+            }
         }
     }
-
-    private void SendCredit(Context context, int handle, int count) =>
-        router.Outbox.TrySend(context.Id, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(handle, count));
 
     public void CallNoReply(Context context, LambdaExpression call)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -21,8 +22,7 @@ internal sealed class Dispatcher(Router router, ILogger log)
 {
     private readonly LockedMap<CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<MethodPlanKey, MethodPlan> _plans = new();
-    private readonly LockedMap<SemaphoreSlim> _credits = new();
-    private readonly LockedMap<System.Threading.Channels.Channel<Message>> _inbound = new();
+    private readonly LockedMap<ItemReceiver<Message>> _inbound = new();
     private readonly CallsInFlight _inFlight = new();
     private volatile bool _exiting;
     private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
@@ -160,13 +160,12 @@ internal sealed class Dispatcher(Router router, ILogger log)
         {
             if (plan.ChannelKind == ChannelKind.Reader)
             {
-                System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
+                ItemReceiver<Message> raw = Inbound(header.Src, header.ReplyTo);
 
                 // Once the call is cancelled its caller sends no more items and no end: without this
                 // a method awaiting the next item (most take no token) would wait in the context for ever.
-                endInbound = cts.Token.Register(static (state, token) => ((System.Threading.Channels.Channel<Message>)state!).Writer.TryComplete(new OperationCanceledException(token)), raw);
-                Action<int> credit = n => SendCredit(header, n);
-                arguments[plan.ChannelIndex] = Activator.CreateInstance(typeof(InboundReader<>).MakeGenericType(plan.ChannelItemType!), raw, credit);
+                endInbound = cts.Token.Register(static (state, token) => ((ItemReceiver<Message>)state!).End(new OperationCanceledException(token)), raw);
+                arguments[plan.ChannelIndex] = Activator.CreateInstance(typeof(InboundReader<>).MakeGenericType(plan.ChannelItemType!), raw);
             }
             else if (plan.ChannelKind == ChannelKind.Writer)
             {
@@ -267,13 +266,9 @@ internal sealed class Dispatcher(Router router, ILogger log)
             _running.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out _);
         }
 
-        if (_inbound.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out System.Threading.Channels.Channel<Message>? leftover))
+        if (_inbound.TryRemove(MapKey.Of(header.Src, header.ReplyTo), out ItemReceiver<Message>? leftover))
         {
-            leftover.Writer.TryComplete();
-            while (leftover.Reader.TryRead(out Message? unread))
-            {
-                unread.Release();
-            }
+            leftover.Discard(static unread => unread.Release());
         }
 
         cts.Dispose();
@@ -290,9 +285,9 @@ internal sealed class Dispatcher(Router router, ILogger log)
     /// </summary>
     public bool Unwind(TimeSpan bound, out int stillRunning)
     {
-        foreach (System.Threading.Channels.Channel<Message> channel in _inbound.SnapshotValues())
+        foreach (ItemReceiver<Message> inbound in _inbound.SnapshotValues())
         {
-            channel.Writer.TryComplete(new OperationCanceledException("the context is exiting"));
+            inbound.End(new OperationCanceledException("the context is exiting"));
         }
 
         bool done = _inFlight.WaitForNone(bound);
@@ -329,30 +324,29 @@ internal sealed class Dispatcher(Router router, ILogger log)
     public void OnStreamItem(Message message)
     {
         MessageHeader header = message.Header;
-        System.Threading.Channels.Channel<Message> raw = InboundChannel(header.Src, header.ReplyTo);
+        ItemReceiver<Message> raw = Inbound(header.Src, header.ReplyTo);
         if ((header.Flags & MessageFlags.More) != 0)
         {
             message.Retain();
-            if (!raw.Writer.TryWrite(message))
+            if (!raw.Offer(message))
             {
                 message.Release();
+                raw.End(new EcontextException("the caller sent more items than the method's ChannelReader gave credit for"));
             }
         }
         else if ((header.Flags & MessageFlags.Error) != 0)
         {
-            raw.Writer.TryComplete(CallCodec.ReadError(message.Payload, header.Length).ToException());
+            raw.End(CallCodec.ReadError(message.Payload, header.Length).ToException());
         }
         else
         {
-            raw.Writer.TryComplete();
+            raw.End();
         }
     }
 
-    private System.Threading.Channels.Channel<Message> InboundChannel(int src, int handle) =>
-        _inbound.GetOrAdd(MapKey.Of(src, handle), static _ => System.Threading.Channels.Channel.CreateUnbounded<Message>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
-
-    private void SendCredit(MessageHeader call, int count) =>
-        router.Outbox.TrySend(call.Src, Handles.Credit, Handles.None, MessageFlags.None, CreditWindow.Frame(call.ReplyTo, count));
+    /// <summary>The items of the caller's ChannelReader argument for the call it made on <paramref name="handle"/>; they may arrive before the call runs.</summary>
+    private ItemReceiver<Message> Inbound(int src, int handle) =>
+        _inbound.GetOrAdd(MapKey.Of(src, handle), _ => new ItemReceiver<Message>(n => router.Credits.Return(StreamKind.Arguments, src, handle, n)));
 
     /// <summary>The writer a method gets for its ChannelWriter parameter, and how to end the stream it feeds.</summary>
     private (object Writer, Func<Exception?, Task> Finish) OpenOutbound<TItem>(MessageHeader call, CancellationToken cancellationToken)
@@ -366,39 +360,11 @@ internal sealed class Dispatcher(Router router, ILogger log)
         });
     }
 
-    /// <summary>CREDIT from the caller of a streamed result: it took N items, so N more may go.</summary>
-    public void OnCredit(Message message) => CreditWindow.Grant(_credits, message);
-
-    /// <summary>Sends each item as it is produced, never more than the window ahead of the consumer.</summary>
+    /// <summary>Sends each item as it is produced (MORE replies), never more than the window ahead of the consumer.</summary>
     private async Task StreamItemsAsync<T>(MessageHeader call, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
     {
-        using SemaphoreSlim credits = CreditWindow.Create();
-        _credits[MapKey.Of(call.Src, call.ReplyTo)] = credits;
-        try
-        {
-            await foreach (T item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                await credits.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var frame = new FrameBuilder();
-                CallCodec.WriteValue(frame, item, typeof(T));
-                ChunkPool.ReturnSent(item);
-                if (frame.PayloadLength > router.Options.MaxMessageSize)
-                {
-                    long size = frame.PayloadLength;
-                    frame.Dispose();
-                    throw new MessageTooLargeException("an item of a streamed result", size, router.Options.MaxMessageSize);
-                }
-
-                if (!router.Outbox.TrySend(call.Src, call.ReplyTo, Handles.None, MessageFlags.More, frame))
-                {
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            _credits.TryRemove(MapKey.Of(call.Src, call.ReplyTo), out _);
-        }
+        using ItemSender outbound = router.Credits.Open(StreamKind.Results, call.Src, call.ReplyTo);
+        await outbound.SendAllAsync(items, CallCodec.EncodeItem, "an item of a streamed result", cancellationToken).ConfigureAwait(false);
     }
 
     private void ReplyError(MessageHeader call, Exception error)

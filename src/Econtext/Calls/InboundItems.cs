@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Econtext.Streams;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
@@ -32,30 +33,29 @@ internal abstract class InboundItems
 internal sealed class InboundItems<TItem> : InboundItems
 {
     private readonly ChannelWriter<TItem> _target;
-    private readonly Action<int> _credit;
-    private readonly Channel<TItem> _buffer = Channel.CreateBounded<TItem>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
+    private readonly ItemReceiver<TItem> _buffer;
     private readonly CancellationTokenSource _abandon = new();
     private readonly Task _pump;
 
     public InboundItems(ChannelWriter<TItem> target, Action<int> credit)
     {
         _target = target;
-        _credit = credit;
+        _buffer = new ItemReceiver<TItem>(credit);
         _pump = PumpAsync();
     }
 
     public override void OnItem(Message message)
     {
         var item = (TItem)CallCodec.ReadValue(message.Payload, message.Header.Length, typeof(TItem))!;
-        if (!_buffer.Writer.TryWrite(item))
+        if (!_buffer.Offer(item))
         {
-            _buffer.Writer.TryComplete(new EcontextException("the callee sent more channel items than it had credit for"));
+            _buffer.End(new EcontextException("the callee sent more channel items than it had credit for"));
         }
     }
 
     public override async Task FinishAsync(Exception? error)
     {
-        _buffer.Writer.TryComplete();
+        _buffer.End();
         try
         {
             await _pump.ConfigureAwait(false);
@@ -79,15 +79,9 @@ internal sealed class InboundItems<TItem> : InboundItems
 
     private async Task PumpAsync()
     {
-        int taken = 0;
-        await foreach (TItem item in _buffer.Reader.ReadAllAsync(_abandon.Token).ConfigureAwait(false))
+        await foreach (TItem item in _buffer.TakeAllAsync(_abandon.Token).ConfigureAwait(false))
         {
             await _target.WriteAsync(item, _abandon.Token).ConfigureAwait(false);
-            if (++taken == CreditWindow.ReturnEvery)
-            {
-                _credit(taken);
-                taken = 0;
-            }
         }
     }
 }

@@ -1,25 +1,24 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using Econtext.Streams;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
 
 /// <summary>
 /// In the callee: the ChannelReader a remote method reads the caller's items from. Items arrive as
-/// STREAM_ITEM messages, are decoded as the method reads them, and every few reads return credit to
-/// the caller, so it never sends more than the window ahead.
+/// STREAM_ITEM messages into an <see cref="ItemReceiver{T}"/>, are decoded as the method reads them,
+/// and give credit back to the caller as they are taken, so it never sends more than the window ahead.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
-internal sealed class InboundReader<TItem>(Channel<Message> raw, Action<int> credit) : ChannelReader<TItem>
+internal sealed class InboundReader<TItem>(ItemReceiver<Message> raw) : ChannelReader<TItem>
 {
-    private int _taken;
-
-    public override Task Completion => raw.Reader.Completion;
+    public override Task Completion => raw.Completion;
 
     public override bool TryRead([MaybeNullWhen(false)] out TItem item)
     {
-        if (!raw.Reader.TryRead(out Message? message))
+        if (!raw.TryTake(out Message? message))
         {
             item = default;
             return false;
@@ -34,14 +33,8 @@ internal sealed class InboundReader<TItem>(Channel<Message> raw, Action<int> cre
             message.Release();
         }
 
-        if (++_taken == CreditWindow.ReturnEvery)
-        {
-            credit(_taken);
-            _taken = 0;
-        }
-
         return true;
     }
 
-    public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => raw.Reader.WaitToReadAsync(cancellationToken);
+    public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => raw.WaitToTakeAsync(cancellationToken);
 }

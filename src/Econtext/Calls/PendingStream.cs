@@ -1,23 +1,21 @@
 using Econtext.Routing;
-using System.Threading.Channels;
+using Econtext.Streams;
 using Econtext.Wire;
 
 namespace Econtext.Calls;
 
 /// <summary>
 /// A streamed result on its way in: each MORE message is one item, the last message ends it (or
-/// carries the error). The callee sends at most <see cref="CreditWindow.Size"/> items beyond what the consumer
-/// has taken (credits), so the buffer here never grows past that.
+/// carries the error). The items wait in an <see cref="ItemReceiver{T}"/>, which returns credit
+/// through <paramref name="returnCredit"/> as the consumer takes them.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
-internal sealed class PendingStream<T>(Context target, MethodPlan plan) : IPendingReply
+internal sealed class PendingStream<T>(Context target, MethodPlan plan, Action<int> returnCredit) : IPendingReply
 {
-    private readonly Channel<T> _items = Channel.CreateBounded<T>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
-
     public int TargetId => target.Id;
 
-    public ChannelReader<T> Items => _items.Reader;
+    public ItemReceiver<T> Items { get; } = new(returnCredit);
 
     /// <summary>The callee sent its last message (or the stream failed); no CANCEL is needed.</summary>
     public bool Ended { get; private set; }
@@ -30,7 +28,7 @@ internal sealed class PendingStream<T>(Context target, MethodPlan plan) : IPendi
             if ((flags & MessageFlags.More) != 0)
             {
                 var item = (T)CallCodec.ReadValue(reply.Payload, reply.Header.Length, plan.ResultType)!;
-                if (!_items.Writer.TryWrite(item))
+                if (!Items.Offer(item))
                 {
                     End(new EcontextException($"{target.Name} sent more items of {plan.DisplayName} than the consumer gave credit for"));
                 }
@@ -64,6 +62,6 @@ internal sealed class PendingStream<T>(Context target, MethodPlan plan) : IPendi
     private void End(Exception? error)
     {
         Ended = true;
-        _items.Writer.TryComplete(error);
+        Items.End(error);
     }
 }

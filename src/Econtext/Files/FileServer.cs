@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Econtext.Calls;
 using Econtext.Native;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Wire;
 using Microsoft.Win32.SafeHandles;
 
@@ -29,14 +29,7 @@ internal sealed class FileServer
     private readonly LockedMap<CancellationTokenSource> _transfers = new();
     private readonly ConditionalWeakTable<ContextStream, FileRequestLane> _lanes = [];
 
-    /// <summary>
-    /// Credit windows of the files being sent, keyed by the asker and the asker's own handle. Apart
-    /// from the router's windows for channel arguments, which are keyed by the master's handles: the
-    /// two numberings overlap.
-    /// </summary>
-    private readonly LockedMap<SemaphoreSlim> _credits = new();
-
-    /// <summary>Registers what the master accepts from below for shared files: FILE_GET, and CREDIT and CANCEL for the asker's own transfers.</summary>
+    /// <summary>Registers what the master accepts from below for shared files: FILE_GET, and CANCEL for the asker's own transfers (their CREDIT goes to <see cref="CreditLedger"/>).</summary>
     public FileServer(Router router)
         : this(router, router.Switch)
     {
@@ -46,10 +39,6 @@ internal sealed class FileServer
     {
         this.router = router;
         table.Add(Handles.FileGet, Policy.FromBelow, OnFileGet, header => header.ReplyTo >= Handles.FirstDynamic);
-
-        // The asker wrote out N chunks (its own handle, so marked in reply-to: its numbering and the
-        // master's overlap).
-        table.Add(Handles.Credit, Policy.FromBelow, (_, message) => CreditWindow.Grant(_credits, message), header => header.ReplyTo != Handles.None);
         table.Add(Handles.Cancel, Policy.FromBelow, (from, message) =>
         {
             // The asker gave up on a file the master was sending it; any other CANCEL from below is
@@ -148,8 +137,7 @@ internal sealed class FileServer
 
     private async Task TransferAsync(FileRequestLane lane, int asker, int handle, string name, string path, int chunkSize, CancellationToken cancellationToken)
     {
-        using SemaphoreSlim window = CreditWindow.Create();
-        _credits[MapKey.Of(asker, handle)] = window;
+        using ItemSender window = router.Credits.Open(StreamKind.File, asker, handle);
         try
         {
             string? refusal = Authorize(asker, path, name, out string real);
@@ -167,10 +155,6 @@ internal sealed class FileServer
             // Whatever reading threw (IOException, NotSupportedException from a file that cannot
             // seek, ...), the asker gets an answer that names the file instead of waiting forever.
             await ReplyAsync(lane, asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"reading {path} on the master failed: {ex.Message}"), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _credits.TryRemove(MapKey.Of(asker, handle), out _);
         }
     }
 
@@ -247,7 +231,7 @@ internal sealed class FileServer
         return null;
     }
 
-    private async Task SendAsync(FileRequestLane lane, int asker, int handle, string path, string real, int chunkSize, SemaphoreSlim window, CancellationToken cancellationToken)
+    private async Task SendAsync(FileRequestLane lane, int asker, int handle, string path, string real, int chunkSize, ItemSender window, CancellationToken cancellationToken)
     {
         // O_NONBLOCK: opening a FIFO with no writer, or some devices, would otherwise hold this
         // pool thread in open(2) for as long as the other end likes. On a regular file, the only
@@ -286,7 +270,7 @@ internal sealed class FileServer
             // Credit bounds this transfer; the turn, taken only while the stream's queue has room,
             // bounds all of the stream's transfers together. The buffer is borrowed inside the turn,
             // so transfers that wait hold none.
-            await lane.ParkAsync(window.WaitAsync(cancellationToken)).ConfigureAwait(false);
+            await lane.ParkAsync(window.WaitForCreditAsync(cancellationToken)).ConfigureAwait(false);
             if (!await lane.TakeTurnAsync(cancellationToken).ConfigureAwait(false))
             {
                 return;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Econtext.Calls;
 
 namespace Econtext.Files;
 
@@ -40,17 +39,11 @@ internal static class MasterFileFetch
         bool finished = false;
         try
         {
-            int taken = 0;
             long written = 0;
-            await foreach (byte[] chunk in pending.Chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (byte[] chunk in pending.Chunks.TakeAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                 written += chunk.Length;
-                if (++taken == CreditWindow.ReturnEvery)
-                {
-                    router.Child!.AckMasterFile(handle, taken, abandon: false);
-                    taken = 0;
-                }
             }
 
             FileFacts facts = await pending.Facts.ConfigureAwait(false);
@@ -63,7 +56,7 @@ internal static class MasterFileFetch
         {
             if (!finished)
             {
-                router.Child!.AckMasterFile(handle, 0, abandon: true);
+                router.Child!.AbandonMasterFile(handle);
             }
         }
     }

@@ -1,8 +1,7 @@
 using Econtext.Routing;
 using System.Buffers.Binary;
 using System.Text;
-using System.Threading.Channels;
-using Econtext.Calls;
+using Econtext.Streams;
 using Econtext.Wire;
 
 namespace Econtext.Files;
@@ -10,16 +9,16 @@ namespace Econtext.Files;
 /// <summary>
 /// In a context: a file on its way from the master. Each MORE reply is one chunk; the last reply
 /// carries the file's length, mode and time, or why the master refused. The master sends at most
-/// the credit window ahead of what was written out, so the buffer here stays within it.
+/// the credit window ahead of what was taken (<paramref name="returnCredit"/> gives it back), so the
+/// buffer here stays within it.
 /// </summary>
-internal sealed class PendingFile(string path) : IPendingReply
+internal sealed class PendingFile(string path, Action<int> returnCredit) : IPendingReply
 {
-    private readonly Channel<byte[]> _chunks = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(CreditWindow.Size) { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource<FileFacts> _facts = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int TargetId => 0;
 
-    public ChannelReader<byte[]> Chunks => _chunks.Reader;
+    public ItemReceiver<byte[]> Chunks { get; } = new(returnCredit);
 
     public Task<FileFacts> Facts => _facts.Task;
 
@@ -28,7 +27,7 @@ internal sealed class PendingFile(string path) : IPendingReply
         MessageFlags flags = reply.Header.Flags;
         if ((flags & MessageFlags.More) != 0)
         {
-            if (!_chunks.Writer.TryWrite(reply.Span.ToArray()))
+            if (!Chunks.Offer(reply.Span.ToArray()))
             {
                 End(new IOException($"the master sent more of {path} than this context gave credit for"));
             }
@@ -48,7 +47,7 @@ internal sealed class PendingFile(string path) : IPendingReply
         else
         {
             _facts.TrySetResult(ReadFacts(reply.Span));
-            _chunks.Writer.TryComplete();
+            Chunks.End();
         }
     }
 
@@ -70,6 +69,6 @@ internal sealed class PendingFile(string path) : IPendingReply
     private void End(Exception error)
     {
         _facts.TrySetException(error);
-        _chunks.Writer.TryComplete(error);
+        Chunks.End(error);
     }
 }

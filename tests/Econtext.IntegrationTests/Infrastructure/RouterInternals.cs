@@ -1,6 +1,7 @@
 using System.Reflection;
 using Econtext.Loading;
 using Econtext.Routing;
+using Econtext.Streams;
 using Econtext.Transports;
 
 namespace Econtext.IntegrationTests.Infrastructure;
@@ -43,15 +44,16 @@ internal static class RouterInternals
     public static AssemblyService? AssemblyService(Router router) =>
         (AssemblyService?)typeof(AssemblyPusher).GetField("_service", Private)!.GetValue(router.Assemblies);
 
-    /// <summary>The credit windows of the ChannelReader arguments the router is sending.</summary>
-    public static LockedMap<SemaphoreSlim> OutboundCredits(Router router) =>
-        (LockedMap<SemaphoreSlim>)typeof(Econtext.Calls.CallIssuer).GetField("_outboundCredits", Private)!.GetValue(router.Calls)!;
+    /// <summary>The credit windows of the item streams of <paramref name="kind"/> the router is sending.</summary>
+    public static LockedMap<ItemSender> CreditWindows(this Router router, StreamKind kind) =>
+        ((LockedMap<ItemSender>[])typeof(CreditLedger).GetField("_windows", Private)!.GetValue(router.Credits)!)[(int)kind];
 
     /// <summary>Whether the ChannelReader argument of the call on <paramref name="handle"/> has used its whole credit window (its pump waits for CREDIT).</summary>
     public static bool WaitsForCredit(this Router router, int contextId, int handle) =>
-        CreditWindowUsedUp(OutboundCredits(router), contextId, handle);
+        CreditWindowUsedUp(router, StreamKind.Arguments, contextId, handle);
 
-    /// <summary>Whether the window <c>(id, handle)</c> of a map of credit windows is used up.</summary>
-    public static bool CreditWindowUsedUp(object windows, int id, int handle) =>
-        ((LockedMap<SemaphoreSlim>)windows).TryGetValue(MapKey.Of(id, handle), out SemaphoreSlim? credits) && credits.CurrentCount == 0;
+    /// <summary>Whether the window of the stream of <paramref name="kind"/> that <paramref name="peer"/> receives on <paramref name="handle"/> is used up.</summary>
+    public static bool CreditWindowUsedUp(this Router router, StreamKind kind, int peer, int handle) =>
+        router.CreditWindows(kind).TryGetValue(MapKey.Of(peer, handle), out ItemSender? sender)
+        && ((SemaphoreSlim)typeof(ItemSender).GetField("_window", Private)!.GetValue(sender)!).CurrentCount == 0;
 }

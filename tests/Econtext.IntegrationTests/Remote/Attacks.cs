@@ -317,5 +317,5 @@ internal static class AttackKit
     public static int[] PendingHandlesFor(Router router, int targetId) => router.Replies.HandlesFor(targetId);
 
     /// <summary>How many ChannelReader arguments the router is sending (each holds a credit window).</summary>
-    public static int OutboundCreditCount(Router router) => RouterInternals.OutboundCredits(router).Count;
+    public static int OutboundCreditCount(Router router) => RouterInternals.CreditWindows(router, Econtext.Streams.StreamKind.Arguments).Count;
 }

@@ -76,11 +76,8 @@ public static class Streams
     /// </summary>
     public static async Task<bool> WaitHeldBackAsync(int handle, int timeoutMs)
     {
-        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
-        object dispatcher = typeof(Econtext.Bootstrap.ChildHost).GetField("_dispatcher", Private)!.GetValue(CurrentContext.ChildRouter!.Child)!;
-        object windows = typeof(Econtext.Calls.Dispatcher).GetField("_credits", Private)!.GetValue(dispatcher)!;
         long deadline = Environment.TickCount64 + timeoutMs;
-        while (!Infrastructure.RouterInternals.CreditWindowUsedUp(windows, 0, handle))
+        while (!Infrastructure.RouterInternals.CreditWindowUsedUp(CurrentContext.ChildRouter!, Econtext.Streams.StreamKind.Results, 0, handle))
         {
             if (Environment.TickCount64 > deadline)
             {
