@@ -28,7 +28,7 @@ namespace Econtext;
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
-public sealed class Router : IAsyncDisposable
+public sealed partial class Router : IAsyncDisposable
 {
     /// <summary>Room left in a message beside a chunk's bytes for its value's framing (sizes, attachment table).</summary>
     private const int ChunkHeadroom = 1024;
@@ -144,74 +144,6 @@ public sealed class Router : IAsyncDisposable
 
     /// <summary>The most bytes a chunk of a file may carry so that its message fits <see cref="RouterOptions.MaxMessageSize"/>.</summary>
     internal int LargestPayloadChunk => Options.MaxMessageSize - ChunkHeadroom;
-
-    /// <summary>Starts a context in a child process on this machine.</summary>
-    /// <param name="options">How to start it; null takes the defaults.</param>
-    /// <param name="cancellationToken">Abandons the start.</param>
-    /// <returns>The new context, connected and ready for calls.</returns>
-    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
-    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
-    public Task<Context> LocalAsync(LocalOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new LocalOptions();
-        return Connector.StartAsync(TransportSpecs.Local(options, Options), options.Via, cancellationToken);
-    }
-
-    /// <summary>
-    /// Starts a context on another host through OpenSSH's ssh client. Failures are
-    /// <see cref="ConnectionException"/>s that quote what ssh said and classify it.
-    /// </summary>
-    /// <param name="options">The host and how to reach it.</param>
-    /// <param name="cancellationToken">Abandons the start.</param>
-    /// <returns>The new context, connected and ready for calls.</returns>
-    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
-    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
-    public Task<Context> SshAsync(SshOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return Connector.StartAsync(TransportSpecs.Ssh(options, Options), options.Via, cancellationToken);
-    }
-
-    /// <summary>Starts a context as another user through sudo, here or inside <see cref="SudoOptions.Via"/>.</summary>
-    /// <param name="options">The target user, the password if sudo asks for one, and where to run sudo.</param>
-    /// <param name="cancellationToken">Abandons the start.</param>
-    /// <returns>The new context, connected and ready for calls.</returns>
-    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
-    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
-    public Task<Context> SudoAsync(SudoOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return Connector.StartAsync(TransportSpecs.Sudo(options, Options), options.Via, cancellationToken);
-    }
-
-    /// <summary>Starts a context as another user through su, here or inside <see cref="SuOptions.Via"/>.</summary>
-    /// <param name="options">The target user, the password if su asks for one, and where to run su.</param>
-    /// <param name="cancellationToken">Abandons the start.</param>
-    /// <returns>The new context, connected and ready for calls.</returns>
-    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
-    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
-    public Task<Context> SuAsync(SuOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return Connector.StartAsync(TransportSpecs.Su(options, Options), options.Via, cancellationToken);
-    }
-
-    /// <summary>Starts a context as another user through doas, here or inside <see cref="DoasOptions.Via"/>.</summary>
-    /// <param name="options">The target user, the password if doas asks for one, and where to run doas.</param>
-    /// <param name="cancellationToken">Abandons the start.</param>
-    /// <returns>The new context, connected and ready for calls.</returns>
-    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
-    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
-    public Task<Context> DoasAsync(DoasOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return Connector.StartAsync(TransportSpecs.Doas(options, Options), options.Via, cancellationToken);
-    }
 
     internal Task ShutdownAsync(Context context, CancellationToken cancellationToken)
     {

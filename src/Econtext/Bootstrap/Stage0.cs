@@ -97,7 +97,15 @@ internal static class Stage0
             .Append("if [ -z \"$d\" ];then l=glibc;for f in /lib/ld-musl-*;do [ -e \"$f\" ]&&l=musl;done;")
             .Append("echo \"").Append(RuntimeQueryMarker).Append(" $(uname -sm 2>/dev/null) $l\";IFS= read -r n||exit 1;")
             .Append("case $n in \"\"|-*|*/*) echo \"").Append(NoRuntimeMarker).Append(" ${n#-}; PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;;esac;")
-            .Append("b=").Append(cache).Append(";r=$b/$n;")
+            .Append("b=").Append(cache).Append(';')
+            // A cache that cannot be written (a read-only root file system, as in a container run
+            // with --read-only, or a HOME that does not exist) and does not hold this runtime already:
+            // a private folder of this user's under TMPDIR or /tmp instead (a tmpfs in such a
+            // container, and not noexec there, unlike /dev/shm), refused if anyone else owns it.
+            .Append("if [ -f \"$b/$n/.complete\" ]||{ mkdir -p \"$b\"&&[ -w \"$b\" ];} 2>/dev/null;then :;else ")
+            .Append("f=${TMPDIR:-/tmp}/econtext-runtime.$(id -u 2>/dev/null);mkdir -m 700 \"$f\" 2>/dev/null;")
+            .Append("if [ -d \"$f\" ]&&[ -O \"$f\" ]&&[ -w \"$f\" ];then [ -h \"$f\" ]||b=$f;fi;fi;")
+            .Append("r=$b/$n;")
             // A copy being received whose stage 0 was killed (OOM, reboot, SIGKILL) is left as
             // .new.PID: cleared once no process has that pid. A copy of a live connection (one being
             // written, or one it runs from because the lock was busy) is never touched. No fork
@@ -106,7 +114,7 @@ internal static class Stage0
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
-            .Append("mkdir \"$t\" 2>/dev/null||{ echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into (RuntimeCacheDirectory); PATH=$PATH\";exit 127;};")
+            .Append("mkdir \"$t\" 2>/dev/null||{ echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into: neither the runtime cache (RuntimeCacheDirectory) nor a private folder under ${TMPDIR:-/tmp} can be written (read-only or full?); PATH=$PATH\";exit 127;};")
             .Append("echo ").Append(RuntimeSendMarker).Append(";IFS= read -r z||exit 1;head -c \"$z\"|gzip -dc|tar -xf - -C \"$t\";")
             .Append("if (cd \"$t\"&&sha256sum -c .sha256 >/dev/null&&. ./.files&&e=$(cksum $f)&&printf \"f=\\047%s\\047\\ne=\\047%s\\047\\n\" \"$f\" \"$e\" >.complete);then ")
             // A lock left by a killed connection is cleared after two minutes.

@@ -42,6 +42,21 @@ internal static class TransportSpecs
     public static TransportSpec Doas(DoasOptions options, RouterOptions router) =>
         BecomeCommand.Doas(options, Stage0Script(options.DotnetPath, router), options.Name ?? BecomeName("doas", options.User, options.Via));
 
+    public static TransportSpec Podman(PodmanOptions options, RouterOptions router) =>
+        ContainerCommand.Exec(options, "podman", options.PodmanPath, Stage0Script(options.DotnetPath, router), options.Name ?? $"podman:{options.Container}" + ViaSuffix(options.Via));
+
+    public static TransportSpec Docker(DockerOptions options, RouterOptions router) =>
+        ContainerCommand.Exec(options, "docker", options.DockerPath, Stage0Script(options.DotnetPath, router), options.Name ?? $"docker:{options.Container}" + ViaSuffix(options.Via));
+
+    public static TransportSpec Buildah(BuildahOptions options, RouterOptions router) =>
+        ContainerCommand.Buildah(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"buildah:{options.Container}" + ViaSuffix(options.Via));
+
+    public static TransportSpec Nsenter(NsenterOptions options, RouterOptions router) =>
+        ContainerCommand.Nsenter(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"nsenter:{options.Pid}" + ViaSuffix(options.Via));
+
+    public static TransportSpec Chroot(ChrootOptions options, RouterOptions router) =>
+        ContainerCommand.Chroot(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"chroot:{options.Directory}" + ViaSuffix(options.Via));
+
     private static string Stage0Script(string? dotnetPath, RouterOptions router) => Stage0.Build(dotnetPath, router.ShipRuntime, router.RuntimeCacheDirectory);
 
     private static string BecomeName(string method, string user, Context? via) => $"{method}:{user}" + ViaSuffix(via);

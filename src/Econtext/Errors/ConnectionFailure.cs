@@ -33,7 +33,7 @@ public enum ConnectionFailure
     /// <summary>The password given was refused.</summary>
     PasswordIncorrect,
 
-    /// <summary>sudo or doas does not allow this user to run commands as the target user.</summary>
+    /// <summary>sudo or doas does not allow this user to run commands as the target user, or this user may not use the container engine or enter the namespaces (not root, not in the docker group).</summary>
     NotPermitted,
 
     /// <summary>
@@ -45,4 +45,31 @@ public enum ConnectionFailure
 
     /// <summary>The target's .NET runtime is older than .NET 10, which Econtext needs.</summary>
     RuntimeTooOld,
+
+    /// <summary>
+    /// The container does not exist (podman, docker, buildah), the process to enter is gone (nsenter),
+    /// or the directory is missing (chroot).
+    /// </summary>
+    ContainerNotFound,
+
+    /// <summary>The container exists but is not running (stopped, exited, paused): an engine can exec only into a running one.</summary>
+    ContainerNotRunning,
+
+    /// <summary>
+    /// The transport's program (ssh, sudo, podman, docker, ...) is not installed where it was looked
+    /// for, or the container engine's daemon or service cannot be reached.
+    /// </summary>
+    EngineUnavailable,
+
+    /// <summary>The user to run as does not exist there (in the container's passwd, or the chroot's).</summary>
+    UserUnknown,
+
+    /// <summary>The target has no <c>/bin/sh</c>, which the bootstrap needs (an image built <c>FROM scratch</c> or distroless).</summary>
+    ShellNotFound,
+
+    /// <summary>
+    /// A .NET runtime is there (or was shipped) but cannot run: a library it needs, such as the C++
+    /// runtime libstdc++, is missing on the target.
+    /// </summary>
+    RuntimeDependencyMissing,
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Econtext.Transports;
 
 /// <summary>
-/// Reads what ssh, sudo, su or doas printed and says which failure it is, what it means and how to
+/// Reads what ssh, sudo, su, doas or a container engine printed (<see cref="ContainerFailure"/>) and says which failure it is, what it means and how to
 /// fix it. The transport's own words are always quoted first: we add meaning, never replace it.
 /// </summary>
 internal static partial class TransportFailure
@@ -87,6 +87,11 @@ internal static partial class TransportFailure
             || Contains(all, "authentication failed") || Contains(all, "doas: Authentication failed"))
         {
             return (ConnectionFailure.PasswordIncorrect, "The password was refused. Check it (for sudo and doas it is the invoking user's password; for su, the target user's).");
+        }
+
+        if (ContainerFailure.Classify(all) is { } container)
+        {
+            return container;
         }
 
         if (Contains(all, "You must install or update .NET") || Contains(all, "framework 'Microsoft.NETCore.App', version"))

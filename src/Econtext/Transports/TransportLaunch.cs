@@ -43,7 +43,7 @@ internal sealed class TransportLaunch : IDisposable
         {
             askPass?.Dispose();
             throw new ConnectionException(
-                ConnectionFailure.TransportExited,
+                ex.NativeErrorCode == Native.Spawn.Enoent ? ConnectionFailure.EngineUnavailable : ConnectionFailure.TransportExited,
                 spec.Name.Length > 0 ? spec.Name : spec.Program,
                 $"{spec.Name}: {spec.Program} could not be started: {ex.Message}. Install it, or give its full path in the options.",
                 [],
