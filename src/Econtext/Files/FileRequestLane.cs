@@ -22,7 +22,7 @@ internal sealed class FileRequestLane(ContextStream stream)
     public const int MaxOpen = 8;
 
     private readonly SemaphoreSlim _open = new(MaxOpen, MaxOpen);
-    private readonly SendTurn _turn = new(stream, ContextStream.AnswerQueueLimit);
+    private readonly SendTurn _turn = new(stream);
     private int _requests;
 
     // Requests parked (for a slot, credit, or room in the queue), and the one holding the turn (its
