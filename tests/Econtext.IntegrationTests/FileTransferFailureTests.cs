@@ -72,16 +72,17 @@ public sealed class FileTransferFailureTests : IClassFixture<ChildFixture>, IDis
     public async Task A_fetch_whose_destination_fails_after_the_context_sent_everything_still_ends()
     {
         // 8 chunks: all of them fit in the credit window, so the context can send the whole file and
-        // its reply before the master's first write fails. The master then cancels a call whose reply
-        // is in while its items wait to drain into a channel nobody reads any more; that used to hang.
+        // its reply before the master's first write fails, which waits for that reply. The master
+        // then cancels a call whose reply is in while its items wait to drain into a channel nobody
+        // reads any more; that used to hang.
         Context ctx = _fixture.Context;
         string remote = MakeFile("two-mib.bin", 2 * 1024 * 1024, seed: 5);
-        await using var destination = new FailsOnceSourceClosedStream(ctx.RemoteProcessId, remote);
+        await using var destination = new FailsOnceReplyIsInStream(_fixture.Router, ctx.Id);
 
         Exception error = await FailsAsync(ctx.FetchStreamAsync(remote, destination), "fetching into a stream that fails after the whole file was sent");
 
         Assert.Contains("simulated", error.Message, StringComparison.Ordinal);
-        Assert.True(destination.WaitedForClose, "the context never closed the source file");
+        Assert.True(destination.ReplyWasIn, "the fetch's final reply never arrived before the write failed");
     }
 
     [Trait("Needs", "root")]

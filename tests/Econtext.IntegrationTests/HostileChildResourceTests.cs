@@ -199,15 +199,17 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         ForgedFrame[] asks = [.. Enumerable.Range(0, Requests).Select(i => new ForgedFrame(0, greedy.Id, greedy.Id, AttackKit.FileGet, 0, AttackKit.FileGetPayload(big, Chunk), ReplyTo: 1_000_000 + i))];
         await greedy.CallAsync(() => Attacks.StopReadingThenForge(fifo, asks)).WaitAsync(Bound);
 
-        // The call's reply left after the requests: all are in. Wait until every one not finished
-        // waits (for a slot, its window, its turn, room in the queue, or the pipe), checking the
-        // queue meanwhile.
+        // The call's reply left after the requests: all are in, though each is taken in on the pool.
+        // None can finish (16 MiB each, for a child that does not read) nor be refused (fewer than
+        // FileRequestLane.MaxRequests), so all are taken in once all run. Wait until then and until
+        // every one waits (for a slot, its window, its turn, room in the queue, or the pipe),
+        // checking the queue meanwhile.
         using (var deadline = new CancellationTokenSource(Bound))
         {
-            while (AttackKit.FileServerSnapshot(router, stream!) is not (Requests, int running, int parked) || parked < running)
+            while (router.FileLane(stream!) is not (Requests, int waiting) || waiting < Requests)
             {
                 Assert.True(stream!.QueuedBytes <= Held, $"the master queued {stream.QueuedBytes / 1048576.0:0.0} MB for a child that does not read");
-                Assert.False(deadline.IsCancellationRequested, $"not settled: {AttackKit.FileServerSnapshot(router, stream)}, {stream.QueuedBytes} bytes queued");
+                Assert.False(deadline.IsCancellationRequested, $"not settled: {router.FileLane(stream)} (running, waiting), {stream.QueuedBytes} bytes queued");
                 await Task.Delay(10, CancellationToken.None);
             }
         }
@@ -225,7 +227,7 @@ public sealed class HostileChildResourceTests : IAsyncLifetime
         await greedy.ShutdownAsync().WaitAsync(Bound);
         using (var deadline = new CancellationTokenSource(Bound))
         {
-            while (AttackKit.FileServerSnapshot(router, stream).Running > 0 || Directory.GetFiles("/proc/self/fd").Any(fd => new FileInfo(fd).LinkTarget == big))
+            while (router.FileLane(stream).Running > 0 || Directory.GetFiles("/proc/self/fd").Any(fd => new FileInfo(fd).LinkTarget == big))
             {
                 await Task.Delay(10, deadline.Token);
             }

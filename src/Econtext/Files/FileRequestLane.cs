@@ -22,26 +22,21 @@ internal sealed class FileRequestLane(ContextStream stream)
     public const int MaxOpen = 8;
 
     private readonly SemaphoreSlim _open = new(MaxOpen, MaxOpen);
-    private readonly SendTurn _turn = new(stream, ContextStream.AnswerQueueLimit);
-    private int _accepted;
+    private readonly SendTurn _turn = new(stream);
     private int _requests;
+
+    // Requests parked (for a slot, credit, or room in the queue), and the one holding the turn (its
+    // send may wait on the pipe for as long as the peer does not read). Nothing here decides on
+    // them: they tell a debugger, and the tests (by reflection), that every request not done waits
+    // on the peer rather than works, which is when what the stream holds can be measured.
     private int _parked;
     private int _turnHeld;
 
     public ContextStream Stream => stream;
 
-    /// <summary>
-    /// For tests: requests taken in so far, those not done, and those of them parked (for a slot,
-    /// credit, or room in the queue) or holding the turn (the one queueing; its send may wait on the
-    /// pipe for as long as the peer does not read).
-    /// </summary>
-    public (int Accepted, int Running, int Parked) Snapshot() =>
-        (Volatile.Read(ref _accepted), Volatile.Read(ref _requests), Volatile.Read(ref _parked) + Volatile.Read(ref _turnHeld));
-
     /// <summary>Takes a request in; false when <see cref="MaxRequests"/> are not done yet. Each true is followed by one <see cref="Done"/>.</summary>
     public bool TryAccept()
     {
-        Interlocked.Increment(ref _accepted);
         if (Interlocked.Increment(ref _requests) > MaxRequests)
         {
             Interlocked.Decrement(ref _requests);

@@ -131,10 +131,6 @@ internal sealed class FileServer
         }
     }
 
-    /// <summary>For tests: what the lane of <paramref name="stream"/> holds (<see cref="FileRequestLane.Snapshot"/>).</summary>
-    internal (int Accepted, int Running, int Parked) Snapshot(ContextStream stream) =>
-        _lanes.TryGetValue(stream, out FileRequestLane? lane) ? lane.Snapshot() : (0, 0, 0);
-
     private async Task TransferAsync(FileRequestLane lane, int asker, int handle, string name, string path, int chunkSize, CancellationToken cancellationToken)
     {
         using ItemSender window = router.Credits.Open(StreamKind.File, asker, handle);

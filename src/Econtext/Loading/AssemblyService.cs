@@ -14,11 +14,11 @@ namespace Econtext.Loading;
 /// <list type="bullet">
 /// <item>at most <see cref="MaxWaiting"/> requests are accepted and not yet answered; more are
 /// refused (counted in <see cref="RouterStatistics.MessagesDropped"/> and logged);</item>
-/// <item>answers are queued one at a time, and only while fewer than <see cref="MaxQueuedBytes"/>
+/// <item>answers are queued one at a time, and only while fewer than <see cref="ContextStream.AnswerQueueLimit"/>
 /// wait in that stream's send queue; the others wait, holding nothing but the name and a reference
 /// to an image that is cached anyway.</item>
 /// </list>
-/// So one stream costs at most <see cref="MaxQueuedBytes"/> plus one image. A context that reads
+/// So one stream costs at most <see cref="ContextStream.AnswerQueueLimit"/> plus one image. A context that reads
 /// gets every answer: the queue drains as it reads, and an honest one has far fewer requests in
 /// flight than the limit (one per thread that is loading an assembly).
 /// </summary>
@@ -30,9 +30,6 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
     /// per assembly for its whole subtree.
     /// </summary>
     public const int MaxWaiting = 32;
-
-    /// <summary>Answers wait while this much is queued for the stream (the limit file chunks wait on too).</summary>
-    public const long MaxQueuedBytes = ContextStream.AnswerQueueLimit;
 
     private readonly ConditionalWeakTable<ContextStream, Lane> _lanes = [];
 
@@ -119,7 +116,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
 
         // A context that does not read would pile refusals up too: it gets one only while its
         // queue has room.
-        if (from.QueuedBytes < MaxQueuedBytes)
+        if (from.QueuedBytes < ContextStream.AnswerQueueLimit)
         {
             var frame = new FrameBuilder(why.Length + 64);
             frame.WriteBytes(Encoding.UTF8.GetBytes($"refused by {router.Name}: {why}"));
@@ -130,7 +127,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
     /// <summary>One stream's requests.</summary>
     private sealed class Lane(ContextStream stream)
     {
-        public readonly SendTurn Turn = new(stream, MaxQueuedBytes);
+        public readonly SendTurn Turn = new(stream);
         public int Waiting;
         public int Parked;
         public long Answered;

@@ -81,12 +81,19 @@ internal sealed class ContextStream
     public string? BrokenReason => _brokenReason;
 
     /// <summary>
-    /// How much a sender of answers to requests the peer makes at will (GET_ASSEMBLY, FILE_GET) lets
-    /// wait in this queue before it waits itself (<see cref="WhenQueuedBelowAsync"/>): a few typical
-    /// images or file chunks on top of what the pipe holds (1 MiB for a local child), so a peer that
-    /// reads never waits on it, and one that does not read costs this much and no more.
+    /// The one limit on answering what the peer sends at will, for a peer that may never read: an
+    /// answer to GET_ASSEMBLY or FILE_GET waits for its turn (<see cref="SendTurn"/>) until less than
+    /// this is queued here, and a refusal (a DEAD or ERROR reply to a frame that asked for one) is
+    /// dropped unsent while this much is. One value serves all because each asks the same thing of
+    /// the same queue: how much may sit in it for a peer that does not read. Whichever of them such
+    /// a peer provokes, it makes this process hold this much plus the one message whose turn it was;
+    /// a separate, larger limit for one of them would set the bound for all. A peer that reads does
+    /// not meet it: the pipe's own 1 MiB (a local child's) is its buffer, and the sender holding the
+    /// turn writes straight into the pipe (fetching from the master at full speed, four files at
+    /// once, never queued more than one 256 KiB chunk). A message larger than this (an image of a
+    /// few MiB) still goes: its turn is taken while the queue is under the limit.
     /// </summary>
-    public const long AnswerQueueLimit = 4 * 1024 * 1024;
+    public const long AnswerQueueLimit = 1024 * 1024;
 
     /// <summary>Bytes of frames queued for this pipe and not yet written: what the peer, by not reading, makes this process hold.</summary>
     public long QueuedBytes => _backlog.Bytes;

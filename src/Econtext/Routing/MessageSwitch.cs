@@ -23,9 +23,6 @@ internal sealed class MessageSwitch
 {
     private const int ReservedHandles = 64;
 
-    /// <summary>Over this many bytes queued for a stream, refused frames from it get no DEAD reply.</summary>
-    private const long MaxQueuedForRefusals = 1024 * 1024;
-
     private readonly Registration[]?[] _handlers = new Registration[ReservedHandles][];
     private readonly Registration[]?[] _taps = new Registration[ReservedHandles][];
     private readonly RouteTable _routes;
@@ -99,10 +96,11 @@ internal sealed class MessageSwitch
         _statistics.CountDropped();
         _log.LogWarning("dropped {Message} from {Stream}: {Why}", message.ToString(), from.Name, why);
         MessageHeader header = message.Header;
-        if (header.ReplyTo != Handles.None && header.Handle != Handles.Ready && from.QueuedBytes < MaxQueuedForRefusals)
+        if (header.ReplyTo != Handles.None && header.Handle != Handles.Ready && from.QueuedBytes < ContextStream.AnswerQueueLimit)
         {
             // A refusal is a courtesy to a sender that broke the rules: it gets one only while it
-            // reads, so a flood of refused frames from a child that never reads costs a bounded queue.
+            // reads, so a flood of refused frames from a child that never reads costs a bounded queue
+            // (the one limit every answer to what a peer sends at will keeps to).
             var frame = new FrameBuilder(64);
             frame.WriteBytes(Encoding.UTF8.GetBytes("refused by " + _selfName + ": " + why));
             frame.Complete(header.Src, _routes.SelfId, _routes.SelfId, header.ReplyTo, Handles.None, MessageFlags.Dead);

@@ -2,10 +2,10 @@ namespace Econtext.Routing;
 
 /// <summary>
 /// One turn at a time to queue a message on <paramref name="stream"/>, given only while less than
-/// <paramref name="below"/> bytes wait in its send queue: what bounds the answers a peer asks for at
-/// will and may never read (assemblies, file chunks) to one message beyond that limit.
+/// <see cref="ContextStream.AnswerQueueLimit"/> waits in its send queue: what bounds the answers a
+/// peer asks for at will and may never read (assemblies, file chunks) to one message beyond that limit.
 /// </summary>
-internal sealed class SendTurn(ContextStream stream, long below)
+internal sealed class SendTurn(ContextStream stream)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
@@ -16,7 +16,7 @@ internal sealed class SendTurn(ContextStream stream, long below)
         bool open;
         try
         {
-            open = await stream.WhenQueuedBelowAsync(below).WaitAsync(cancellationToken).ConfigureAwait(false);
+            open = await stream.WhenQueuedBelowAsync(ContextStream.AnswerQueueLimit).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {

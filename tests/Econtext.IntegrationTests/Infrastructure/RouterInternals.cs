@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using Econtext.Files;
 using Econtext.Loading;
 using Econtext.Routing;
 using Econtext.Streams;
@@ -38,6 +40,24 @@ internal static class RouterInternals
 
         object Field(string name) => lane.GetType().GetField(name)!.GetValue(lane)!;
         return ((int)Field("Waiting"), (int)Field("Parked"), (long)Field("Answered"));
+    }
+
+    /// <summary>
+    /// The master's FILE_GET lane of <paramref name="stream"/> (<see cref="FileRequestLane"/>): requests
+    /// taken in and not done, and those of them that wait (for a slot, credit or room in the queue, or
+    /// holding the turn while the pipe is full); zeros before the first request.
+    /// </summary>
+    public static (int Running, int Waiting) FileLane(this Router router, ContextStream stream)
+    {
+        var files = (FileServer)typeof(Router).GetField("_files", Private)!.GetValue(router)!;
+        var lanes = (ConditionalWeakTable<ContextStream, FileRequestLane>)typeof(FileServer).GetField("_lanes", Private)!.GetValue(files)!;
+        if (!lanes.TryGetValue(stream, out FileRequestLane? lane))
+        {
+            return (0, 0);
+        }
+
+        int Field(string name) => (int)typeof(FileRequestLane).GetField(name, Private)!.GetValue(lane)!;
+        return (Field("_requests"), Field("_parked") + Field("_turnHeld"));
     }
 
     /// <summary>The GET_ASSEMBLY service, once a request came; null before.</summary>

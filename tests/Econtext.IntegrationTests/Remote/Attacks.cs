@@ -298,18 +298,6 @@ internal static class AttackKit
         return frame.Written[MessageHeader.Size..].ToArray();
     }
 
-    /// <summary>
-    /// The master's file server's view of one stream: FILE_GETs taken in so far, those not yet done,
-    /// and those of them parked until credits, a turn or room in the queue come; zeros in a build
-    /// without it.
-    /// </summary>
-    public static (int Accepted, int Running, int Parked) FileServerSnapshot(Router router, ContextStream stream)
-    {
-        object? files = typeof(Router).GetField("_files", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(router);
-        MethodInfo? snapshot = files?.GetType().GetMethod("Snapshot", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance);
-        return snapshot?.Invoke(files, [stream]) is ValueTuple<int, int, int> s ? s : (0, 0, 0);
-    }
-
     /// <summary>The router's GET_ASSEMBLY service, once it has served one; null before.</summary>
     public static AssemblyService? AssemblyServiceForTests(this Router router) => RouterInternals.AssemblyService(router);
 
