@@ -25,7 +25,7 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
     public InboundItems? Inbound { get; set; }
 
     /// <summary>The items still going into the caller's channel after the final reply arrived.</summary>
-    private InboundItems? _draining;
+    private volatile InboundItems? _draining;
 
     public void Complete(Message reply)
     {
@@ -38,8 +38,9 @@ internal sealed class PendingCall<T>(Context target, MethodPlan plan) : TaskComp
             }
 
             // The result waits until every item is in the caller's channel, which then completes.
-            Inbound = null;
+            // Draining is set first: a cancel between the two lines still finds the items to abandon.
             _draining = inbound;
+            Inbound = null;
             Exception? failure = Read(reply, out T? result);
             _ = FinishAfterItemsAsync(inbound, result, failure);
             return;
