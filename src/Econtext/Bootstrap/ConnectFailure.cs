@@ -12,6 +12,19 @@ internal static class ConnectFailure
         transport.OutputDrained.Wait(TimeSpan.FromSeconds(2));
         IReadOnlyList<string> lines = transport.RecentLines();
         string said = lines.Count == 0 ? "It printed nothing." : "It said:" + Environment.NewLine + string.Join(Environment.NewLine, lines.Select(l => "  " + l));
+        if (marker.StartsWith(Stage0.NoRuntimeMarker, StringComparison.Ordinal) && marker[Stage0.NoRuntimeMarker.Length..].Trim() is { } detail && detail.StartsWith(Stage0.NotKept, StringComparison.Ordinal))
+        {
+            // Shipping was on and tried: installing or turning it on is not the fix, room on the target is.
+            return new ConnectionException(
+                ConnectionFailure.RuntimeNotFound,
+                name,
+                $"{name}: the target has no .NET runtime, and {detail}. "
+                + "Point RouterOptions.RuntimeCacheDirectory at a directory the target's user can write (it is made if missing), or give the target a writable TMPDIR or /tmp "
+                + "(a container run with --read-only: add --tmpfs /tmp); or install .NET 10 or newer there."
+                + (lines.Count == 0 ? string.Empty : " " + said),
+                lines);
+        }
+
         if (marker.StartsWith(Stage0.NoRuntimeMarker, StringComparison.Ordinal))
         {
             return new ConnectionException(

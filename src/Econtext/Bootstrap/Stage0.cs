@@ -20,6 +20,9 @@ internal static class Stage0
     /// <summary><see cref="Stage0Markers.RuntimeSend"/>.</summary>
     public const string RuntimeSendMarker = Stage0Markers.RuntimeSend;
 
+    /// <summary>Begins what stage 0 reports after <see cref="NoRuntimeMarker"/> when it was to receive a shipped runtime and could not keep it.</summary>
+    public const string NotKept = "a shipped runtime cannot be kept there:";
+
     /// <summary>Where a shipped runtime is kept on a target unless the options say otherwise.</summary>
     public const string DefaultRuntimeCache = "${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/econtext/runtime";
 
@@ -114,13 +117,13 @@ internal static class Stage0
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
-            .Append("mkdir \"$t\" 2>/dev/null||{ echo \"").Append(NoRuntimeMarker).Append(" cannot create $t to receive a runtime into: neither the runtime cache (RuntimeCacheDirectory) nor a private folder under ${TMPDIR:-/tmp} can be written (read-only or full?); PATH=$PATH\";exit 127;};")
+            .Append("mkdir \"$t\" 2>/dev/null||{ echo \"").Append(NoRuntimeMarker).Append(' ').Append(NotKept).Append(" cannot create $t to receive it into: neither the runtime cache (RuntimeCacheDirectory) nor a private folder under ${TMPDIR:-/tmp} can be written (read-only or full?)\";exit 127;};")
             .Append("echo ").Append(RuntimeSendMarker).Append(";IFS= read -r z||exit 1;head -c \"$z\"|gzip -dc|tar -xf - -C \"$t\";")
             .Append("if (cd \"$t\"&&sha256sum -c .sha256 >/dev/null&&. ./.files&&e=$(cksum $f)&&printf \"f=\\047%s\\047\\ne=\\047%s\\047\\n\" \"$f\" \"$e\" >.complete);then ")
             // A lock left by a killed connection is cleared after two minutes.
             .Append("find \"$b\" -maxdepth 1 -name \"$n.lock\" -mmin +2 -exec rmdir {} \\; 2>/dev/null;")
             .Append("if mkdir \"$r.lock\" 2>/dev/null;then if k \"$r\";then rm -rf \"$t\";else rm -rf \"$r\";mv \"$t\" \"$r\";fi;rmdir \"$r.lock\";d=$r/dotnet;else d=$t/dotnet;fi;")
-            .Append("else rm -rf \"$t\";echo \"").Append(NoRuntimeMarker).Append(" the runtime received into $t did not verify (sha256sum -c failed: disk full? are gzip, tar, head, sha256sum and cksum there?)\";exit 127;fi;")
+            .Append("else rm -rf \"$t\";echo \"").Append(NoRuntimeMarker).Append(' ').Append(NotKept).Append(" what was received into $t did not verify (sha256sum -c failed: disk full? are gzip, tar, head, sha256sum and cksum there?)\";exit 127;fi;")
             .Append("fi;fi;")
             .ToString();
     }

@@ -39,6 +39,7 @@ public enum ConnectionFailure
     /// <summary>
     /// The target has no usable .NET runtime in the places stage 0 looks, and none was sent
     /// (<see cref="RouterOptions.ShipRuntime"/> is off, or the target's platform cannot run this one's),
+    /// or one would be sent and nowhere there can keep it (a read-only root without a writable /tmp),
     /// or the options' <c>DotnetPath</c> names no executable file.
     /// </summary>
     RuntimeNotFound,
