@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Econtext.Cli.Output;
 using Econtext.Cli.Remote;
 using Econtext.Cli.Running;
+using Econtext.Cli.Targets;
 using Spectre.Console;
 
 namespace Econtext.Cli.Commands;
@@ -21,6 +22,8 @@ internal static class ExecCommand
         "econtext exec -i hosts.ini 'web:!canary' -- df -h /",
         "econtext exec -i hosts.ini all --shell -- 'ls /var/log | wc -l'",
         "econtext exec web1 --become -- id -u",
+        "econtext exec podman://app@web,chroot:///srv/jail -- cat /etc/os-release",
+        "econtext exec --via bastion docker://db --become -- id -u   # docker runs on bastion, sudo in the container",
         "econtext exec -i hosts.yml db --json -- pg_isready | jq .exitCode",
     ];
 
@@ -33,7 +36,7 @@ internal static class ExecCommand
         };
         var chdir = new Option<string?>("--chdir")
         {
-            Description = "The directory to run in on each target; default: the target user's home.",
+            Description = "The directory to run in on each target; default: the target user's home, or for a container, chroot or namespace the directory it starts in (its working directory, e.g. ansible_podman_working_directory).",
             HelpName = "dir",
         };
         var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host; a non-zero exit code is that host's failure.")
@@ -110,7 +113,11 @@ internal static class ExecCommand
                 var stdout = new StringBuilder();
                 var stderr = new StringBuilder();
                 int exitCode = -1;
-                await foreach (string encoded in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, chdir, CancellationToken.None), token))
+                // ssh lands in the user's home, and so does exec. An engine, chroot or nsenter starts the context in the
+                // directory the container or the inventory names, which is where Ansible's commands run there; a
+                // container's user often has no home at all.
+                string? directory = chdir ?? (host.Connection is TargetConnection.Ssh or TargetConnection.Local ? null : ".");
+                await foreach (string encoded in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, directory, CancellationToken.None), token))
                 {
                     ProcessOutput item = ProcessOutput.Decode(encoded);
                     if (item.Kind == ProcessOutputKind.Exit)

@@ -19,6 +19,7 @@ internal static class FactsCommand
         "econtext facts --json | jq '{connectMs, rttMedianUs}'",
         "econtext facts web1,deploy@web2:2222",
         "econtext facts -i hosts.ini 'web:&prod' --json",
+        "econtext facts podman://web,docker://app@db,chroot:///srv/jail",
         "econtext facts --dotnet /usr/lib/dotnet/dotnet --connect-timeout 60",
     ];
 
@@ -26,7 +27,7 @@ internal static class FactsCommand
     {
         var targets = new Argument<string?>("targets")
         {
-            Description = "Hosts ([user@]host[:port], comma-separated), or a pattern with -i. Default: a local context.",
+            Description = "Hosts, comma-separated: [user@]host[:port] (ssh), local, podman://[user@]name, docker://[user@]name, buildah://[user@]name, chroot:///dir, nsenter://pid; or a pattern with -i. Default: a local context.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var command = new Command(

@@ -15,7 +15,8 @@ internal sealed class HostCommandOptions
 {
     private readonly Option<string?> _inventory = new("--inventory", "-i")
     {
-        Description = "An Ansible inventory (INI or YAML). TARGETS is then a pattern over it, as in Ansible: all, web, web:&prod, web:!db, web*. Default pattern: all.",
+        Description = "An Ansible inventory (INI or YAML). TARGETS is then a pattern over it, as in Ansible: all, web, web:&prod, web:!db, web*. Default pattern: all. "
+            + "ansible_connection may be ssh, local, podman, docker, docker_api, buildah, chroot or nsenter (or their collection names).",
         HelpName = "file",
     };
 
@@ -38,7 +39,7 @@ internal sealed class HostCommandOptions
 
     private readonly Option<string?> _user = new("--user", "-u")
     {
-        Description = "Login user for hosts that do not name one (user@host or ansible_user).",
+        Description = "Login user for ssh hosts that do not name one (user@host or ansible_user); also the user inside podman, docker and buildah containers that name none, as Ansible's -u is.",
         HelpName = "user",
     };
 
@@ -70,7 +71,8 @@ internal sealed class HostCommandOptions
 
     private readonly Option<string?> _via = new("--via")
     {
-        Description = "Reach every ssh host through this one: a context starts there and runs ssh to the others with that host's own ssh configuration and keys (an inventory host name, or [user@]host[:port]).",
+        Description = "Reach every ssh host through this one: a context starts there and runs ssh to the others with that host's own ssh configuration and keys; "
+            + "containers, chroots and namespaces are then that host's (podman, docker, buildah, chroot or nsenter run there). An inventory host name, or [user@]host[:port].",
         HelpName = "host",
     };
 
@@ -195,6 +197,11 @@ internal sealed class HostCommandOptions
             if (via.IsLocal)
             {
                 throw new UsageException("--via local makes no difference: ssh already runs on this machine. Name an ssh host, e.g. --via deploy@bastion.");
+            }
+
+            if (via.Connection != TargetConnection.Ssh)
+            {
+                throw new UsageException($"--via {viaSpec} is reached by {via.Connection.ToString().ToLowerInvariant()}, not ssh; --via takes an ssh host, e.g. --via deploy@bastion, and the targets may be containers there: --via bastion podman://web.");
             }
         }
 

@@ -24,13 +24,7 @@ internal static class HostList
         }
         else
         {
-            string? user = host.User ?? settings.User;
-            text.Append(" (ssh ").Append(user is null ? "" : user + "@").Append(host.ConnectAddress);
-            if (host.Port is int port)
-            {
-                text.Append(':').Append(port);
-            }
-
+            text.Append(" (").Append(How(host, settings));
             if (settings.Via is TargetHost via)
             {
                 text.Append(" via ").Append(via.Name);
@@ -46,5 +40,21 @@ internal static class HostList
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The transport and what it is given, e.g. <c>ssh deploy@web1:2222</c>, <c>podman app@web</c>, <c>chroot /srv/jail</c>.</summary>
+    private static string How(TargetHost host, RunSettings settings)
+    {
+        switch (host.Connection)
+        {
+            case TargetConnection.Nsenter:
+                return "nsenter pid " + host.Pid + (host.User is null ? "" : " as " + host.User);
+            case TargetConnection.Chroot:
+                return "chroot " + host.ConnectAddress + (host.User is null ? "" : " as " + host.User);
+            default:
+                string? user = host.User ?? settings.User;
+                string how = host.Connection.ToString().ToLowerInvariant() + " " + (user is null ? "" : user + "@") + host.ConnectAddress;
+                return host.Port is int port && host.Connection == TargetConnection.Ssh ? how + ":" + port : how;
+        }
     }
 }

@@ -3,7 +3,11 @@ using Econtext.Cli.Targets;
 
 namespace Econtext.Cli.Running;
 
-/// <summary>Turns a <see cref="TargetHost"/> into a running context: local, ssh (maybe through the via host), then become.</summary>
+/// <summary>
+/// Turns a <see cref="TargetHost"/> into a running context: local, ssh or a container, chroot or namespace (the
+/// last two kinds through the via host when there is one), then become. Become runs inside what was reached,
+/// as Ansible's become does with every connection: with a container host, sudo runs in the container.
+/// </summary>
 internal sealed class TargetConnector(Router router, RunSettings settings)
 {
     private readonly SemaphoreSlim _viaLock = new(1, 1);
@@ -28,7 +32,9 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
         else
         {
             Context? via = settings.Via is null ? null : await ViaAsync(cancellationToken).ConfigureAwait(false);
-            context = await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false);
+            context = host.Connection == TargetConnection.Ssh
+                ? await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false)
+                : await ContainerTargets.ConnectAsync(router, settings, host, via, cancellationToken).ConfigureAwait(false);
         }
 
         if (!become)

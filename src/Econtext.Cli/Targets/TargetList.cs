@@ -4,13 +4,16 @@ namespace Econtext.Cli.Targets;
 
 /// <summary>
 /// The TARGETS argument without an inventory: <c>[user@]host[:port]</c> entries separated by commas, IPv6 in
-/// brackets (<c>root@[::1]:2222</c>), and <c>local</c> for this machine without ssh.
+/// brackets (<c>root@[::1]:2222</c>), <c>local</c> for this machine without ssh, and containers, chroots and
+/// namespaces by scheme (see <see cref="TargetScheme"/>): <c>podman://[user@]name</c>, <c>docker://</c>,
+/// <c>buildah://</c>, <c>chroot://[user@]/dir</c>, <c>nsenter://[uid[:gid]@]pid</c>.
 /// </summary>
 internal static class TargetList
 {
     public const string LocalName = "local";
 
-    private const string Example = "targets look like deploy@web1:2222,web2 (an IPv6 address in brackets: root@[::1]:2222; this machine without ssh: local)";
+    private const string Example = "targets look like deploy@web1:2222,web2 (an IPv6 address in brackets: root@[::1]:2222; this machine without ssh: local; "
+        + "a container, chroot or namespace: podman://app@web, docker://web, buildah://web-working-container, chroot:///srv/jail, nsenter://1234)";
 
     /// <summary>
     /// No targets and no inventory: this machine. With an inventory: TARGETS is a host pattern over it (all by
@@ -18,7 +21,7 @@ internal static class TargetList
     /// </summary>
     public static IReadOnlyList<TargetHost> Resolve(string? spec, Inventory? inventory) => (spec, inventory) switch
     {
-        (null, null) => [new TargetHost { Name = LocalName, IsLocal = true }],
+        (null, null) => [new TargetHost { Name = LocalName, Connection = TargetConnection.Local }],
         (_, not null) => HostPattern.Select(inventory, spec ?? "all"),
         _ => Parse(spec!),
     };
@@ -48,7 +51,11 @@ internal static class TargetList
         }
         if (text == LocalName)
         {
-            return new TargetHost { Name = LocalName, IsLocal = true };
+            return new TargetHost { Name = LocalName, Connection = TargetConnection.Local };
+        }
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            return TargetScheme.Parse(text, spec);
         }
         string? user = null;
         var rest = text;

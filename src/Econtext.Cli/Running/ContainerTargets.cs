@@ -1,0 +1,105 @@
+using Econtext.Cli.Targets;
+
+namespace Econtext.Cli.Running;
+
+/// <summary>
+/// Starts the context of a container, chroot or namespace host: the engine runs here, or in the --via host's
+/// context when there is one (the container is then that host's). As with Ansible's <c>-u</c>, the command
+/// line's user is the user inside a podman, docker or buildah container that names none.
+/// </summary>
+internal static class ContainerTargets
+{
+    public static Task<Context> ConnectAsync(Router router, RunSettings settings, TargetHost host, Context? via, CancellationToken cancellationToken)
+    {
+        string name = via is null ? host.Name : $"{host.Name}@{via.Name}";
+        string? user = host.User ?? settings.User;
+        switch (host.Connection)
+        {
+            case TargetConnection.Podman:
+                return router.PodmanAsync(
+                    new PodmanOptions
+                    {
+                        Container = host.ConnectAddress,
+                        User = user,
+                        WorkingDirectory = host.WorkingDirectory,
+                        Environment = host.ContainerEnvironment,
+                        EngineEnvironment = host.EngineEnvironment,
+                        EngineArgs = host.EngineArgs,
+                        PodmanPath = host.ProgramPath ?? "podman",
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
+            case TargetConnection.Docker:
+                return router.DockerAsync(
+                    new DockerOptions
+                    {
+                        Container = host.ConnectAddress,
+                        User = user,
+                        WorkingDirectory = host.WorkingDirectory,
+                        Environment = host.ContainerEnvironment,
+                        EngineEnvironment = host.EngineEnvironment,
+                        EngineArgs = host.EngineArgs,
+                        DockerPath = host.ProgramPath ?? "docker",
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
+            case TargetConnection.Buildah:
+                return router.BuildahAsync(
+                    new BuildahOptions
+                    {
+                        Container = host.ConnectAddress,
+                        User = user,
+                        WorkingDirectory = host.WorkingDirectory,
+                        BuildahArgs = host.EngineArgs,
+                        BuildahPath = host.ProgramPath ?? "buildah",
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
+            case TargetConnection.Chroot:
+                // Ansible's chroot runs as the controller's user, so -u does not apply; chroot://USER@DIR does.
+                return router.ChrootAsync(
+                    new ChrootOptions
+                    {
+                        Directory = host.ConnectAddress,
+                        User = host.User,
+                        ChrootPath = host.ProgramPath ?? "chroot",
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
+            case TargetConnection.Nsenter:
+                int? uid = null, gid = null;
+                if (host.User is { } ids)
+                {
+                    (uid, gid) = TargetScheme.NumericIds(ids);
+                }
+
+                return router.NsenterAsync(
+                    new NsenterOptions
+                    {
+                        Pid = host.Pid ?? 1,
+                        UserId = uid,
+                        GroupId = gid,
+                        NsenterArgs = host.NsenterArgs,
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(host), host.Connection, "not a container, chroot or namespace host");
+        }
+    }
+}
