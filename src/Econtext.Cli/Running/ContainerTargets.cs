@@ -16,38 +16,12 @@ internal static class ContainerTargets
         switch (host.Connection)
         {
             case TargetConnection.Podman:
-                return router.PodmanAsync(
-                    new PodmanOptions
-                    {
-                        Container = host.ConnectAddress,
-                        User = user,
-                        WorkingDirectory = host.WorkingDirectory,
-                        Environment = host.ContainerEnvironment,
-                        EngineEnvironment = host.EngineEnvironment,
-                        EngineArgs = host.EngineArgs,
-                        PodmanPath = host.ProgramPath ?? "podman",
-                        ConnectTimeout = settings.ConnectTimeout,
-                        Name = name,
-                        Via = via,
-                    },
-                    cancellationToken);
+                var podman = new PodmanOptions { Container = host.ConnectAddress, PodmanPath = host.ProgramPath ?? "podman" };
+                return router.PodmanAsync((PodmanOptions)WithHost(podman, host, user, settings, name, via), cancellationToken);
 
             case TargetConnection.Docker:
-                return router.DockerAsync(
-                    new DockerOptions
-                    {
-                        Container = host.ConnectAddress,
-                        User = user,
-                        WorkingDirectory = host.WorkingDirectory,
-                        Environment = host.ContainerEnvironment,
-                        EngineEnvironment = host.EngineEnvironment,
-                        EngineArgs = host.EngineArgs,
-                        DockerPath = host.ProgramPath ?? "docker",
-                        ConnectTimeout = settings.ConnectTimeout,
-                        Name = name,
-                        Via = via,
-                    },
-                    cancellationToken);
+                var docker = new DockerOptions { Container = host.ConnectAddress, DockerPath = host.ProgramPath ?? "docker" };
+                return router.DockerAsync((DockerOptions)WithHost(docker, host, user, settings, name, via), cancellationToken);
 
             case TargetConnection.Buildah:
                 return router.BuildahAsync(
@@ -102,4 +76,17 @@ internal static class ContainerTargets
                 throw new ArgumentOutOfRangeException(nameof(host), host.Connection, "not a container, chroot or namespace host");
         }
     }
+
+    /// <summary>What podman and docker hosts share: the user, directory and environment inside, the engine's settings.</summary>
+    private static ContainerOptions WithHost(ContainerOptions options, TargetHost host, string? user, RunSettings settings, string name, Context? via) => options with
+    {
+        User = user,
+        WorkingDirectory = host.WorkingDirectory,
+        Environment = host.ContainerEnvironment,
+        EngineEnvironment = host.EngineEnvironment,
+        EngineArgs = host.EngineArgs,
+        ConnectTimeout = settings.ConnectTimeout,
+        Name = name,
+        Via = via,
+    };
 }
