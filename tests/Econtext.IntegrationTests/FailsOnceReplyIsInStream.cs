@@ -26,14 +26,14 @@ internal sealed class FailsOnceReplyIsInStream(Router router, int contextId) : S
         // came on it); the master stops waiting on it the moment the final reply arrives, before it
         // hands the reply to the call. That moment has no event of its own, so it is polled for; the
         // deadline only turns a reply that never comes into a failed assertion instead of a hang.
-        int[] waiting = router.Replies.HandlesFor(contextId);
+        int[] waiting = Infrastructure.RouterInternals.PendingHandlesFor(router, contextId);
         DateTime giveUp = DateTime.UtcNow.AddSeconds(20);
-        while (router.Replies.HandlesFor(contextId).Intersect(waiting).Any() && DateTime.UtcNow < giveUp)
+        while (Infrastructure.RouterInternals.PendingHandlesFor(router, contextId).Intersect(waiting).Any() && DateTime.UtcNow < giveUp)
         {
             await Task.Delay(1, cancellationToken);
         }
 
-        ReplyWasIn = !router.Replies.HandlesFor(contextId).Intersect(waiting).Any();
+        ReplyWasIn = !Infrastructure.RouterInternals.PendingHandlesFor(router, contextId).Intersect(waiting).Any();
         throw new IOException("No space left on device (simulated)");
     }
 

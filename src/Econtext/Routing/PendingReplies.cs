@@ -69,8 +69,4 @@ internal sealed class PendingReplies
             }
         }
     }
-
-    /// <summary>The handles waiting on <paramref name="targetId"/>, in order.</summary>
-    public int[] HandlesFor(int targetId) =>
-        [.. _pending.SnapshotKeys().Where(k => _pending.TryGetValue(k, out IPendingReply? p) && p.TargetId == targetId).Select(k => (int)k).Order()];
 }

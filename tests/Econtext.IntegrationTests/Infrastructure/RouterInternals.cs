@@ -76,4 +76,11 @@ internal static class RouterInternals
     public static bool CreditWindowUsedUp(this Router router, StreamKind kind, int peer, int handle) =>
         router.CreditWindows(kind).TryGetValue(MapKey.Of(peer, handle), out ItemSender? sender)
         && ((SemaphoreSlim)typeof(ItemSender).GetField("_window", Private)!.GetValue(sender)!).CurrentCount == 0;
+
+    /// <summary>The reply handles the router waits on for requests that went to <paramref name="targetId"/>, in order.</summary>
+    public static int[] PendingHandlesFor(this Router router, int targetId)
+    {
+        var pending = (LockedMap<IPendingReply>)typeof(PendingReplies).GetField("_pending", Private)!.GetValue(router.Replies)!;
+        return [.. pending.SnapshotKeys().Where(k => pending.TryGetValue(k, out IPendingReply? p) && p.TargetId == targetId).Select(k => (int)k).Order()];
+    }
 }

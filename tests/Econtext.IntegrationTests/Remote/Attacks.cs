@@ -302,7 +302,7 @@ internal static class AttackKit
     public static AssemblyService? AssemblyServiceForTests(this Router router) => RouterInternals.AssemblyService(router);
 
     /// <summary>The reply handles the router is waiting on for calls that went to <paramref name="targetId"/>.</summary>
-    public static int[] PendingHandlesFor(Router router, int targetId) => router.Replies.HandlesFor(targetId);
+    public static int[] PendingHandlesFor(Router router, int targetId) => RouterInternals.PendingHandlesFor(router, targetId);
 
     /// <summary>How many ChannelReader arguments the router is sending (each holds a credit window).</summary>
     public static int OutboundCreditCount(Router router) => RouterInternals.CreditWindows(router, Econtext.Streams.StreamKind.Arguments).Count;
