@@ -47,7 +47,7 @@ internal static class ContainerFailure
             return (ConnectionFailure.ContainerNotRunning, "The container is not running: start it (`podman start NAME`, `docker start NAME`), or unpause it, then connect again.");
         }
 
-        if (Contains(all, "unable to find user") || Contains(all, "no matching entries in passwd file") || Contains(all, "chroot: invalid user") || Contains(all, "chroot: invalid group"))
+        if (Contains(all, "unable to find user") || Contains(all, "no matching entries in passwd file") || Contains(all, "unknown user error looking up user") || Contains(all, "chroot: invalid user") || Contains(all, "chroot: invalid group"))
         {
             return (ConnectionFailure.UserUnknown, "The user does not exist in there: use one from the container's (or directory's) /etc/passwd, a numeric uid, or create it first.");
         }
