@@ -38,7 +38,18 @@ public sealed class PodmanEngine : ContainerEngine
     protected override IReadOnlyDictionary<string, string> EnvironmentFor(string dir) =>
         new Dictionary<string, string> { ["CONTAINERS_CONF"] = Path.Combine(dir, "containers.conf") };
 
-    protected override Task StartEngineAsync(string dir) => File.WriteAllTextAsync(
+    protected override Task StartEngineAsync(string dir)
+    {
+        string[] missing = new[] { ProgramPath, "/usr/bin/buildah", "/usr/sbin/runc" }.Where(p => !File.Exists(p)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException($"missing {string.Join(", ", missing)}: apt-get install -y --no-install-recommends podman buildah runc netavark (see .ci/packages)");
+        }
+
+        return WriteConfigAsync(dir);
+    }
+
+    private static Task WriteConfigAsync(string dir) => File.WriteAllTextAsync(
         Path.Combine(dir, "containers.conf"),
         """
         # Econtext.TransportTests: podman as root on a machine without systemd or journald.
