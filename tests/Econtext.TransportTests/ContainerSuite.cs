@@ -214,6 +214,34 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
     }
 
     [Fact(Timeout = 60000)]
+    public async Task When_the_container_stops_the_context_is_disconnected()
+    {
+        string container = $"ect-{Engine.RunId}-stopping";
+        await Engine.CheckAsync("run", "-d", "--network", "none", "--name", container, Engine.ImageNoDotnet, "sleep", "infinity");
+        try
+        {
+            await using var router = new Router();
+            Context inside = await ConnectAsync(router, Engine.Options(container));
+            Assert.Equal(3, await inside.CallAsync(() => Probe.Add(1, 2)).WaitAsync(Bound));
+            int exec = Assert.Single(ExecProcesses(Environment.ProcessId, container));
+            Task<int> pending = inside.CallAsync(() => Probe.SleepAsync(60_000));
+
+            await Engine.CheckAsync("stop", "--time", "0", container);
+
+            await Task.Delay(Timeout.Infinite, inside.Disconnected).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Bound);
+            Output.WriteLine("DisconnectReason: " + inside.DisconnectReason);
+            Assert.NotNull(inside.DisconnectReason);
+            await Assert.ThrowsAsync<ContextDisconnectedException>(() => pending).WaitAsync(Bound);
+            await Assert.ThrowsAsync<ContextDisconnectedException>(() => inside.CallAsync(() => Probe.Add(1, 2))).WaitAsync(Bound);
+            Assert.True(await Processes.WaitGoneAsync([exec], Bound), $"{Engine.Engine} exec outlived the container");
+        }
+        finally
+        {
+            await Engine.RunAsync("rm", "--force", container);
+        }
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Through_a_local_context_the_engine_runs_there()
     {
         await using var router = new Router();
