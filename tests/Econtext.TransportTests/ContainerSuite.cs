@@ -29,6 +29,21 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
     protected Task<Context> ConnectAsync(Router router, ContainerOptions options) =>
         StartAsync(() => ContainerEngine.ConnectAsync(router, options), $"a context in {options.Container}");
 
+    /// <summary>Checked with the engine alone, no Econtext: says whether a failure is the transport's or the fixture's.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Fixture_containers_are_what_the_tests_expect()
+    {
+        Assert.True(await Engine.IsRunningAsync(Engine.Running));
+        Assert.False(await Engine.IsRunningAsync(Engine.Exited));
+        Assert.Equal(Engine.OsRelease, (await Engine.CheckAsync("exec", Engine.Running, "/bin/cat", "/etc/os-release")) + "\n");
+        Assert.Equal(string.Empty, await Engine.CheckAsync("exec", Engine.Running, "/bin/sh", "-c", "command -v dotnet; ls /usr/share/dotnet /usr/lib/dotnet 2>/dev/null; true"));
+        Assert.NotEqual(0, (await Engine.RunAsync("exec", Engine.ReadOnly, "/bin/sh", "-c", "echo x >/probe")).ExitCode);
+        Assert.Equal(0, (await Engine.RunAsync("exec", Engine.ReadOnly, "/bin/sh", "-c", "echo x >/tmp/probe && rm /tmp/probe")).ExitCode);
+        Assert.NotEqual(0, (await Engine.RunAsync("exec", Engine.NoShell, "/bin/sh", "-c", "true")).ExitCode);
+        Assert.Equal("absent", await Engine.CheckAsync("exec", Engine.NoCppRuntime, "/bin/sh", "-c", "for f in /usr/lib/*/libstdc++*; do [ -e \"$f\" ] && exit 0; done; echo absent"));
+        Assert.Equal("present", await Engine.CheckAsync("exec", Engine.Running, "/bin/sh", "-c", "for f in /usr/lib/*/libstdc++*; do [ -e \"$f\" ] && echo present && exit 0; done"));
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Without_dotnet_in_the_image_the_runtime_is_shipped_in_once_and_the_context_runs_inside()
     {
