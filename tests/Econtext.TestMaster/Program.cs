@@ -7,6 +7,20 @@ using Econtext;
 // both answer a call, then waits until it is killed. With "push DIR" it first starts pushing to
 // DIR/child.bin in the child and DIR/grandchild.bin in the grandchild from sources that give 1 MiB
 // and then stall, so that it dies mid-push, with a temporary file on the target holding that 1 MiB.
+// With "container ENGINE CONTAINER [ENGINE-ARGS...]" (ENGINE the path of podman or docker, its
+// environment this process's) it starts one context in the container instead, prints
+// "CONTEXT_PID=<pid inside>" once it answers, and waits to be killed.
+if (args is ["container", string engine, string container, .. string[] engineArgs])
+{
+    await using var engineRouter = new Router();
+    Context inside = Path.GetFileName(engine) == "docker"
+        ? await engineRouter.DockerAsync(new DockerOptions { Container = container, DockerPath = engine, EngineArgs = engineArgs })
+        : await engineRouter.PodmanAsync(new PodmanOptions { Container = container, PodmanPath = engine, EngineArgs = engineArgs });
+    Console.WriteLine("CONTEXT_PID=" + (await inside.CallAsync(() => Orphan.ProcessId())).ToString(CultureInfo.InvariantCulture));
+    Console.Out.Flush();
+    await Task.Delay(Timeout.Infinite);
+}
+
 await using var router = new Router();
 Context context = await router.LocalAsync(new LocalOptions { Name = "orphan" });
 Context below = await router.LocalAsync(new LocalOptions { Name = "orphan-below", Via = context });

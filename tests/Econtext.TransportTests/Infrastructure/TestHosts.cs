@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -465,103 +464,21 @@ public sealed class TestHosts : IAsyncLifetime
     private static string PublicKeyOf(string pubFile) => string.Join(' ', File.ReadAllText(pubFile).Trim().Split(' ').Take(2));
 
     /// <summary>
-    /// A small Debian userland without .NET: the programs of coreutils, dash, bash, sed, grep, gzip,
-    /// findutils and tar with their libraries, /tmp, /dev/null and the user's home. sshd's
-    /// <c>ChrootDirectory</c> puts <see cref="NoRuntime"/> in it after authentication, so stage 0 runs
-    /// as it would on a host where .NET was never installed, and finds no dotnet in any place it looks.
+    /// A small Debian userland without .NET (<see cref="MinimalRootfs"/>) with the user's home and
+    /// /proc. sshd's <c>ChrootDirectory</c> puts <see cref="NoRuntime"/> in it after authentication, so
+    /// stage 0 runs as it would on a host where .NET was never installed, and finds no dotnet in any place it looks.
     /// </summary>
     private async Task MakeChrootAsync()
     {
         string root = ChrootDir;
-        Directory.CreateDirectory(root);
-        SetMode(root, "755");
-
-        // The same merged-/usr layout as the host: /bin -> usr/bin and so on where the host has it.
-        foreach (string top in new[] { "bin", "sbin", "lib", "lib32", "lib64", "libx32" })
-        {
-            var host = new DirectoryInfo("/" + top);
-            if (host.LinkTarget is { } target)
-            {
-                File.CreateSymbolicLink(Path.Combine(root, top), target);
-                Directory.CreateDirectory(Path.GetFullPath(target, root + "/"));
-            }
-            else if (host.Exists)
-            {
-                Directory.CreateDirectory(Path.Combine(root, top));
-            }
-        }
-
-        foreach (string dir in new[] { "usr", "usr/bin", "usr/sbin", "usr/lib", "dev", "home", "etc", "tmp" })
-        {
-            Directory.CreateDirectory(Path.Combine(root, dir));
-            SetMode(Path.Combine(root, dir), dir == "tmp" ? "1777" : "755");
-        }
-
+        await new MinimalRootfs { Users = [new RootfsUser(NoRuntime.Name, NoRuntime.Uid, NoRuntime.Home, "/bin/bash")] }.BuildAsync(root);
         string home = root + NoRuntime.Home;
         Directory.CreateDirectory(home);
         await Shell.CheckAsync("/usr/bin/chown", $"{NoRuntime.Name}:{NoRuntime.Name}", home);
 
-        var programs = new SortedSet<string>(StringComparer.Ordinal) { "/bin/sh", "/bin/bash", "/usr/bin/env", "/bin/cat", "/usr/bin/base64" };
-        RunResult packages = await Shell.RunAsync("/usr/bin/dpkg", "-L", "coreutils", "dash", "bash", "sed", "grep", "gzip", "findutils", "tar");
-        foreach (string line in packages.StandardOutput.Split('\n'))
-        {
-            if (Regex.IsMatch(line, "^(/usr)?/s?bin/[^/]+$") && File.Exists(line)
-                && (File.GetUnixFileMode(line) & UnixFileMode.UserExecute) != 0)
-            {
-                programs.Add(line);
-            }
-        }
-
-        foreach (string program in programs.Where(File.Exists))
-        {
-            CopyInto(root, program);
-        }
-
-        RunResult ldd = await Shell.RunAsync("/usr/bin/ldd", [.. programs.Where(File.Exists)], standardInput: null);
-        foreach (string library in Regex.Matches(ldd.StandardOutput, @"^\s+(?:\S+ => )?(/\S+) \(0x", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Where(l => !programs.Contains(l)).Distinct())
-        {
-            CopyInto(root, library);
-        }
-
-        // What a runtime Econtext ships needs from the system, as any Debian host without .NET has
-        // it: the C++ runtime (the host and runtime libraries link it) and OpenSSL (the crypto shim
-        // opens it when a hash is first computed).
-        string runtime = RuntimeEnvironment.GetRuntimeDirectory();
-        string[] runtimeLibraries = ["libcoreclr.so", "libclrjit.so", "libhostpolicy.so", "libSystem.Native.so"];
-        RunResult runtimeLdd = await Shell.RunAsync("/usr/bin/ldd", [.. runtimeLibraries.Select(l => Path.Combine(runtime, l)), Path.GetFullPath(Path.Combine(runtime, "../../../dotnet"))], standardInput: null);
-        RunResult openssl = await Shell.RunAsync("/usr/bin/dpkg", "-L", "libssl3");
-        IEnumerable<string> needed = Regex.Matches(runtimeLdd.StandardOutput, @"^\s+(?:\S+ => )?(/\S+) \(0x", RegexOptions.Multiline).Select(m => m.Groups[1].Value)
-            .Concat(openssl.StandardOutput.Split('\n').Where(l => Regex.IsMatch(l, @"/lib(ssl|crypto)\.so\.3$")));
-        foreach (string library in needed.Distinct().Where(File.Exists))
-        {
-            CopyInto(root, library);
-        }
-
-        // Needs CAP_MKNOD (root has it, also in a default Docker container); a chroot without
-        // /dev/null still fails stage 0 the right way, only noisier.
-        await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/null"), "c", "1", "3");
-        await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/zero"), "c", "1", "5");
-        await Shell.RunAsync("/usr/bin/mknod", "-m", "666", Path.Combine(root, "dev/urandom"), "c", "1", "9");
-
         // .NET reads /proc/self (and Econtext's loader loads from /proc/self/fd); every real host has
         // it. Unmounted before the run's folder is removed.
-        Directory.CreateDirectory(Path.Combine(root, "proc"));
         await Shell.CheckAsync("/usr/bin/mount", "-t", "proc", "proc", Path.Combine(root, "proc"));
-        await File.WriteAllTextAsync(Path.Combine(root, "etc/passwd"), $"root:x:0:0:root:/root:/bin/sh\n{NoRuntime.Name}:x:{NoRuntime.Uid}:{NoRuntime.Uid}::{NoRuntime.Home}:/bin/bash\n");
-        await File.WriteAllTextAsync(Path.Combine(root, "etc/group"), $"root:x:0:\n{NoRuntime.Name}:x:{NoRuntime.Uid}:\n");
-    }
-
-    private static void CopyInto(string root, string file)
-    {
-        string target = root + file;
-        if (File.Exists(target))
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Copy(file, target); // follows symlinks (sh -> dash)
-        File.SetUnixFileMode(target, File.GetUnixFileMode(file) & ~(UnixFileMode.SetUser | UnixFileMode.SetGroup));
     }
 
     private async Task StartSshdAsync()
