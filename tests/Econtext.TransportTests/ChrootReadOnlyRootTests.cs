@@ -57,4 +57,41 @@ public sealed class ChrootReadOnlyRootTests(TestHosts hosts, ITestOutputHelper o
         Assert.Equal(0, router.Statistics.RuntimesShipped);
         Assert.Equal(0, router.Statistics.RuntimeBytesSent);
     }
+
+    /// <summary>
+    /// The attacker: another user who can write /tmp plants the fallback's name first, as a folder
+    /// of its own (open to everyone), or as a link to a folder that root owns but everyone may
+    /// write (so only the link itself is the attacker's). Stage 0 must not put the runtime it will
+    /// run as root there: the start fails, and nothing lands in the planted place.
+    /// </summary>
+    [Theory(Timeout = 60000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_fallback_folder_planted_by_another_user_is_not_used(bool asLink)
+    {
+        string cache = "/var/cache/econtext-ro-" + Guid.NewGuid().ToString("N")[..12];
+        await using ReadOnlyRoot root = await ReadOnlyRoot.CreateAsync(Hosts.ChrootDir, writableTmp: true);
+        string planted = root.Path + "/tmp/econtext-runtime.0";
+        string target = root.Path + "/tmp/attacker";
+        Directory.CreateDirectory(asLink ? target : planted);
+        string owned = asLink ? target : planted;
+        File.SetUnixFileMode(owned, (UnixFileMode)0b111_111_111);
+        if (!asLink)
+        {
+            await Shell.CheckAsync("/usr/bin/chown", "65534:65534", owned);
+        }
+        else
+        {
+            File.CreateSymbolicLink(planted, "/tmp/attacker");
+            await Shell.CheckAsync("/usr/bin/chown", "-h", "65534:65534", planted);
+        }
+
+        await using var router = new Router(new RouterOptions { RuntimeCacheDirectory = cache });
+        ConnectionException ex = await ExpectFailureAsync(
+            ConnectionFailure.RuntimeNotFound,
+            () => router.ChrootAsync(new ChrootOptions { Directory = root.Path, ConnectTimeout = Connect }));
+
+        AssertQuotes(ex, $"cannot create {cache}/.new.");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(owned));
+    }
 }
