@@ -245,7 +245,8 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
 
             await Task.Delay(Timeout.Infinite, inside.Disconnected).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Bound);
             Output.WriteLine("DisconnectReason: " + inside.DisconnectReason);
-            Assert.NotNull(inside.DisconnectReason);
+            Assert.Contains($"{Engine.Engine} ", inside.DisconnectReason, StringComparison.Ordinal);
+            Assert.Contains("if the container stopped, start it and connect again", inside.DisconnectReason, StringComparison.Ordinal);
             await Assert.ThrowsAsync<ContextDisconnectedException>(() => pending).WaitAsync(Bound);
             await Assert.ThrowsAsync<ContextDisconnectedException>(() => inside.CallAsync(() => Probe.Add(1, 2))).WaitAsync(Bound);
             Assert.True(await Processes.WaitGoneAsync([exec], Bound), $"{Engine.Engine} exec outlived the container");

@@ -171,7 +171,7 @@ internal sealed class TransportProcess : IDisposable
         }
 
         int code = _process.ExitCode ?? SpawnedProcess.UnknownExitCode;
-        return code > 128 && code < 160 ? $"killed by signal {code - 128}{SignalName(code - 128)}" : $"exited with code {code}";
+        return code > 128 && code < 160 ? $"was killed by signal {code - 128}{SignalName(code - 128)}" : $"exited with code {code}";
     }
 
     /// <summary>
@@ -197,7 +197,13 @@ internal sealed class TransportProcess : IDisposable
 
         // Still running after its stream broke (the heartbeat gave up on it, or it closed its
         // stdout): the router ends it (ReapAsync).
-        string end = exited ? "the process " + exit : "the process was still running and is being ended";
+        string end = exited ? $"{Description} {exit}" : $"{Description} was still running and is being ended";
+        if (exited && Description is "podman" or "docker" or "buildah")
+        {
+            // The engine's exec ends with its container: say so, the likeliest reason by far.
+            end += " (if the container stopped, start it and connect again)";
+        }
+
         string[] said;
         lock (_lines)
         {
