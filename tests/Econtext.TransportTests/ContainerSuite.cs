@@ -7,7 +7,7 @@ namespace Econtext.TransportTests;
 /// <summary>
 /// What a context in a container must do, written once and run per engine by <see cref="PodmanTests"/>
 /// and <see cref="DockerTests"/> against the images and containers of the engine's fixture (no .NET
-/// in any of them): the runtime is shipped in and cached, the context really runs inside (the
+/// in any of them): the runtime is shipped in and cached (and a container given .NET uses its own), the context really runs inside (the
 /// image's files, the container's namespaces), as the user and in the directory asked for, with
 /// variables whose values stay off the engine's command line; files go both ways; nothing is left
 /// inside or outside after a shutdown or a master killed with SIGKILL; and each way it can fail is
@@ -226,6 +226,29 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
 
         Assert.True(await Processes.WaitGoneAsync(execs, Bound), $"{Engine.Engine} exec outlived its master by {Bound.TotalSeconds} s");
         await AssertNothingLeftAsync();
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task With_dotnet_in_the_container_the_context_uses_it_and_nothing_is_shipped()
+    {
+        // This machine's .NET, mounted read-only where stage 0 looks in a container: an image with .NET.
+        string dotnetRoot = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "../../.."));
+        string container = $"ect-{Engine.RunId}-withdotnet";
+        await Engine.CheckAsync("run", "-d", "--network", "none", "--name", container, "-v", $"{dotnetRoot}:/usr/share/dotnet:ro", Engine.ImageNoDotnet, "sleep", "infinity");
+        try
+        {
+            await using var router = new Router();
+            Context inside = await ConnectAsync(router, Engine.Options(container));
+
+            Assert.Equal(Engine.OsRelease, await inside.CallAsync(() => ContainerProbe.OsRelease()).WaitAsync(Bound));
+            Assert.StartsWith("/usr/share/dotnet/shared/Microsoft.NETCore.App/", await inside.CallAsync(() => BareHostProbe.RuntimeDirectory()).WaitAsync(Bound), StringComparison.Ordinal);
+            Assert.Equal(0, router.Statistics.RuntimesShipped);
+            Assert.Equal(0, router.Statistics.RuntimeBytesSent);
+        }
+        finally
+        {
+            await Engine.RunAsync("rm", "--force", container);
+        }
     }
 
     [Fact(Timeout = 60000)]
