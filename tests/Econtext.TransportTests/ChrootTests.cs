@@ -142,6 +142,28 @@ public sealed class ChrootTests(TestHosts hosts, ITestOutputHelper output) : Tra
         }
     }
 
+    /// <summary>The master itself is SIGKILLed (a process of its own): its context in the chroot exits, and nothing of ours stays in there.</summary>
+    [Fact(Timeout = 90000)]
+    public async Task The_context_ends_when_the_master_is_killed()
+    {
+        string cache = "/tmp/econtext-cache-" + Guid.NewGuid().ToString("N")[..12];
+        try
+        {
+            using ContainerMaster master = await ContainerMaster.StartAsync(["chroot", Hosts.ChrootDir, cache], null, Bound);
+            int pid = master.ContextPid;
+            Assert.Equal(Hosts.ChrootDir, RootOf(pid));
+
+            await master.KillAsync(Bound);
+
+            Assert.True(await Processes.WaitGoneAsync([pid], Bound), $"the chroot context {pid} outlived its SIGKILLed master by {Bound.TotalSeconds} s");
+            Assert.DoesNotContain(Processes.All(), p => Processes.IsRunning(p) && RootOf(p) == Hosts.ChrootDir && Processes.CommandLine(p).Contains(cache, StringComparison.Ordinal));
+        }
+        finally
+        {
+            DeleteInChroot(cache);
+        }
+    }
+
     /// <summary>readlink /proc/PID/root, as this (root) process sees it; null once the process is gone.</summary>
     private static string? RootOf(int pid)
     {

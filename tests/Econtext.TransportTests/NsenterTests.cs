@@ -114,6 +114,22 @@ public sealed class NsenterTests(TestHosts hosts, ITestOutputHelper output) : Tr
         Assert.Empty(target.Others());
     }
 
+    /// <summary>The master itself is SIGKILLed (a process of its own): its context and nsenter exit, and the namespace holds only what it held before.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task The_context_ends_when_the_master_is_killed()
+    {
+        await using NamespacedProcess target = await NamespacedProcess.StartAsync(Bound);
+        using ContainerMaster master = await ContainerMaster.StartAsync(["nsenter", target.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], null, Bound);
+        int context = Assert.Single(target.Others());
+
+        await master.KillAsync(Bound);
+
+        Assert.True(await Processes.WaitGoneAsync([context], Bound), $"the context {context} outlived its SIGKILLed master by {Bound.TotalSeconds} s");
+        Assert.Empty(target.Others());
+        Assert.DoesNotContain(Processes.All(), p => Processes.IsRunning(p) && Processes.CommandLine(p).StartsWith($"nsenter --target {target.Pid} ", StringComparison.Ordinal));
+        Assert.True(Processes.IsRunning(target.Pid), "the namespaced process itself should not be touched");
+    }
+
     /// <summary>The pid of a process that ran and is gone (pids are not reused until the range wraps).</summary>
     private static async Task<int> GonePidAsync()
     {

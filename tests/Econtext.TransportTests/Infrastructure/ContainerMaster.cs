@@ -7,7 +7,7 @@ namespace Econtext.TransportTests.Infrastructure;
 
 /// <summary>
 /// Econtext.TestMaster run as a master process of its own with one context in a container
-/// (<c>container ENGINE CONTAINER ARGS...</c>), for a test to SIGKILL. Disposing kills whatever is left of it.
+/// (<c>container ENGINE CONTAINER ARGS...</c>), a chroot or a process's namespaces, for a test to SIGKILL. Disposing kills whatever is left of it.
 /// </summary>
 public sealed class ContainerMaster : IDisposable
 {
@@ -22,15 +22,22 @@ public sealed class ContainerMaster : IDisposable
     public int ContextPid { get; private set; }
 
     /// <summary>Starts the master and returns once its context in <paramref name="container"/> has answered a call.</summary>
-    public static async Task<ContainerMaster> StartAsync(ContainerEngine engine, string container, TimeSpan timeout)
+    public static Task<ContainerMaster> StartAsync(ContainerEngine engine, string container, TimeSpan timeout) =>
+        StartAsync(["container", engine.ProgramPath, container, .. engine.EngineArgs], engine.EngineEnvironment, timeout);
+
+    /// <summary>
+    /// Starts the master with one of its other places (<c>chroot DIR CACHE</c>, <c>nsenter PID</c>) and
+    /// returns once that context has answered a call.
+    /// </summary>
+    public static async Task<ContainerMaster> StartAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in (string[])[DllPath(), "container", engine.ProgramPath, container, .. engine.EngineArgs])
+        foreach (string argument in (string[])[DllPath(), .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
 
-        foreach ((string name, string value) in engine.EngineEnvironment)
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
