@@ -28,7 +28,8 @@ public sealed class BuildahTests(PodmanEngine engine, ITestOutputHelper output) 
             await BuildahAsync("copy", container, Path.Combine(dotnetRoot, "host"), "/opt/dotnet/host");
             await BuildahAsync("copy", container, runtime, "/opt/dotnet/shared/Microsoft.NETCore.App/" + Path.GetFileName(runtime));
 
-            await using var router = new Router();
+            var router = new Router();
+            await using var disposeRouter = router;
             Context inside = await StartAsync(() => router.BuildahAsync(Options(container)), "a context in a buildah working container");
             Assert.Equal("buildah:" + container, inside.Name);
             Assert.Equal(engine.OsRelease, await inside.CallAsync(() => ContainerProbe.OsRelease()).WaitAsync(Bound));
@@ -44,6 +45,29 @@ public sealed class BuildahTests(PodmanEngine engine, ITestOutputHelper output) 
             Identity who = await guest.CallAsync(() => Probe.Whoami()).WaitAsync(Bound);
             Assert.Equal((ContainerEngine.Guest.Name, ContainerEngine.Guest.Uid), (who.User, who.Uid));
             Assert.Equal("/etc", await guest.CallAsync(() => ContainerProbe.CurrentDirectory()).WaitAsync(Bound));
+
+            // Files both ways, through the context: in the working container's tree, not this machine's.
+            string local = Path.Combine(Path.GetTempPath(), $"ect-buildah-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(local);
+            try
+            {
+                byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000);
+                await File.WriteAllBytesAsync(Path.Combine(local, "out.bin"), data);
+                await inside.PushFileAsync(Path.Combine(local, "out.bin"), "/tmp/pushed.bin").WaitAsync(Bound);
+                Assert.False(File.Exists("/tmp/pushed.bin"), "the file landed on this machine's /tmp");
+                await inside.FetchFileAsync("/tmp/pushed.bin", Path.Combine(local, "back.bin")).WaitAsync(Bound);
+                Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(local, "back.bin")));
+            }
+            finally
+            {
+                Directory.Delete(local, recursive: true);
+            }
+
+            // After the router is gone, no buildah run of ours is left.
+            List<int> runs = Processes.Descendants(Environment.ProcessId).Where(pid => Processes.CommandLine(pid).Contains(container, StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(runs);
+            await router.DisposeAsync();
+            Assert.True(await Processes.WaitGoneAsync(runs, Bound), $"buildah run outlived its router: {string.Join(", ", runs)}");
         }
         finally
         {
