@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-
 namespace Econtext.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -10,99 +6,22 @@ namespace Econtext.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class TestMasterProcess : IDisposable
 {
-    private readonly Process _master;
-    private readonly StringBuilder _stderr = new();
+    private readonly MasterProcess _run;
 
-    private TestMasterProcess(Process master) => _master = master;
+    private TestMasterProcess(MasterProcess run) => _run = run;
 
-    public int ChildPid { get; private set; }
+    public int ChildPid => _run.Pid("CHILD_PID");
 
-    public int GrandchildPid { get; private set; }
+    public int GrandchildPid => _run.Pid("GRANDCHILD_PID");
+
+    public string Stderr => _run.Stderr;
 
     /// <summary>Starts the master and returns once it has printed both pids.</summary>
-    public static async Task<TestMasterProcess> StartAsync(TimeSpan timeout, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(TestMasterLocator.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(TestMasterLocator.DllPath());
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var master = new TestMasterProcess(Process.Start(start)!);
-        master._master.ErrorDataReceived += (_, e) =>
-        {
-            lock (master._stderr)
-            {
-                master._stderr.AppendLine(e.Data);
-            }
-        };
-        master._master.BeginErrorReadLine();
-        try
-        {
-            string? line;
-            while (master.GrandchildPid == 0 && (line = await master._master.StandardOutput.ReadLineAsync().WaitAsync(timeout)) is not null)
-            {
-                if (line.StartsWith("CHILD_PID=", StringComparison.Ordinal))
-                {
-                    master.ChildPid = int.Parse(line["CHILD_PID=".Length..], CultureInfo.InvariantCulture);
-                }
-                else if (line.StartsWith("GRANDCHILD_PID=", StringComparison.Ordinal))
-                {
-                    master.GrandchildPid = int.Parse(line["GRANDCHILD_PID=".Length..], CultureInfo.InvariantCulture);
-                }
-            }
-
-            Assert.True(master.ChildPid > 0 && master.GrandchildPid > 0, "the test master did not print both pids; its stderr: " + master.Stderr);
-            return master;
-        }
-        catch
-        {
-            master.Dispose();
-            throw;
-        }
-    }
-
-    public string Stderr
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
+    public static async Task<TestMasterProcess> StartAsync(TimeSpan timeout, params string[] arguments) =>
+        new(await MasterProcess.StartAsync(TestMasterLocator.DotnetHost(), TestMasterLocator.DllPath(), arguments, null, ["CHILD_PID", "GRANDCHILD_PID"], timeout, killReported: true));
 
     /// <summary>SIGKILL: the master gets no chance to clean up. Returns once it has exited.</summary>
-    public async Task KillAsync(TimeSpan timeout)
-    {
-        _master.Kill();
-        await _master.WaitForExitAsync().WaitAsync(timeout);
-    }
+    public Task KillAsync(TimeSpan timeout) => _run.KillAsync(timeout);
 
-    public void Dispose()
-    {
-        if (!_master.HasExited)
-        {
-            _master.Kill(entireProcessTree: true);
-        }
-
-        foreach (int pid in new[] { ChildPid, GrandchildPid })
-        {
-            if (pid > 0 && Processes.IsRunning(pid))
-            {
-                try
-                {
-                    using Process orphan = Process.GetProcessById(pid);
-                    orphan.Kill();
-                }
-                catch (ArgumentException)
-                {
-                }
-            }
-        }
-
-        _master.Dispose();
-    }
+    public void Dispose() => _run.Dispose();
 }
