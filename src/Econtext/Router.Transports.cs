@@ -112,6 +112,19 @@ public sealed partial class Router
         return Connector.StartAsync(TransportSpecs.Buildah(options, Options), options.Via, cancellationToken);
     }
 
+    /// <summary>Starts a context inside a running LXC container (<c>lxc-attach</c>), here or inside <see cref="LxcOptions.Via"/>.</summary>
+    /// <param name="options">The container, the user in it, and where to run lxc-attach.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <returns>The new context, connected and ready for calls.</returns>
+    /// <exception cref="ConnectionException">The context could not be started; <see cref="ConnectionException.Kind"/> says why and the message quotes what the transport printed.</exception>
+    /// <exception cref="ContextDisconnectedException">The via context went away during the start.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; whatever was started is stopped.</exception>
+    public Task<Context> LxcAsync(LxcOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Connector.StartAsync(TransportSpecs.Lxc(options, Options), options.Via, cancellationToken);
+    }
+
     /// <summary>Starts a context in the namespaces of a running process (<c>nsenter</c>), here or inside <see cref="NsenterOptions.Via"/>.</summary>
     /// <param name="options">The process whose namespaces to enter, and the user to become there.</param>
     /// <param name="cancellationToken">Abandons the start.</param>

@@ -22,6 +22,8 @@ public sealed class ContainerInventoryTests
     [InlineData("containers.podman.buildah", "Buildah")]
     [InlineData("chroot", "Chroot")]
     [InlineData("community.general.chroot", "Chroot")]
+    [InlineData("lxc", "Lxc")]
+    [InlineData("community.general.lxc", "Lxc")]
     [InlineData("community.docker.nsenter", "Nsenter")]
     [InlineData("ansible.builtin.ssh", "Ssh")]
     [InlineData("local", "Local")]
@@ -154,7 +156,7 @@ public sealed class ContainerInventoryTests
     }
 
     [Theory]
-    [InlineData("box ansible_connection=kubectl", "ansible_connection is \"kubectl\"; econtext supports ssh, local, podman, docker, docker_api, buildah, chroot and nsenter")]
+    [InlineData("box ansible_connection=kubectl", "ansible_connection is \"kubectl\"; econtext supports ssh, local, podman, docker, docker_api, buildah, lxc, chroot and nsenter")]
     [InlineData("box ansible_connection=docker ansible_docker_privileged=true", "ansible_docker_privileged is true; econtext does not run docker exec --privileged")]
     [InlineData("box ansible_connection=docker ansible_docker_privileged=maybe", "ansible_docker_privileged is \"maybe\"; it must be yes/no")]
     [InlineData("box ansible_connection=buildah ansible_buildah_extra_env='{\"A\": \"b\"}'", "econtext cannot set variables in a buildah container")]
@@ -176,5 +178,14 @@ public sealed class ContainerInventoryTests
 
         Assert.StartsWith("hosts.ini: host box: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_lxc_host_is_named_by_ansible_lxc_host_then_ansible_host_and_attaches_as_root()
+    {
+        var inventory = Inventory.ParseIni("a ansible_connection=community.general.lxc ansible_host=web ansible_lxc_host=web-lxc ansible_user=nobody\nb ansible_connection=lxc ansible_host=db\nc ansible_connection=lxc\n", "hosts.ini");
+
+        Assert.Equal(["web-lxc", "db", "c"], inventory.Hosts.Select(h => h.ConnectAddress));
+        Assert.All(inventory.Hosts, h => Assert.Equal((TargetConnection.Lxc, (string?)null), (h.Connection, h.User)));
     }
 }

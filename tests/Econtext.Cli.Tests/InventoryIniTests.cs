@@ -200,7 +200,7 @@ public sealed class InventoryIniTests
     {
         var ex = Assert.Throws<InventoryException>(() => Parse("box ansible_connection=winrm\n"));
 
-        Assert.StartsWith("hosts.ini: host box: ansible_connection is \"winrm\"; econtext supports ssh, local, podman, docker, docker_api, buildah, chroot and nsenter", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("hosts.ini: host box: ansible_connection is \"winrm\"; econtext supports ssh, local, podman, docker, docker_api, buildah, lxc, chroot and nsenter", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -15,6 +15,8 @@ public sealed class TargetSchemeTests
     [InlineData("chroot://nobody:nogroup@/srv/jail", "Chroot", "/srv/jail", "nobody:nogroup")]
     [InlineData("chroot:///srv/a@b", "Chroot", "/srv/a@b", null)]
     [InlineData("chroot://images/root", "Chroot", "images/root", null)]
+    [InlineData("lxc://web", "Lxc", "web", null)]
+    [InlineData("lxc://1000:1000@web", "Lxc", "web", "1000:1000")]
     public void Parses_the_scheme_user_and_container_or_directory(string text, string connection, string address, string? user)
     {
         var host = Assert.Single(TargetList.Parse(text));
@@ -42,7 +44,9 @@ public sealed class TargetSchemeTests
             TargetList.Parse("deploy@web1:2222,podman://web,local,chroot:///srv/jail").Select(h => h.Connection));
 
     [Theory]
-    [InlineData("lxc://web", "econtext knows no \"lxc://\"; write podman://, docker://, buildah://, chroot:// and nsenter://")]
+    [InlineData("incus://web", "econtext knows no \"incus://\"; write podman://, docker://, buildah://, lxc://, chroot:// and nsenter://")]
+    [InlineData("lxc://root@web", "lxc-attach takes numeric ids: \"root\" is not UID or UID:GID")]
+    [InlineData("lxc://-n", "\"-n\" is not a container name")]
     [InlineData("podman://", "no container; write podman://web or podman://app@web")]
     [InlineData("docker://@web", "nothing before the @")]
     [InlineData("podman://-privileged", "\"-privileged\" is not a container name or id")]

@@ -8,10 +8,10 @@ using Econtext;
 // DIR/child.bin in the child and DIR/grandchild.bin in the grandchild from sources that give 1 MiB
 // and then stall, so that it dies mid-push, with a temporary file on the target holding that 1 MiB.
 // With "container ENGINE CONTAINER [ENGINE-ARGS...]" (ENGINE the path of podman or docker, its
-// environment this process's), "chroot DIR CACHE" (the runtime shipped into CACHE there) or
-// "nsenter PID" it starts one context there instead, prints "CONTEXT_PID=<pid as the context sees
+// environment this process's), "chroot DIR CACHE" (the runtime shipped into CACHE there),
+// "nsenter PID" or "lxc NAME LXCPATH" it starts one context there instead, prints "CONTEXT_PID=<pid as the context sees
 // it>" once it answers, and waits to be killed.
-if (args is ["container", _, _, ..] or ["chroot", _, _] or ["nsenter", _])
+if (args is ["container", _, _, ..] or ["chroot", _, _] or ["nsenter", _] or ["lxc", _, _])
 {
     await using var placeRouter = new Router(args is ["chroot", _, string cache] ? new RouterOptions { RuntimeCacheDirectory = cache } : null);
     Context inside = args switch
@@ -20,6 +20,7 @@ if (args is ["container", _, _, ..] or ["chroot", _, _] or ["nsenter", _])
             ? await placeRouter.DockerAsync(new DockerOptions { Container = container, DockerPath = engine, EngineArgs = engineArgs })
             : await placeRouter.PodmanAsync(new PodmanOptions { Container = container, PodmanPath = engine, EngineArgs = engineArgs }),
         ["chroot", string root, _] => await placeRouter.ChrootAsync(new ChrootOptions { Directory = root }),
+        ["lxc", string name, string lxcPath] => await placeRouter.LxcAsync(new LxcOptions { Container = name, LxcPath = lxcPath }),
         _ => await placeRouter.NsenterAsync(new NsenterOptions { Pid = int.Parse(args[1], CultureInfo.InvariantCulture) }),
     };
     Console.WriteLine("CONTEXT_PID=" + (await inside.CallAsync(() => Orphan.ProcessId())).ToString(CultureInfo.InvariantCulture));

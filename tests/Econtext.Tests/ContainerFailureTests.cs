@@ -5,7 +5,7 @@ namespace Econtext.Tests;
 /// <summary>
 /// The failure classifier fed what the engines and tools really print. Each line was captured from
 /// the program named (podman 4.3.1 with runc, buildah 1.28, docker CLI 28.2 against dockerd 20.10,
-/// GNU chroot 9.1 in a C.UTF-8 locale, nsenter from util-linux 2.38) unless it says otherwise; ssh,
+/// GNU chroot 9.1 in a C.UTF-8 locale, nsenter from util-linux 2.38, lxc-attach from LXC 5.0) unless it says otherwise; ssh,
 /// sudo, su and doas lines are there to show the container patterns take none of them.
 /// </summary>
 public sealed class ContainerFailureTests
@@ -40,6 +40,15 @@ public sealed class ContainerFailureTests
             + "Error: unable to connect to Podman socket: Get \"http://d/v4.3.1/libpod/_ping\": dial tcp 127.0.0.1:1: connect: connection refused",
             ConnectionFailure.EngineUnavailable
         },
+
+        // lxc-attach (LXC 5.0), the same words for a stopped container and a missing one
+        {
+            "lxc-attach: stopped or missing",
+            "lxc-attach: web: ../src/lxc/attach.c: get_attach_context: 406 Connection refused - Failed to get init pid\n"
+            + "lxc-attach: web: ../src/lxc/attach.c: lxc_attach: 1470 Connection refused - Failed to get attach context",
+            ConnectionFailure.ContainerNotRunning
+        },
+        { "lxc-attach: no /bin/sh", "lxc-attach: web: ../src/lxc/attach.c: lxc_attach_run_command: 1841 No such file or directory - Failed to exec \"/bin/sh\"", ConnectionFailure.ShellNotFound },
 
         // buildah
         { "buildah: no such container", "Error: reading build container \"nosuch\": container not known", ConnectionFailure.ContainerNotFound },
@@ -169,7 +178,7 @@ public sealed class ContainerFailureTests
     {
         bool container = ContainerFailure.Classify(printed) is not null;
         bool ours = source.StartsWith("podman", StringComparison.Ordinal) || source.StartsWith("buildah", StringComparison.Ordinal) || source.StartsWith("docker", StringComparison.Ordinal)
-            || source.StartsWith("chroot", StringComparison.Ordinal) || source.StartsWith("nsenter", StringComparison.Ordinal) || source.StartsWith("runtime", StringComparison.Ordinal);
+            || source.StartsWith("chroot", StringComparison.Ordinal) || source.StartsWith("nsenter", StringComparison.Ordinal) || source.StartsWith("lxc", StringComparison.Ordinal) || source.StartsWith("runtime", StringComparison.Ordinal);
         Assert.True(container == ours, $"{source} ({expected}): the container classifier {(container ? "took" : "did not take")} it");
     }
 }

@@ -52,6 +52,25 @@ internal static class ContainerTargets
                     },
                     cancellationToken);
 
+            case TargetConnection.Lxc:
+                int? lxcUid = null, lxcGid = null;
+                if (host.User is { } lxcIds)
+                {
+                    (lxcUid, lxcGid) = TargetScheme.NumericIds(lxcIds);
+                }
+
+                return router.LxcAsync(
+                    new LxcOptions
+                    {
+                        Container = host.ConnectAddress,
+                        UserId = lxcUid,
+                        GroupId = lxcGid,
+                        ConnectTimeout = settings.ConnectTimeout,
+                        Name = name,
+                        Via = via,
+                    },
+                    cancellationToken);
+
             case TargetConnection.Nsenter:
                 int? uid = null, gid = null;
                 if (host.User is { } ids)

@@ -18,7 +18,7 @@ internal static class ContainerVariables
         "ansible_docker_host", "ansible_docker_user", "ansible_docker_extra_args", "ansible_docker_extra_env",
         "ansible_docker_working_dir", "ansible_docker_privileged", "ansible_docker_docker_host",
         "ansible_buildah_executable", "ansible_buildah_extra_args", "ansible_buildah_extra_env", "ansible_buildah_working_directory",
-        "ansible_chroot_exe", "ansible_nsenter_pid",
+        "ansible_chroot_exe", "ansible_nsenter_pid", "ansible_lxc_host",
     ];
 
     /// <summary>The namespaces community.docker.nsenter enters (it has no --root, --wd, --cgroup or --user).</summary>
@@ -43,6 +43,11 @@ internal static class ContainerVariables
             // community.general.chroot runs as the controller's user (root): it reads no ansible_user.
             Address = vars.Get("ansible_ssh_host", "ansible_host"),
             ProgramPath = vars.Get("ansible_chroot_exe"),
+        },
+        TargetConnection.Lxc => host with
+        {
+            // community.general.lxc names the container by ansible_lxc_host or ansible_host and attaches as root.
+            Address = vars.Get("ansible_lxc_host", "ansible_host"),
         },
         TargetConnection.Nsenter => host with
         {

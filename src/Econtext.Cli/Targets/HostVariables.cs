@@ -6,8 +6,8 @@ namespace Econtext.Cli.Targets;
 internal static class HostVariables
 {
     /// <summary>The <c>ansible_connection</c> values econtext takes, for messages.</summary>
-    public const string Supported = "ssh, local, podman, docker, docker_api, buildah, chroot and nsenter (also by their collection names, "
-        + "e.g. containers.podman.podman, community.docker.docker, community.general.chroot, community.docker.nsenter)";
+    public const string Supported = "ssh, local, podman, docker, docker_api, buildah, lxc, chroot and nsenter (also by their collection names, "
+        + "e.g. containers.podman.podman, community.docker.docker, community.general.lxc, community.general.chroot, community.docker.nsenter)";
 
     // The variables econtext acts on. A template in one of these would otherwise reach ssh as literal text.
     private static readonly string[] Used =
@@ -65,6 +65,7 @@ internal static class HostVariables
         "docker" or "community.docker.docker" or "docker_api" or "community.docker.docker_api" => TargetConnection.Docker,
         "buildah" or "containers.podman.buildah" => TargetConnection.Buildah,
         "chroot" or "community.general.chroot" => TargetConnection.Chroot,
+        "lxc" or "community.general.lxc" => TargetConnection.Lxc,
         "nsenter" or "community.docker.nsenter" => TargetConnection.Nsenter,
         _ => null,
     };
@@ -80,6 +81,7 @@ internal static class HostVariables
             TargetConnection.Local or TargetConnection.Nsenter => (null, null),
             TargetConnection.Ssh => ("ssh", "address"),
             TargetConnection.Chroot => ("chroot", "directory"),
+            TargetConnection.Lxc => ("lxc-attach", "container"),
             var engine => (engine.ToString().ToLowerInvariant(), "container"),
         };
         if (program is null)

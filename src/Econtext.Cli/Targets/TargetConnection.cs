@@ -21,6 +21,9 @@ internal enum TargetConnection
     /// <summary><c>chroot</c> into a directory (<c>community.general.chroot</c>, <c>chroot://</c>).</summary>
     Chroot,
 
+    /// <summary><c>lxc-attach</c> into a running LXC container (<c>community.general.lxc</c>, <c>lxc://</c>).</summary>
+    Lxc,
+
     /// <summary><c>nsenter</c> into a process's namespaces (<c>community.docker.nsenter</c>, <c>nsenter://</c>).</summary>
     Nsenter,
 }

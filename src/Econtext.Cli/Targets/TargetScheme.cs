@@ -10,12 +10,13 @@ namespace Econtext.Cli.Targets;
 /// <item><c>podman://[USER@]CONTAINER</c>, <c>docker://[USER@]CONTAINER</c>, <c>buildah://[USER@]CONTAINER</c>:
 /// a running container by name or id; USER is a name, a uid or uid:gid inside it.</item>
 /// <item><c>chroot://[USER[:GROUP]@]DIR</c>: <c>chroot:///srv/jail</c>; the user is chroot's --userspec.</item>
+/// <item><c>lxc://[UID[:GID]@]CONTAINER</c>: a running LXC container (lxc-attach, numeric ids).</item>
 /// <item><c>nsenter://[UID[:GID]@]PID</c>: every namespace of process PID, with its root and working directory.</item>
 /// </list>
 /// </summary>
 internal static partial class TargetScheme
 {
-    public const string Schemes = "podman://, docker://, buildah://, chroot:// and nsenter://";
+    public const string Schemes = "podman://, docker://, buildah://, lxc://, chroot:// and nsenter://";
 
     public static TargetHost Parse(string text, string spec)
     {
@@ -28,6 +29,7 @@ internal static partial class TargetScheme
             "docker" => TargetConnection.Docker,
             "buildah" => TargetConnection.Buildah,
             "chroot" => TargetConnection.Chroot,
+            "lxc" => TargetConnection.Lxc,
             "nsenter" => TargetConnection.Nsenter,
             _ => (TargetConnection?)null,
         };
@@ -35,6 +37,7 @@ internal static partial class TargetScheme
         {
             TargetConnection.Chroot => "chroot:///srv/jail or chroot://nobody@/srv/jail",
             TargetConnection.Nsenter => "nsenter://1234 or nsenter://1000:1000@1234",
+            TargetConnection.Lxc => "lxc://web or lxc://1000:1000@web",
             null => Schemes + ", e.g. podman://app@web",
             _ => $"{scheme}://web or {scheme}://app@web",
         };
@@ -85,6 +88,19 @@ internal static partial class TargetScheme
                 }
 
                 return new TargetHost { Name = text, Connection = kind, Pid = pid, User = user };
+
+            case TargetConnection.Lxc:
+                if (!ContainerName().IsMatch(rest))
+                {
+                    throw Error(rest.Length == 0 ? "no container" : $"\"{rest}\" is not a container name (letters, digits, _ . -, not first -)");
+                }
+
+                if (user is not null && !NumericUser().IsMatch(user))
+                {
+                    throw Error($"lxc-attach takes numeric ids: \"{user}\" is not UID or UID:GID");
+                }
+
+                return new TargetHost { Name = text, Connection = kind, Address = rest, User = user };
 
             default:
                 if (!ContainerName().IsMatch(rest))

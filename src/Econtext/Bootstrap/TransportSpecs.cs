@@ -51,6 +51,9 @@ internal static class TransportSpecs
     public static TransportSpec Buildah(BuildahOptions options, RouterOptions router) =>
         ContainerCommand.Buildah(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"buildah:{options.Container}" + ViaSuffix(options.Via));
 
+    public static TransportSpec Lxc(LxcOptions options, RouterOptions router) =>
+        ContainerCommand.Lxc(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"lxc:{options.Container}" + ViaSuffix(options.Via));
+
     public static TransportSpec Nsenter(NsenterOptions options, RouterOptions router) =>
         ContainerCommand.Nsenter(options, Stage0Script(options.DotnetPath, router), options.Name ?? $"nsenter:{options.Pid}" + ViaSuffix(options.Via));
 

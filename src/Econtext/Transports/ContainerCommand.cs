@@ -2,7 +2,7 @@ namespace Econtext.Transports;
 
 /// <summary>
 /// Command lines for contexts inside containers and namespaces: <c>podman</c>/<c>docker exec -i</c>,
-/// <c>buildah run</c>, <c>nsenter</c> and <c>chroot</c>. Each runs stage 0 with <c>/bin/sh -c</c>
+/// <c>buildah run</c>, <c>lxc-attach</c>, <c>nsenter</c> and <c>chroot</c>. Each runs stage 0 with <c>/bin/sh -c</c>
 /// on plain pipes (no terminal: none of them asks for a password), so the protocol flows through the
 /// engine as through ssh.
 /// </summary>
@@ -82,6 +82,42 @@ internal static class ContainerCommand
 
         arguments.AddRange([options.Directory, "/bin/sh", "-c", stage0]);
         return Spec(options.ChrootPath, arguments, "chroot", name, options.ConnectTimeout, environment: null);
+    }
+
+    public static TransportSpec Lxc(LxcOptions options, string stage0, string name)
+    {
+        var arguments = new List<string> { "-n", options.Container };
+        if (options.LxcPath is { } path)
+        {
+            arguments.AddRange(["-P", path]);
+        }
+
+        // The container's own environment, not this process's (as Ansible's lxc connection): PATH
+        // becomes LXC's default; HOME is unset, so a shipped runtime is cached under /tmp there.
+        arguments.Add("--clear-env");
+        Dictionary<string, string>? environment = null;
+        if (options.Environment is { Count: > 0 } inside)
+        {
+            environment = [];
+            foreach ((string key, string value) in inside)
+            {
+                environment[key] = value;
+                arguments.AddRange(["--keep-var", key]);
+            }
+        }
+
+        if (options.UserId is { } uid)
+        {
+            arguments.AddRange(["-u", uid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (options.GroupId is { } gid)
+        {
+            arguments.AddRange(["-g", gid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        arguments.AddRange(["--", "/bin/sh", "-c", stage0]);
+        return Spec(options.LxcAttachPath, arguments, "lxc-attach", name, options.ConnectTimeout, environment);
     }
 
     private static TransportSpec Spec(string program, List<string> arguments, string description, string name, TimeSpan timeout, Dictionary<string, string>? environment) => new()

@@ -46,6 +46,12 @@ internal static partial class ContainerFailure
         }
 
         // docker's daemon says "Container ID is not running" (20.10) or "container ID is not running" (later).
+        // lxc-attach cannot tell a stopped container from a missing one: both are "Failed to get init pid".
+        if (Contains(all, "lxc-attach: ") && Contains(all, "Failed to get init pid"))
+        {
+            return (ConnectionFailure.ContainerNotRunning, "The LXC container is not running, or there is none of that name (in that LxcPath): `lxc-ls -f` lists them, `lxc-start -n NAME` starts one.");
+        }
+
         if (Contains(all, "can only create exec sessions on running containers") || DockerNotRunningPattern().IsMatch(all) || Contains(all, "is paused, unpause the container"))
         {
             return (ConnectionFailure.ContainerNotRunning, "The container is not running: start it (`podman start NAME`, `docker start NAME`), or unpause it, then connect again.");
@@ -63,7 +69,7 @@ internal static partial class ContainerFailure
         // runc: exec: "/bin/sh": stat /bin/sh: no such file or directory (buildah escapes the quotes);
         // crun: executable file `/bin/sh` not found in $PATH, or exec container process `/bin/sh`;
         // chroot: failed to run command '/bin/sh' (with the locale's quotation marks).
-        if (Contains(all, "stat /bin/sh: no such file or directory") || Contains(all, "executable file `/bin/sh` not found") || Contains(all, "exec container process `/bin/sh`: No such file or directory")
+        if (Contains(all, "stat /bin/sh: no such file or directory") || Contains(all, "Failed to exec \"/bin/sh\"") || Contains(all, "executable file `/bin/sh` not found") || Contains(all, "exec container process `/bin/sh`: No such file or directory")
             || Contains(all, "exec /bin/sh: no such file or directory") || Contains(all, "nsenter: failed to execute /bin/sh: No such file or directory")
             || ChrootNoShellPattern().IsMatch(all))
         {

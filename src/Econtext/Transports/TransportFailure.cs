@@ -23,6 +23,13 @@ internal static partial class TransportFailure
             return (ConnectionFailure.PasswordRequired, "It asked for a password and none was given: set Password, or allow this user without one (NOPASSWD in sudoers, nopass in doas.conf).");
         }
 
+        // Before ssh's patterns: lxc-attach says "Connection refused" about its container's socket.
+        // The container patterns take no ssh or become line (ContainerFailureTests shows it).
+        if (ContainerFailure.Classify(all) is { } container)
+        {
+            return container;
+        }
+
         if (Contains(all, "REMOTE HOST IDENTIFICATION HAS CHANGED") || Contains(all, "Offending ") && Contains(all, "Host key verification failed"))
         {
             string fingerprint = FingerprintPattern().Match(all) is { Success: true } f ? f.Groups[1].Value : "(not printed)";
@@ -87,11 +94,6 @@ internal static partial class TransportFailure
             || Contains(all, "authentication failed") || Contains(all, "doas: Authentication failed"))
         {
             return (ConnectionFailure.PasswordIncorrect, "The password was refused. Check it (for sudo and doas it is the invoking user's password; for su, the target user's).");
-        }
-
-        if (ContainerFailure.Classify(all) is { } container)
-        {
-            return container;
         }
 
         if (Contains(all, "You must install or update .NET") || Contains(all, "framework 'Microsoft.NETCore.App', version"))
