@@ -1,23 +1,26 @@
 namespace Econtext.TransportTests.Infrastructure;
 
 /// <summary>
-/// One LXC system container of this run, in a private LXC path under /var/tmp (never the system's
-/// /var/lib/lxc), its root a <see cref="MinimalRootfs"/> without .NET, no network, started with a
+/// One LXC system container of this run (and a stopped one), in a private LXC path under /var/tmp
+/// unless a subclass names LXC's default (<see cref="LxcDefaultPathContainer"/>), its root a <see cref="MinimalRootfs"/> without .NET, no network, started with a
 /// <c>sleep</c> as init. Disposing stops it and removes the directory.
 /// </summary>
-public sealed class LxcContainer : IAsyncLifetime
+public class LxcContainer : IAsyncLifetime
 {
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
     public const string OsRelease = "ID=econtext-lxc\n";
 
     /// <summary>A user of the container's /etc/passwd that this machine's has not.</summary>
     public static readonly RootfsUser Guest = new("ectlxc", 4322, "/home/ectlxc", "/bin/sh");
 
-    public string Path { get; } = "/var/tmp/econtext-lxc-" + Guid.NewGuid().ToString("N")[..8];
+    /// <summary>The LXC path the containers are in: by default a private one of this run's.</summary>
+    public virtual string Path => "/var/tmp/econtext-lxc-" + _runId;
 
-    public string Name => "ect-running";
+    public string Name => "ect-" + _runId + "-running";
 
     /// <summary>A container that is defined but never started.</summary>
-    public string Stopped => "ect-stopped";
+    public string Stopped => "ect-" + _runId + "-stopped";
 
     public LxcOptions Options(string container) => new() { Container = container, LxcPath = Path, LxcAttachPath = "/usr/bin/lxc-attach", ConnectTimeout = TimeSpan.FromSeconds(30) };
 
@@ -54,12 +57,22 @@ public sealed class LxcContainer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Shell.RunAsync("/usr/bin/lxc-stop", "-P", Path, "-n", Name, "-k");
-        foreach (string mount in File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(Path + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+        foreach (string mount in File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith($"{Path}/{Name}/", StringComparison.Ordinal) || m.StartsWith($"{Path}/{Stopped}/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
         {
             await Shell.RunAsync("/usr/bin/umount", "-l", mount);
         }
 
-        if (Directory.Exists(Path))
+        // Only what this run made: in LXC's default path other containers live beside them.
+        foreach (string container in new[] { Name, Stopped })
+        {
+            string dir = System.IO.Path.Combine(Path, container);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        if (Path.StartsWith("/var/tmp/econtext-lxc-", StringComparison.Ordinal) && Directory.Exists(Path))
         {
             Directory.Delete(Path, recursive: true);
         }
