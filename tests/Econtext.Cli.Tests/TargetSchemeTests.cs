@@ -32,7 +32,7 @@ public sealed class TargetSchemeTests
 
         Assert.Equal((TargetConnection.Nsenter, (int?)1, (string?)null), (hosts[0].Connection, hosts[0].Pid, hosts[0].User));
         Assert.Equal(((int?)4242, "1000:100"), (hosts[1].Pid, hosts[1].User));
-        Assert.Equal((1000, (int?)100), TargetScheme.NumericIds(hosts[1].User!));
+        Assert.Equal(((int?)1000, (int?)100), TargetScheme.NumericIds(hosts[1].User!));
         // Typed targets get the library's default, --all with the process's root and working directory.
         Assert.Empty(hosts[0].NsenterArgs);
     }

@@ -53,12 +53,7 @@ internal static class ContainerTargets
                     cancellationToken);
 
             case TargetConnection.Lxc:
-                int? lxcUid = null, lxcGid = null;
-                if (host.User is { } lxcIds)
-                {
-                    (lxcUid, lxcGid) = TargetScheme.NumericIds(lxcIds);
-                }
-
+                (int? lxcUid, int? lxcGid) = TargetScheme.NumericIds(host.User);
                 return router.LxcAsync(
                     new LxcOptions
                     {
@@ -72,12 +67,7 @@ internal static class ContainerTargets
                     cancellationToken);
 
             case TargetConnection.Nsenter:
-                int? uid = null, gid = null;
-                if (host.User is { } ids)
-                {
-                    (uid, gid) = TargetScheme.NumericIds(ids);
-                }
-
+                (int? uid, int? gid) = TargetScheme.NumericIds(host.User);
                 return router.NsenterAsync(
                     new NsenterOptions
                     {

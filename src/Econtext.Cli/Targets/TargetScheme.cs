@@ -66,6 +66,15 @@ internal static partial class TargetScheme
             throw Error($"the user \"{user}\" is not a user name or id");
         }
 
+        // nsenter and lxc-attach set ids, not names.
+        void NumericOnly(string program)
+        {
+            if (user is not null && !NumericUser().IsMatch(user))
+            {
+                throw Error($"{program} takes numeric ids: \"{user}\" is not UID or UID:GID");
+            }
+        }
+
         switch (kind)
         {
             case TargetConnection.Chroot:
@@ -82,25 +91,8 @@ internal static partial class TargetScheme
                     throw Error(rest.Length == 0 ? "no process id" : $"\"{rest}\" is not a process id");
                 }
 
-                if (user is not null && !NumericUser().IsMatch(user))
-                {
-                    throw Error($"nsenter takes numeric ids: \"{user}\" is not UID or UID:GID");
-                }
-
+                NumericOnly("nsenter");
                 return new TargetHost { Name = text, Connection = kind, Pid = pid, User = user };
-
-            case TargetConnection.Lxc:
-                if (!ContainerName().IsMatch(rest))
-                {
-                    throw Error(rest.Length == 0 ? "no container" : $"\"{rest}\" is not a container name (letters, digits, _ . -, not first -)");
-                }
-
-                if (user is not null && !NumericUser().IsMatch(user))
-                {
-                    throw Error($"lxc-attach takes numeric ids: \"{user}\" is not UID or UID:GID");
-                }
-
-                return new TargetHost { Name = text, Connection = kind, Address = rest, User = user };
 
             default:
                 if (!ContainerName().IsMatch(rest))
@@ -108,13 +100,23 @@ internal static partial class TargetScheme
                     throw Error(rest.Length == 0 ? "no container" : $"\"{rest}\" is not a container name or id (letters, digits, _ . -, not first -)");
                 }
 
+                if (kind == TargetConnection.Lxc)
+                {
+                    NumericOnly("lxc-attach");
+                }
+
                 return new TargetHost { Name = text, Connection = kind, Address = rest, User = user };
         }
     }
 
-    /// <summary>Splits <c>UID[:GID]</c> into numbers; the text was checked when it was parsed.</summary>
-    public static (int UserId, int? GroupId) NumericIds(string user)
+    /// <summary>Splits <c>UID[:GID]</c> into numbers (none for no user); the text was checked when it was parsed.</summary>
+    public static (int? UserId, int? GroupId) NumericIds(string? user)
     {
+        if (user is null)
+        {
+            return (null, null);
+        }
+
         string[] parts = user.Split(':');
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : null);
     }

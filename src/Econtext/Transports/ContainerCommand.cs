@@ -21,18 +21,7 @@ internal static class ContainerCommand
             arguments.AddRange(["--workdir", directory]);
         }
 
-        Dictionary<string, string>? environment = options.EngineEnvironment?.ToDictionary();
-        if (options.Environment is { Count: > 0 } inside)
-        {
-            // By name only: the engine copies each value from its own environment, so none is on its command line.
-            environment ??= [];
-            foreach ((string key, string value) in inside)
-            {
-                environment[key] = value;
-                arguments.AddRange(["--env", key]);
-            }
-        }
-
+        Dictionary<string, string>? environment = ByName(options.Environment, options.EngineEnvironment?.ToDictionary(), arguments, "--env");
         arguments.AddRange([options.Container, "/bin/sh", "-c", stage0]);
         return Spec(program, arguments, engine, name, options.ConnectTimeout, environment);
     }
@@ -95,16 +84,7 @@ internal static class ContainerCommand
         // The container's own environment, not this process's (as Ansible's lxc connection): PATH
         // becomes LXC's default; HOME is unset, so a shipped runtime is cached under /tmp there.
         arguments.Add("--clear-env");
-        Dictionary<string, string>? environment = null;
-        if (options.Environment is { Count: > 0 } inside)
-        {
-            environment = [];
-            foreach ((string key, string value) in inside)
-            {
-                environment[key] = value;
-                arguments.AddRange(["--keep-var", key]);
-            }
-        }
+        Dictionary<string, string>? environment = ByName(options.Environment, null, arguments, "--keep-var");
 
         if (options.UserId is { } uid)
         {
@@ -118,6 +98,27 @@ internal static class ContainerCommand
 
         arguments.AddRange(["--", "/bin/sh", "-c", stage0]);
         return Spec(options.LxcAttachPath, arguments, "lxc-attach", name, options.ConnectTimeout, environment);
+    }
+
+    /// <summary>
+    /// Variables for inside, by name only: each value goes into the program's own environment and
+    /// <paramref name="flag"/> NAME tells it to pass that one in, so no value is on its command line.
+    /// </summary>
+    private static Dictionary<string, string>? ByName(IReadOnlyDictionary<string, string>? inside, Dictionary<string, string>? environment, List<string> arguments, string flag)
+    {
+        if (inside is not { Count: > 0 })
+        {
+            return environment;
+        }
+
+        environment ??= [];
+        foreach ((string key, string value) in inside)
+        {
+            environment[key] = value;
+            arguments.AddRange([flag, key]);
+        }
+
+        return environment;
     }
 
     private static TransportSpec Spec(string program, List<string> arguments, string description, string name, TimeSpan timeout, Dictionary<string, string>? environment) => new()
