@@ -112,6 +112,43 @@ public static partial class Processes
         return result;
     }
 
+    /// <summary>readlink /proc/PID/ns/KIND, or null if the process is gone.</summary>
+    public static string? Namespace(int pid, string kind)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The other processes (zombies too) in the pid namespace of <paramref name="pid"/>, such as what runs in a container beside its init.</summary>
+    public static List<int> OthersInPidNamespaceOf(int pid)
+    {
+        string? ns = Namespace(pid, "pid");
+        return ns is null ? [] : All().Where(other => other != pid && Namespace(other, "pid") == ns).ToList();
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the processes beside <paramref name="pid"/> in its pid
+    /// namespace to be gone, reaped too (a context goes with its pipe, with no event to wait on from
+    /// outside), then returns those still there.
+    /// </summary>
+    public static async Task<List<int>> WaitAloneInPidNamespaceAsync(int pid, TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        List<int> left;
+        while ((left = OthersInPidNamespaceOf(pid)).Count > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        return left;
+    }
+
     /// <summary>Waits until none of the processes runs any more, up to the deadline.</summary>
     public static async Task<bool> WaitGoneAsync(IEnumerable<int> pids, TimeSpan timeout)
     {

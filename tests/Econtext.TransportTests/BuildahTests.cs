@@ -35,7 +35,7 @@ public sealed class BuildahTests(PodmanEngine engine, ITestOutputHelper output) 
             Assert.Equal(engine.OsRelease, await inside.CallAsync(() => ContainerProbe.OsRelease()).WaitAsync(Bound));
             foreach (string kind in (string[])["mnt", "pid"])
             {
-                Assert.NotEqual(ContainerEngine.Namespace(Environment.ProcessId, kind), await inside.CallAsync(() => ContainerProbe.Namespace(kind)).WaitAsync(Bound));
+                Assert.NotEqual(Processes.Namespace(Environment.ProcessId, kind), await inside.CallAsync(() => ContainerProbe.Namespace(kind)).WaitAsync(Bound));
             }
 
             Assert.StartsWith("/opt/dotnet/shared/", await inside.CallAsync(() => BareHostProbe.RuntimeDirectory()).WaitAsync(Bound), StringComparison.Ordinal);

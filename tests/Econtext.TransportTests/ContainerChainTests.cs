@@ -21,7 +21,7 @@ public sealed class ContainerChainTests(TestHosts hosts, PodmanEngine podman, IT
         Assert.Equal($"podman:{podman.Running}@sudo:root@{web.Name}", inside.Name);
         Assert.Equal(podman.OsRelease, await inside.CallAsync(() => ContainerProbe.OsRelease()).WaitAsync(Bound));
         int main = await podman.MainPidAsync(podman.Running);
-        Assert.Equal(ContainerEngine.Namespace(main, "mnt"), await inside.CallAsync(() => ContainerProbe.Namespace("mnt")).WaitAsync(Bound));
+        Assert.Equal(Processes.Namespace(main, "mnt"), await inside.CallAsync(() => ContainerProbe.Namespace("mnt")).WaitAsync(Bound));
 
         // podman ran where it was asked to: as root, as a child of the sudo context, not of this process.
         int exec = Assert.Single(Processes.Descendants(root.RemoteProcessId), pid => Processes.CommandLine(pid).Contains(" exec -i ", StringComparison.Ordinal) && Processes.CommandLine(pid).Contains(podman.Running, StringComparison.Ordinal));
@@ -31,14 +31,6 @@ public sealed class ContainerChainTests(TestHosts hosts, PodmanEngine podman, IT
         Processes.Signal(web.RemoteProcessId, Processes.SigKill);
         await Task.Delay(Timeout.Infinite, inside.Disconnected).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Bound);
         Assert.True(await Processes.WaitGoneAsync([exec], Bound), "podman exec outlived the ssh context it hung from");
-        long deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
-        List<int> left;
-        while ((left = await podman.OthersInsideAsync(podman.Running)).Count > 0 && Environment.TickCount64 < deadline)
-        {
-            // No event tells when the context inside has been reaped; its exit follows its parent's.
-            await Task.Delay(20);
-        }
-
-        Assert.Empty(left);
+        Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(await podman.MainPidAsync(podman.Running), Bound));
     }
 }

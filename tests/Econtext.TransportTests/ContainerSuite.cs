@@ -64,9 +64,9 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
             foreach (string kind in (string[])["mnt", "pid"])
             {
                 string there = await inside.CallAsync(() => ContainerProbe.Namespace(kind)).WaitAsync(Bound);
-                Output.WriteLine($"{kind}: here {ContainerEngine.Namespace(Environment.ProcessId, kind)}, inside {there}");
-                Assert.NotEqual(ContainerEngine.Namespace(Environment.ProcessId, kind), there);
-                Assert.Equal(ContainerEngine.Namespace(main, kind), there);
+                Output.WriteLine($"{kind}: here {Processes.Namespace(Environment.ProcessId, kind)}, inside {there}");
+                Assert.NotEqual(Processes.Namespace(Environment.ProcessId, kind), there);
+                Assert.Equal(Processes.Namespace(main, kind), there);
             }
 
             // Cached in the container's file system (root's home there), not on this machine.
@@ -359,21 +359,7 @@ public abstract class ContainerSuite(ContainerEngine engine, ITestOutputHelper o
     /// <summary>No engine exec for the container anywhere on this machine, no dotnet left inside, and the container still running.</summary>
     protected async Task AssertNothingLeftAsync()
     {
-        int main = await Engine.MainPidAsync(Engine.Running);
-        string? ns = ContainerEngine.Namespace(main, "pid");
-        List<int> left = [];
-        long deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
-        do
-        {
-            left = Processes.All().Where(pid => pid != main && ContainerEngine.Namespace(pid, "pid") == ns).ToList();
-            if (left.Count == 0)
-            {
-                break;
-            }
-
-            await Task.Delay(20);
-        }
-        while (Environment.TickCount64 < deadline);
+        List<int> left = await Processes.WaitAloneInPidNamespaceAsync(await Engine.MainPidAsync(Engine.Running), Bound);
 
         Assert.True(left.Count == 0, "left inside the container: " + string.Join("; ", left.Select(p => $"{p} {Processes.CommandLine(p)}")));
         Assert.DoesNotContain(Processes.All(), pid => IsExecOf(pid, Engine.Running));

@@ -37,8 +37,8 @@ public sealed class LxcTests(LxcContainer lxc, ITestOutputHelper output) : Conne
                 foreach (string kind in (string[])["mnt", "pid", "uts"])
                 {
                     string there = await inside.CallAsync(() => ContainerProbe.Namespace(kind)).WaitAsync(Bound);
-                    Assert.Equal(ContainerEngine.Namespace(init, kind), there);
-                    Assert.NotEqual(ContainerEngine.Namespace(Environment.ProcessId, kind), there);
+                    Assert.Equal(Processes.Namespace(init, kind), there);
+                    Assert.NotEqual(Processes.Namespace(Environment.ProcessId, kind), there);
                 }
 
                 // The variable inside, its value only in lxc-attach's environment, not on its command line.
@@ -57,7 +57,7 @@ public sealed class LxcTests(LxcContainer lxc, ITestOutputHelper output) : Conne
             }
 
             Assert.True(await Processes.WaitGoneAsync(attaches, Bound), "lxc-attach outlived its router");
-            await AssertOnlyInitInsideAsync(init);
+            Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(init, Bound));
         }
         finally
         {
@@ -79,11 +79,11 @@ public sealed class LxcTests(LxcContainer lxc, ITestOutputHelper output) : Conne
     {
         int init = await lxc.InitPidAsync();
         using ContainerMaster master = await ContainerMaster.StartAsync(["lxc", lxc.Name, lxc.Path], null, Bound);
-        Assert.NotEmpty(Others(init));
+        Assert.NotEmpty(Processes.OthersInPidNamespaceOf(init));
 
         await master.KillAsync(Bound);
 
-        await AssertOnlyInitInsideAsync(init);
+        Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(init, Bound));
         Assert.DoesNotContain(Processes.All(), pid => Processes.IsRunning(pid) && Processes.CommandLine(pid).Contains($"lxc-attach -n {lxc.Name} -P {lxc.Path}", StringComparison.Ordinal));
     }
 
@@ -101,25 +101,5 @@ public sealed class LxcTests(LxcContainer lxc, ITestOutputHelper output) : Conne
         await using var router = new Router();
         ConnectionException ex = await ExpectFailureAsync(ConnectionFailure.EngineUnavailable, () => router.LxcAsync(lxc.Options(lxc.Name) with { LxcAttachPath = "/nonexistent/lxc-attach" }));
         AssertQuotes(ex, "/nonexistent/lxc-attach");
-    }
-
-    /// <summary>Processes in the container's pid namespace besides its init.</summary>
-    private static List<int> Others(int init)
-    {
-        string? ns = ContainerEngine.Namespace(init, "pid");
-        return Processes.All().Where(pid => pid != init && ContainerEngine.Namespace(pid, "pid") == ns).ToList();
-    }
-
-    private static async Task AssertOnlyInitInsideAsync(int init)
-    {
-        long deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
-        List<int> left;
-        while ((left = Others(init)).Count > 0 && Environment.TickCount64 < deadline)
-        {
-            // No event tells when the context inside has been reaped; its exit follows lxc-attach's.
-            await Task.Delay(20);
-        }
-
-        Assert.Empty(left);
     }
 }

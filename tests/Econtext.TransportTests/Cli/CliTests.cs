@@ -353,15 +353,6 @@ public sealed class CliTests(TestHosts hosts, ITestOutputHelper output) : Transp
         }
     }
 
-    private string Write(string name, string text)
-    {
-        string dir = Path.Combine(Hosts.Dir, "cli-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
     /// <summary>A loopback port nothing listens on: bound, then released.</summary>
     private static int ClosedPort()
     {

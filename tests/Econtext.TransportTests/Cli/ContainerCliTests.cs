@@ -119,13 +119,4 @@ public sealed class ContainerCliTests(TestHosts hosts, ITestOutputHelper output)
         File.WriteAllText(Hosts.ChrootDir + inside, id + "\n");
         return (inside, id + "\n");
     }
-
-    private string Write(string name, string text)
-    {
-        string dir = Path.Combine(Hosts.Dir, "cli-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
 }

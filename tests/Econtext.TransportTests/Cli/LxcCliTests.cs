@@ -27,15 +27,7 @@ public sealed class LxcCliTests(LxcDefaultPathContainer lxc, ITestOutputHelper o
             Assert.Equal($"{LxcContainer.Guest.Uid}\n", (string?)byTarget.Host(target)["stdout"]);
 
             int init = await lxc.InitPidAsync();
-            string? ns = ContainerEngine.Namespace(init, "pid");
-            long deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
-            while (Processes.All().Any(pid => pid != init && ContainerEngine.Namespace(pid, "pid") == ns) && Environment.TickCount64 < deadline)
-            {
-                // The tool has exited; its contexts inside exit with their pipes, with no event to wait on here.
-                await Task.Delay(20);
-            }
-
-            Assert.DoesNotContain(Processes.All(), pid => pid != init && ContainerEngine.Namespace(pid, "pid") == ns);
+            Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(init, Bound));
         }
         finally
         {

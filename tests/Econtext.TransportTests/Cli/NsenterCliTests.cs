@@ -34,13 +34,6 @@ public sealed class NsenterCliTests(ITestOutputHelper output) : ConnectionTest(o
         }
 
         // Nothing of ours stays in the namespace once the tool has exited.
-        long deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
-        while (target.Others().Count > 0 && Environment.TickCount64 < deadline)
-        {
-            // The contexts exit with their pipes; there is no event to wait on from here.
-            await Task.Delay(20);
-        }
-
-        Assert.Empty(target.Others());
+        Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(target.Pid, Bound));
     }
 }

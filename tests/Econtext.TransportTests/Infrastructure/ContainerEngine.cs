@@ -111,12 +111,7 @@ public abstract class ContainerEngine : IAsyncLifetime
         await CheckAsync("inspect", "-f", "{{.State.Running}}", container) == "true";
 
     /// <summary>Host pids of the processes in the container's pid namespace other than its main process.</summary>
-    public async Task<List<int>> OthersInsideAsync(string container)
-    {
-        int main = await MainPidAsync(container);
-        string? ns = Namespace(main, "pid");
-        return ns is null ? [] : Processes.All().Where(pid => pid != main && Namespace(pid, "pid") == ns).ToList();
-    }
+    public async Task<List<int>> OthersInsideAsync(string container) => Processes.OthersInPidNamespaceOf(await MainPidAsync(container));
 
     /// <summary>The host pid of the process that has pid <paramref name="pidInside"/> in the container (a context's <see cref="Context.RemoteProcessId"/>), or null.</summary>
     public async Task<int?> HostPidAsync(string container, int pidInside)
@@ -140,19 +135,6 @@ public abstract class ContainerEngine : IAsyncLifetime
         }
 
         return null;
-    }
-
-    /// <summary>readlink /proc/PID/ns/KIND, or null if the process is gone.</summary>
-    public static string? Namespace(int pid, string kind)
-    {
-        try
-        {
-            return new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     public async Task InitializeAsync()
@@ -198,8 +180,7 @@ public abstract class ContainerEngine : IAsyncLifetime
         while (Directory.Exists(Dir));
 
         Directory.CreateDirectory(Dir);
-        int self = Environment.ProcessId;
-        await File.WriteAllTextAsync(Path.Combine(Dir, "owner"), $"{self} {Processes.StartTime(self)}\n");
+        await RunOwner.RecordAsync(Dir);
         await StartEngineAsync(Dir);
 
         RootfsUser[] users = [Nobody, Guest];
@@ -268,18 +249,6 @@ public abstract class ContainerEngine : IAsyncLifetime
         }
     }
 
-    private static bool IsOwnerAlive(string dir)
-    {
-        try
-        {
-            string[] owner = File.ReadAllText(Path.Combine(dir, "owner")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            int pid = int.Parse(owner[0], CultureInfo.InvariantCulture);
-            return Processes.IsRunning(pid) && Processes.StartTime(pid)?.ToString(CultureInfo.InvariantCulture) == owner[1];
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
-        {
-            // No owner file: dead, unless another test run is making the directory right now.
-            return Directory.GetCreationTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-1);
-        }
-    }
+    // No owner file: dead, unless another test run is making the directory right now.
+    private static bool IsOwnerAlive(string dir) => RunOwner.IsAlive(dir) ?? Directory.GetCreationTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-1);
 }

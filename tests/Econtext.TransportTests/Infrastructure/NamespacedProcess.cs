@@ -70,30 +70,10 @@ public sealed class NamespacedProcess : IAsyncDisposable
     /// <summary>readlink /proc/PID/ns/KIND of the namespaced process.</summary>
     public string Namespace(string kind) => NamespaceOf(Pid, kind);
 
-    public static string NamespaceOf(int pid, string kind) => new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget ?? "?";
+    public static string NamespaceOf(int pid, string kind) => Processes.Namespace(pid, kind) ?? "?";
 
-    /// <summary>Host pids of the processes in its pid namespace other than the sleep itself.</summary>
-    public List<int> Others()
-    {
-        string pidNamespace = Namespace("pid");
-        var found = new List<int>();
-        foreach (int pid in Processes.All())
-        {
-            try
-            {
-                if (pid != Pid && Processes.IsRunning(pid) && NamespaceOf(pid, "pid") == pidNamespace)
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while looking.
-            }
-        }
-
-        return found;
-    }
+    /// <summary>Host pids of the processes in its pid namespace other than the sleep itself (running ones).</summary>
+    public List<int> Others() => Processes.OthersInPidNamespaceOf(Pid).Where(Processes.IsRunning).ToList();
 
     public async ValueTask DisposeAsync()
     {

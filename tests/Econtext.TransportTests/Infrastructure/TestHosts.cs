@@ -199,8 +199,7 @@ public sealed class TestHosts : IAsyncLifetime
             Dir = Path.Combine(BaseDir, RunId);
             Directory.CreateDirectory(Dir);
             SetMode(Dir, "755");
-            int self = Environment.ProcessId;
-            await File.WriteAllTextAsync(Path.Combine(Dir, "owner"), $"{self} {Processes.StartTime(self)}\n");
+            await RunOwner.RecordAsync(Dir);
 
             await CreateUsersAsync();
             await WriteSudoersAsync();
@@ -874,20 +873,8 @@ public sealed class TestHosts : IAsyncLifetime
         }
     }
 
-    private static bool IsOwnerAlive(string dir)
-    {
-        try
-        {
-            string[] owner = File.ReadAllText(Path.Combine(dir, "owner")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            int pid = int.Parse(owner[0], CultureInfo.InvariantCulture);
-            return Processes.IsRunning(pid) && Processes.StartTime(pid)?.ToString(CultureInfo.InvariantCulture) == owner[1];
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
-        {
-            // No owner file yet: a run being created right now has the lock, so this one is dead.
-            return false;
-        }
-    }
+    // No owner file yet: a run being created right now has the lock, so this one is dead.
+    private static bool IsOwnerAlive(string dir) => RunOwner.IsAlive(dir) ?? false;
 
     /// <summary>Serializes setup and teardown of runs on this machine (the sweep, doas.conf edits).</summary>
     private static async Task<FileStream> LockAsync()

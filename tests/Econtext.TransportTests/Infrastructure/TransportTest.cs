@@ -29,6 +29,16 @@ public abstract class TransportTest : ConnectionTest
 
     protected static Task<Identity> AssertRunsAsAsync(Context context, TestUser user) => AssertRunsAsAsync(context, user.Name, user.Uid);
 
+    /// <summary>A file of <paramref name="text"/> named <paramref name="name"/>, in a folder of its own in this run's directory (an inventory, a password file).</summary>
+    protected string Write(string name, string text)
+    {
+        string dir = Path.Combine(Hosts.Dir, "cli-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     /// <summary>A password nobody has, in the same alphabet as the real ones.</summary>
     protected static string WrongPassword() => "Wrong " + Guid.NewGuid().ToString("N")[..12] + " '$\"!;&";
 }
