@@ -328,7 +328,7 @@ internal sealed class FileServer
     private void Refuse(FileRequestLane lane, int asker, int handle, string why)
     {
         router.Statistics.CountDropped();
-        if (lane.Stream.QueuedBytes < ContextStream.AnswerQueueLimit)
+        if (lane.Stream.HasRoomForAnswers)
         {
             Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes(why));
         }

@@ -116,7 +116,7 @@ internal sealed class AssemblyService(Router router, Func<string, (byte[]? Image
 
         // A context that does not read would pile refusals up too: it gets one only while its
         // queue has room.
-        if (from.QueuedBytes < ContextStream.AnswerQueueLimit)
+        if (from.HasRoomForAnswers)
         {
             var frame = new FrameBuilder(why.Length + 64);
             frame.WriteBytes(Encoding.UTF8.GetBytes($"refused by {router.Name}: {why}"));

@@ -95,6 +95,9 @@ internal sealed class ContextStream
     /// </summary>
     public const long AnswerQueueLimit = 1024 * 1024;
 
+    /// <summary>Whether an unasked-for answer (a refusal) may be queued now: less than <see cref="AnswerQueueLimit"/> waits here.</summary>
+    public bool HasRoomForAnswers => QueuedBytes < AnswerQueueLimit;
+
     /// <summary>Bytes of frames queued for this pipe and not yet written: what the peer, by not reading, makes this process hold.</summary>
     public long QueuedBytes => _backlog.Bytes;
 

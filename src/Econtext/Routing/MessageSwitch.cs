@@ -96,7 +96,7 @@ internal sealed class MessageSwitch
         _statistics.CountDropped();
         _log.LogWarning("dropped {Message} from {Stream}: {Why}", message.ToString(), from.Name, why);
         MessageHeader header = message.Header;
-        if (header.ReplyTo != Handles.None && header.Handle != Handles.Ready && from.QueuedBytes < ContextStream.AnswerQueueLimit)
+        if (header.ReplyTo != Handles.None && header.Handle != Handles.Ready && from.HasRoomForAnswers)
         {
             // A refusal is a courtesy to a sender that broke the rules: it gets one only while it
             // reads, so a flood of refused frames from a child that never reads costs a bounded queue

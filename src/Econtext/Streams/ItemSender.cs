@@ -14,6 +14,11 @@ internal sealed class ItemSender : IDisposable
     private readonly Outbox _outbox;
     private readonly SemaphoreSlim _window = new(CreditWindow.Size, CreditWindow.Size);
 
+    // Where its messages go: a channel argument's items to STREAM_ITEM with the call's handle in
+    // reply-to; results and file chunks as MORE replies on the receiver's handle.
+    private readonly int _to;
+    private readonly int _replyTo;
+
     internal ItemSender(CreditLedger ledger, Outbox outbox, StreamKind kind, int peer, int handle)
     {
         _ledger = ledger;
@@ -21,6 +26,7 @@ internal sealed class ItemSender : IDisposable
         Kind = kind;
         Peer = peer;
         Handle = handle;
+        (_to, _replyTo) = kind == StreamKind.Arguments ? (Handles.StreamItem, handle) : (handle, Handles.None);
     }
 
     public StreamKind Kind { get; }
@@ -63,23 +69,10 @@ internal sealed class ItemSender : IDisposable
     }
 
     /// <summary>One message of the stream (MORE for an item); see <see cref="Outbox.Send"/> for what it throws.</summary>
-    public void Send(MessageFlags flags, FrameBuilder frame)
-    {
-        if (Kind == StreamKind.Arguments)
-        {
-            _outbox.Send(Peer, Handles.StreamItem, Handle, flags, frame);
-        }
-        else
-        {
-            _outbox.Send(Peer, Handle, Handles.None, flags, frame);
-        }
-    }
+    public void Send(MessageFlags flags, FrameBuilder frame) => _outbox.Send(Peer, _to, _replyTo, flags, frame);
 
     /// <summary><see cref="Send"/> for a message whose loss is reported elsewhere (the stream broke) or logged (too large).</summary>
-    public bool TrySend(MessageFlags flags, FrameBuilder frame) =>
-        Kind == StreamKind.Arguments
-            ? _outbox.TrySend(Peer, Handles.StreamItem, Handle, flags, frame)
-            : _outbox.TrySend(Peer, Handle, Handles.None, flags, frame);
+    public bool TrySend(MessageFlags flags, FrameBuilder frame) => _outbox.TrySend(Peer, _to, _replyTo, flags, frame);
 
     /// <summary>CREDIT arrived: <paramref name="count"/> more items may go.</summary>
     internal void Grant(int count)
