@@ -183,6 +183,17 @@ public sealed class Context
     /// </summary>
     public Task ShutdownAsync(CancellationToken cancellationToken = default) => _router.ShutdownAsync(this, cancellationToken);
 
+    /// <summary>
+    /// One round trip to the context and back through everything between (a call to a method of the core,
+    /// so no assembly travels): a health check. It returns the context's process id; it fails as a call
+    /// does when the context is gone, and waits as long as <paramref name="cancellationToken"/> lets it for
+    /// one that does not answer.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
+    public Task<int> PingAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => Pooling.HealthProbe.Answer(), cancellationToken);
+
     /// <summary>The context's name and id, for logs: <c>web1 (id 3)</c>.</summary>
     public override string ToString() => $"{Name} (id {Id})";
 

@@ -37,7 +37,7 @@ internal static class CommandErrors
             // The compiler's own format, one error per line, so editors can jump to them.
             foreach (var error in ex.Errors)
             {
-                Console.Error.WriteLine(error.ToString());
+                CliSession.Current.Error.WriteLine(error.ToString());
             }
 
             Report(ex.Errors.Count == 0 ? ex.Message : $"the C# did not compile ({ex.Errors.Count} error{(ex.Errors.Count == 1 ? "" : "s")}); nothing was run", null);
@@ -67,10 +67,10 @@ internal static class CommandErrors
 
     private static void Report(string message, Exception? exception)
     {
-        Console.Error.WriteLine("econtext: " + Failures.OneLine(message));
-        if (exception is not null && Environment.GetEnvironmentVariable("ECONTEXT_DEBUG") is "1" or "true")
+        CliSession.Current.Error.WriteLine("econtext: " + Failures.OneLine(message));
+        if (exception is not null && CliSession.Current.Variable("ECONTEXT_DEBUG") is "1" or "true")
         {
-            Console.Error.WriteLine(exception.ToString());
+            CliSession.Current.Error.WriteLine(exception.ToString());
         }
     }
 }

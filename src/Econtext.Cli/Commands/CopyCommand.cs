@@ -50,7 +50,7 @@ internal static class CopyCommand
 
     private static async Task<int> RunAsync(RunSettings settings, string source, string destination, FileTransferOptions options, CancellationToken cancellationToken)
     {
-        string fullSource = Path.GetFullPath(source);
+        string fullSource = CliSession.Current.FullPath(source);
         bool directory = Directory.Exists(fullSource);
         if (!directory && !System.IO.File.Exists(fullSource))
         {

@@ -22,7 +22,10 @@ internal static class EcontextCli
         {
             new HelpOption(),
             new VersionOption(),
+            AgentCommand.Persist,
+            AgentCommand.NoAgent,
         };
+        AgentCommand.Validate();
         var examples = new Dictionary<Command, IReadOnlyList<string>>
         {
             [root] =
@@ -34,6 +37,7 @@ internal static class EcontextCli
                 "econtext run web1 --become check.csx",
                 "econtext copy web1,web2 app.conf /etc/app/ --become",
                 "econtext fetch -i hosts.ini all /etc/os-release ./facts",
+                "econtext agent status                             # the contexts kept warm between commands",
                 "econtext exec --help",
             ],
         };
@@ -44,6 +48,7 @@ internal static class EcontextCli
         Add(root, examples, ScriptCommands.CreateRun(), ScriptCommands.RunExamples);
         Add(root, examples, CopyCommand.Create(), CopyCommand.Examples);
         Add(root, examples, FetchCommand.Create(), FetchCommand.Examples);
+        Add(root, examples, AgentCommand.Create(), AgentCommand.Examples);
 
         // Every command's help ends with its examples, so the help option of each gets the same action.
         foreach (Command command in examples.Keys)

@@ -101,7 +101,7 @@ internal static class ExecCommand
 
     private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, CancellationToken cancellationToken)
     {
-        IAnsiConsole console = AnsiConsole.Console;
+        IAnsiConsole console = CliSession.Current.Console;
         int width = settings.Hosts.Max(h => h.Name.Length);
         string file = program[0];
         string[] arguments = program[1..];

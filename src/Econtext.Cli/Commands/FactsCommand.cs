@@ -75,16 +75,16 @@ internal static class FactsCommand
                 JsonObject json = FactsRenderer.ToJson(report);
                 return new HostWorkResult(true, $"{facts.Hostname}: {facts.OsDescription}, {facts.Architecture}, .NET {facts.DotnetVersion}", json);
             },
-            single ? new PlainLinesView(AnsiConsole.Console, showEachHost: false, showTally: false) : HostCommandOptions.View(settings, streamsOutput: false),
+            single ? new PlainLinesView(CliSession.Current.Console, showEachHost: false, showTally: false) : HostCommandOptions.View(settings, streamsOutput: false),
             cancellationToken).ConfigureAwait(false);
 
         if (single && reports[0] is FactsReport only)
         {
-            FactsRenderer.WriteTable(only, AnsiConsole.Console);
+            FactsRenderer.WriteTable(only, CliSession.Current.Console);
         }
         else if (!settings.Json && reports.Any(r => r is not null))
         {
-            FactsRenderer.WriteHostsTable([.. reports.OfType<FactsReport>()], AnsiConsole.Console);
+            FactsRenderer.WriteHostsTable([.. reports.OfType<FactsReport>()], CliSession.Current.Console);
         }
 
         return HostRunner.ExitCode(outcomes);

@@ -58,7 +58,7 @@ internal static class FetchCommand
             settings,
             async (host, context, progress, token) =>
             {
-                string local = flat ? Path.GetFullPath(destination) : Path.Combine(Path.GetFullPath(destination), SafeName(host), name);
+                string local = flat ? CliSession.Current.FullPath(destination) : Path.Combine(CliSession.Current.FullPath(destination), SafeName(host), name);
                 string kind = await context.CallAsync(() => RemotePaths.Kind(source), token).ConfigureAwait(false);
                 switch (kind)
                 {

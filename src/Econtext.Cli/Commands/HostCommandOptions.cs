@@ -172,7 +172,7 @@ internal sealed class HostCommandOptions
     {
         string? inventoryPath = parseResult.GetValue(_inventory);
         // Read once: the targets, --limit and --via may all look into it.
-        Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath);
+        Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath, CliSession.Current.FullPath(inventoryPath));
         IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory);
         if (parseResult.GetValue(_limit) is string limit)
         {
@@ -211,8 +211,8 @@ internal sealed class HostCommandOptions
             Via = via,
             Become = ReadBecome(parseResult),
             User = parseResult.GetValue(_user),
-            IdentityFile = parseResult.GetValue(_privateKey),
-            SshConfigFile = parseResult.GetValue(_sshConfig),
+            IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : null,
+            SshConfigFile = parseResult.GetValue(_sshConfig) is string config ? CliSession.Current.FullPath(config) : null,
             SshOptions = parseResult.GetValue(_sshOption) ?? [],
             ControlPersist = TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(_controlPersist))),
             HostKeyPolicy = parseResult.GetValue(_hostKeys) switch
@@ -224,7 +224,7 @@ internal sealed class HostCommandOptions
             },
             Forks = parseResult.GetValue(_forks),
             ConnectTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_connectTimeout)),
-            DotnetPath = parseResult.GetValue(_dotnet),
+            DotnetPath = parseResult.GetValue(_dotnet) is string dotnet && dotnet.Contains('/', StringComparison.Ordinal) ? CliSession.Current.FullPath(dotnet) : parseResult.GetValue(_dotnet),
             Json = parseResult.GetValue(_json),
             ListHostsOnly = parseResult.GetValue(_listHosts),
             HostTimeout = parseResult.GetValue(_timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -236,11 +236,11 @@ internal sealed class HostCommandOptions
     {
         if (settings.Json)
         {
-            return new JsonLinesView(Console.Out, Console.Error);
+            return new JsonLinesView(CliSession.Current.Out, CliSession.Current.Error);
         }
 
-        IAnsiConsole console = AnsiConsole.Console;
-        bool terminal = !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
+        IAnsiConsole console = CliSession.Current.Console;
+        bool terminal = CliSession.Current.OutputIsTerminal && console.Profile.Capabilities.Interactive;
         return terminal && !streamsOutput ? new LiveTableView(console) : new PlainLinesView(console, showEachHost: true);
     }
 
@@ -252,7 +252,7 @@ internal sealed class HostCommandOptions
         {
             try
             {
-                password = File.ReadLines(file).FirstOrDefault() ?? string.Empty;
+                password = File.ReadLines(CliSession.Current.FullPath(file)).FirstOrDefault() ?? string.Empty;
             }
             catch (IOException ex)
             {
@@ -265,7 +265,7 @@ internal sealed class HostCommandOptions
         }
         else if (parseResult.GetValue(_askBecomePassword))
         {
-            password = PasswordPrompt.Read("BECOME password: ");
+            password = CliSession.Current.ReadPassword("BECOME password: ");
         }
 
         return new BecomeSettings(enabled, parseResult.GetValue(_become), parseResult.GetValue(_becomeMethod), password);

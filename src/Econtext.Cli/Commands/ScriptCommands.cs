@@ -41,8 +41,8 @@ internal static class ScriptCommands
         "[TARGETS] SCRIPT",
         "Where to run (default: a local context) and a .csx file: using directives, methods and statements; return gives the value.",
         "Compile a C# script file once, here, and run it on every target. The value it returns is printed per host as JSON.",
-        path => File.Exists(path)
-            ? ScriptSource.FromFile(path)
+        path => File.Exists(CliSession.Current.FullPath(path))
+            ? ScriptSource.FromFile(CliSession.Current.FullPath(path))
             : throw new UsageException($"run: the script {path} does not exist here. For example: econtext run web1 ./check.csx"),
         "econtext run web1,web2 ./check.csx");
 

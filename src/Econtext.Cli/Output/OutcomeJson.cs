@@ -22,6 +22,11 @@ internal static class OutcomeJson
             json["error"] = outcome.Summary;
         }
 
+        if (outcome.Reconnected is string reason)
+        {
+            json["reconnected"] = reason;
+        }
+
         if (outcome.Failure is ConnectionFailure failure)
         {
             json["failure"] = failure.ToString();

@@ -24,7 +24,7 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
         {
             console.MarkupLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{Markup.Escape(outcome.Host.Name)} | {StatusMarkup(outcome.State)} | {outcome.Elapsed.TotalMilliseconds:0} ms | {Markup.Escape(outcome.Summary)}"));
+                $"{Markup.Escape(outcome.Host.Name)} | {StatusMarkup(outcome.State)} | {outcome.Elapsed.TotalMilliseconds:0} ms | {Markup.Escape(outcome.Summary)}{Markup.Escape(ReconnectedNote(outcome))}"));
         }
     }
 
@@ -44,11 +44,20 @@ internal sealed class PlainLinesView(IAnsiConsole console, bool showEachHost = t
             console.MarkupLine($"{StatusMarkup(outcome.State)} {Markup.Escape(outcome.Host.Name)}: {Markup.Escape(outcome.Summary)}");
         }
 
+        foreach (HostOutcome outcome in outcomes.Where(o => o.State == HostState.Ok && o.Reconnected is not null))
+        {
+            console.MarkupLine($"[yellow]RECONNECTED[/] {Markup.Escape(outcome.Host.Name)}:{Markup.Escape(ReconnectedNote(outcome))}");
+        }
+
         if (showTally)
         {
             console.WriteLine(Tally.Line(outcomes, elapsed));
         }
     }
+
+    /// <summary>" (reconnected: REASON)" when the agent had to start the host's context again, else nothing.</summary>
+    public static string ReconnectedNote(HostOutcome outcome) =>
+        outcome.Reconnected is string reason ? $" (reconnected: the agent's context had gone: {Failures.OneLine(reason)})" : string.Empty;
 
     public static string StatusMarkup(HostState state) => state switch
     {

@@ -10,4 +10,8 @@ namespace Econtext.Cli.Running;
 /// <param name="Summary">One line: the work's summary, or the reason it failed.</param>
 /// <param name="Failure">For an unreachable host, the transport's classification (AuthenticationFailed...).</param>
 /// <param name="Json">The command's fields; null when the host was unreachable or the work threw.</param>
-internal sealed record HostOutcome(TargetHost Host, HostState State, TimeSpan Elapsed, string Summary, ConnectionFailure? Failure, JsonObject? Json);
+internal sealed record HostOutcome(TargetHost Host, HostState State, TimeSpan Elapsed, string Summary, ConnectionFailure? Failure, JsonObject? Json)
+{
+    /// <summary>Set when the agent's warm context for the host was gone and was started again: why it was gone.</summary>
+    public string? Reconnected { get; init; }
+}

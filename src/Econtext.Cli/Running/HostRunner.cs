@@ -20,13 +20,12 @@ internal static class HostRunner
     {
         if (settings.ListHostsOnly)
         {
-            HostList.Write(settings, Console.Out);
+            HostList.Write(settings, CliSession.Current.Out);
             return [];
         }
 
         long started = Stopwatch.GetTimestamp();
-        await using var router = new Router();
-        var connector = new TargetConnector(router, settings);
+        await using IHostContexts contexts = CliSession.Current.OpenContexts(settings);
         HostProgress[] hosts = [.. settings.Hosts.Select(h => new HostProgress(h))];
         using var forks = new SemaphoreSlim(Math.Max(1, settings.Forks));
 
@@ -37,7 +36,7 @@ internal static class HostRunner
             {
                 // The outcome is shown as soon as it is known; the host's shutdown follows, inside its fork slot.
                 await RunOneAsync(
-                    connector,
+                    contexts,
                     host,
                     work,
                     settings.HostTimeout,
@@ -67,7 +66,7 @@ internal static class HostRunner
         : outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
         : 0;
 
-    private static async Task RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, TimeSpan? timeout, Action<HostOutcome> finish, CancellationToken cancellationToken)
+    private static async Task RunOneAsync(IHostContexts contexts, HostProgress progress, HostWork work, TimeSpan? timeout, Action<HostOutcome> finish, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is TimeSpan limit)
@@ -77,7 +76,7 @@ internal static class HostRunner
 
         try
         {
-            await RunOneAsync(connector, progress, work, finish, deadline.Token).ConfigureAwait(false);
+            await RunOneAsync(contexts, progress, work, finish, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -86,14 +85,14 @@ internal static class HostRunner
         }
     }
 
-    private static async Task RunOneAsync(TargetConnector connector, HostProgress progress, HostWork work, Action<HostOutcome> finish, CancellationToken cancellationToken)
+    private static async Task RunOneAsync(IHostContexts contexts, HostProgress progress, HostWork work, Action<HostOutcome> finish, CancellationToken cancellationToken)
     {
         TargetHost host = progress.Host;
         progress.Start();
-        ConnectedHost connected;
+        HostLease connected;
         try
         {
-            connected = await connector.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
+            connected = await contexts.AcquireAsync(host, cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectionException ex)
         {
@@ -118,23 +117,23 @@ internal static class HostRunner
             {
                 progress.State = HostState.Running;
                 HostWorkResult result = await work(host, connected.Context, progress, cancellationToken).ConfigureAwait(false);
-                outcome = new HostOutcome(host, result.Succeeded ? HostState.Ok : HostState.Failed, progress.Elapsed, result.Summary, null, result.Json);
+                outcome = new HostOutcome(host, result.Succeeded ? HostState.Ok : HostState.Failed, progress.Elapsed, result.Summary, null, result.Json) { Reconnected = connected.ReconnectReason };
             }
             catch (ContextDisconnectedException ex)
             {
-                outcome = new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null);
+                // Not run again: the work may be what ended the context (a reboot), and must not happen twice.
+                outcome = new HostOutcome(host, HostState.Unreachable, progress.Elapsed, Failures.Describe(ex), null, null) { Reconnected = connected.ReconnectReason };
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                outcome = new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex), null, null);
+                outcome = new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex), null, null) { Reconnected = connected.ReconnectReason };
             }
 
             finish(outcome);
         }
         finally
         {
-            // Each host's processes go as soon as its work is done, so --forks bounds how many run at once.
-            await connected.ShutdownAsync().ConfigureAwait(false);
+            await connected.End().ConfigureAwait(false);
         }
     }
 }

@@ -16,39 +16,21 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
 
     public async Task<ConnectedHost> ConnectAsync(TargetHost host, CancellationToken cancellationToken)
     {
-        bool become = settings.Become.Enabled || host.Become;
-        Context? context;
-        if (host.IsLocal && become)
+        Context? context = null;
+        if (!host.IsLocal || !NeedsBecome(host))
         {
-            // sudo, su or doas run straight from this process: a local context to run them from would be one process more.
-            context = null;
-        }
-        else if (host.IsLocal)
-        {
-            context = await router.LocalAsync(
-                new LocalOptions { Name = host.Name, DotnetPath = settings.DotnetPath, ConnectTimeout = settings.ConnectTimeout },
-                cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            Context? via = settings.Via is null ? null : await ViaAsync(cancellationToken).ConfigureAwait(false);
-            context = host.Connection == TargetConnection.Ssh
-                ? await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false)
-                : await ContainerTargets.ConnectAsync(router, settings, host, via, cancellationToken).ConfigureAwait(false);
+            Context? via = settings.Via is null || host.IsLocal ? null : await ViaAsync(cancellationToken).ConfigureAwait(false);
+            context = await ConnectLoginAsync(host, via, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!become)
+        if (!NeedsBecome(host))
         {
             return new ConnectedHost(context!, null);
         }
 
-        string user = settings.Become.User ?? host.BecomeUser ?? "root";
-        string method = settings.Become.Method ?? host.BecomeMethod ?? "sudo";
-        string? password = settings.Become.Password ?? host.BecomePassword;
-        string name = $"{host.Name}/{method}:{user}";
         try
         {
-            return new ConnectedHost(await BecomeAsync(method, user, password, context, name, cancellationToken).ConfigureAwait(false), context);
+            return new ConnectedHost(await BecomeAsync(host, context, cancellationToken).ConfigureAwait(false), context);
         }
         catch when (context is not null)
         {
@@ -56,6 +38,43 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
             throw;
         }
     }
+
+    /// <summary>Whether the host's work runs as another user (--become or the inventory's ansible_become).</summary>
+    public bool NeedsBecome(TargetHost host) => settings.Become.Enabled || host.Become;
+
+    /// <summary>
+    /// The context the host is reached by, before become: local, ssh (from here or from <paramref name="via"/>),
+    /// or a container, chroot or namespace. Not for a local host with become, where sudo, su or doas run straight
+    /// from this process (a local context to run them from would be one process more).
+    /// </summary>
+    public async Task<Context> ConnectLoginAsync(TargetHost host, Context? via, CancellationToken cancellationToken)
+    {
+        if (host.IsLocal)
+        {
+            return await router.LocalAsync(
+                new LocalOptions { Name = host.Name, DotnetPath = settings.DotnetPath, ConnectTimeout = settings.ConnectTimeout },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return host.Connection == TargetConnection.Ssh
+            ? await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false)
+            : await ContainerTargets.ConnectAsync(router, settings, host, via, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The become method, user and password that apply to the host: the command line's, else the inventory's.</summary>
+    public (string Method, string User, string? Password) BecomeOf(TargetHost host) =>
+        (settings.Become.Method ?? host.BecomeMethod ?? "sudo", settings.Become.User ?? host.BecomeUser ?? "root", settings.Become.Password ?? host.BecomePassword);
+
+    /// <summary>Runs sudo, su or doas in <paramref name="context"/> (or from this process for null).</summary>
+    public Task<Context> BecomeAsync(TargetHost host, Context? context, CancellationToken cancellationToken)
+    {
+        (string method, string user, string? password) = BecomeOf(host);
+        return BecomeAsync(method, user, password, context, $"{host.Name}/{method}:{user}", cancellationToken);
+    }
+
+    /// <summary>The --via host's ssh context, started from here.</summary>
+    public Task<Context> ConnectViaAsync(CancellationToken cancellationToken) =>
+        router.SshAsync(Ssh(settings.Via!, via: null), cancellationToken);
 
     private async Task<Context> BecomeAsync(string method, string user, string? password, Context? context, string name, CancellationToken cancellationToken) =>
         method switch
@@ -78,7 +97,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
         await _viaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _via ??= router.SshAsync(Ssh(settings.Via!, via: null), CancellationToken.None);
+            _via ??= ConnectViaAsync(CancellationToken.None);
         }
         finally
         {
@@ -102,7 +121,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
 
         if (_controlDirectory is null)
         {
-            string root = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime
+            string root = CliSession.Current.Variable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime
                 ? Path.Combine(runtime, "econtext")
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "econtext");
             string directory = Path.Combine(root, "cp");
@@ -163,7 +182,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
             Host = host.ConnectAddress,
             Port = host.Port,
             User = host.User ?? settings.User,
-            IdentityFile = via is null ? host.IdentityFile ?? settings.IdentityFile : null,
+            IdentityFile = via is null ? (host.IdentityFile is string own ? CliSession.Current.FullPath(own) : settings.IdentityFile) : null,
             SshArgs = args,
             HostKeyPolicy = settings.HostKeyPolicy,
             ConnectTimeout = settings.ConnectTimeout,

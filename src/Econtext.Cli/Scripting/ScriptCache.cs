@@ -27,7 +27,7 @@ internal sealed class ScriptCache
     /// </summary>
     public static string? DefaultDirectory()
     {
-        string? chosen = Environment.GetEnvironmentVariable(DirectoryVariable);
+        string? chosen = Running.CliSession.Current.Variable(DirectoryVariable);
         if (string.Equals(chosen, "off", StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -35,10 +35,10 @@ internal sealed class ScriptCache
 
         if (!string.IsNullOrEmpty(chosen))
         {
-            return Path.GetFullPath(chosen);
+            return Running.CliSession.Current.FullPath(chosen);
         }
 
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string? xdg = Running.CliSession.Current.Variable("XDG_CACHE_HOME");
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         string root = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) ? xdg
             : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")

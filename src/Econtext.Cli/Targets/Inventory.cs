@@ -39,13 +39,17 @@ internal sealed partial class Inventory
 
     public IReadOnlyDictionary<string, InventoryGroup> Groups => _groups;
 
-    /// <summary>Reads an inventory file, YAML for .yml/.yaml/.json or content that opens like YAML, INI otherwise.</summary>
-    public static Inventory Load(string path)
+    /// <summary>
+    /// Reads an inventory file, YAML for .yml/.yaml/.json or content that opens like YAML, INI otherwise;
+    /// from <paramref name="fullPath"/> when given (the path made absolute against the person's directory),
+    /// named in messages as <paramref name="path"/> they typed.
+    /// </summary>
+    public static Inventory Load(string path, string? fullPath = null)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = File.ReadAllText(fullPath ?? path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Econtext.Cli.Agent.Client;
+
+/// <summary>
+/// The few words the client reads itself, before anything is parsed: which command, <c>--persist</c>,
+/// <c>--no-agent</c> and help. Everything else is parsed where the command runs (the agent, or this process).
+/// </summary>
+internal static class AgentCommandLine
+{
+    public const string PersistVariable = "ECONTEXT_PERSIST";
+
+    /// <summary>The agent's idle time when neither --persist nor $ECONTEXT_PERSIST says: 10 minutes.</summary>
+    public static readonly TimeSpan DefaultPersist = TimeSpan.FromMinutes(10);
+
+    private static readonly HashSet<string> s_hostCommands = new(StringComparer.Ordinal) { "facts", "exec", "eval", "run", "copy", "fetch" };
+
+    public static (AgentMode Mode, TimeSpan Persist) Decide(IReadOnlyList<string> args, Func<string, string?> variable)
+    {
+        string? command = null;
+        string? verb = null;
+        string? persistText = null;
+        bool noAgent = false;
+        bool help = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == "--")
+            {
+                break;
+            }
+
+            if (arg == "--no-agent")
+            {
+                noAgent = true;
+            }
+            else if (arg == "--persist" && i + 1 < args.Count)
+            {
+                persistText = args[++i];
+            }
+            else if (arg.StartsWith("--persist=", StringComparison.Ordinal))
+            {
+                persistText = arg["--persist=".Length..];
+            }
+            else if (arg is "-h" or "-?" or "--help" or "--version")
+            {
+                help = true;
+            }
+            else if (!arg.StartsWith('-') && command is null)
+            {
+                command = arg;
+            }
+            else if (!arg.StartsWith('-') && command == "agent" && verb is null)
+            {
+                verb = arg;
+            }
+        }
+
+        persistText ??= variable(PersistVariable);
+        TimeSpan? persist = persistText is null ? DefaultPersist : ParseDuration(persistText);
+        if (help || persist is null)
+        {
+            // Help, and a --persist this cannot read, get the parser's own answer in this process.
+            return (AgentMode.InProcess, persist ?? DefaultPersist);
+        }
+
+        if (command == "agent")
+        {
+            return verb switch
+            {
+                "status" => (AgentMode.Status, persist.Value),
+                "stop" => (AgentMode.Stop, persist.Value),
+                _ => (AgentMode.InProcess, persist.Value),
+            };
+        }
+
+        bool warm = !noAgent && persist.Value > TimeSpan.Zero && command is not null && s_hostCommands.Contains(command);
+        return (warm ? AgentMode.Agent : AgentMode.InProcess, persist.Value);
+    }
+
+    /// <summary>A duration as a person writes it: <c>0</c>, <c>90</c> (seconds), <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>; null for anything else.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        double unit = char.ToLowerInvariant(text[^1]) switch
+        {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => 0,
+        };
+        string number = unit == 0 ? text : text[..^1];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return null;
+        }
+
+        double seconds = value * (unit == 0 ? 1 : unit);
+        return seconds > TimeSpan.MaxValue.TotalSeconds / 2 ? null : TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>The duration in the form <see cref="ParseDuration"/> reads.</summary>
+    public static string Format(TimeSpan duration) => ((long)Math.Ceiling(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
+}
