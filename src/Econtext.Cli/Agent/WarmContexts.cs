@@ -63,8 +63,13 @@ internal sealed class WarmContexts : IHostContexts
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static HostLease Lease(ContextLease lease, string? reconnectReason) =>
-        new(lease.Context, reconnectReason, () =>
+        new(lease.Context, reconnectReason, interrupted =>
         {
+            if (interrupted)
+            {
+                return lease.DiscardAsync();
+            }
+
             lease.Dispose();
             return Task.CompletedTask;
         });

@@ -133,7 +133,7 @@ internal static class HostRunner
         }
         finally
         {
-            await connected.End().ConfigureAwait(false);
+            await connected.End(cancellationToken.IsCancellationRequested).ConfigureAwait(false);
         }
     }
 }

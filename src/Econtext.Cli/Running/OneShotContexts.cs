@@ -15,7 +15,7 @@ internal sealed class OneShotContexts : IHostContexts
         ConnectedHost connected = await _connector.ConnectAsync(host, cancellationToken).ConfigureAwait(false);
 
         // Each host's processes go as soon as its work is done, so --forks bounds how many run at once.
-        return new HostLease(connected.Context, null, connected.ShutdownAsync);
+        return new HostLease(connected.Context, null, _ => connected.ShutdownAsync());
     }
 
     public ValueTask DisposeAsync() => _router.DisposeAsync();

@@ -43,4 +43,13 @@ public sealed class ContextLease : IDisposable
             _entry.Release();
         }
     }
+
+    /// <summary>
+    /// Returns the context and has the pool shut it down instead of keeping it: at once when no other lease
+    /// holds it (the task ends when it has exited), else when the last one is returned. For a use that was
+    /// interrupted (cancelled, timed out), whose remote work must be seen to end before the caller says it has:
+    /// a context's shutdown ends the calls running in it. No new lease is given on it from now on.
+    /// </summary>
+    public Task DiscardAsync() =>
+        Interlocked.Exchange(ref _released, 1) == 0 ? _entry.Discard() : Task.CompletedTask;
 }

@@ -192,17 +192,46 @@ public sealed class ContextPool : IAsyncDisposable
         await Task.WhenAll(all.Select(e => ShutDownQuietlyAsync(e.Context))).ConfigureAwait(false);
     }
 
-    internal void Return(PooledEntry entry)
+    internal Task Discard(PooledEntry entry)
     {
         lock (_lock)
         {
+            entry.Discarded = true;
+            if (_entries.TryGetValue(entry.Key, out PooledEntry? current) && current == entry)
+            {
+                _entries.Remove(entry.Key);
+            }
+
             entry.Leases--;
+            entry.LastUsed = DateTimeOffset.UtcNow;
+            LastActivity = entry.LastUsed;
+            if (entry.Leases > 0)
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        return ShutDownQuietlyAsync(entry.Context);
+    }
+
+    internal void Return(PooledEntry entry)
+    {
+        bool shutDown;
+        lock (_lock)
+        {
+            entry.Leases--;
+            shutDown = entry.Discarded && entry.Leases == 0;
             entry.LastUsed = DateTimeOffset.UtcNow;
             LastActivity = entry.LastUsed;
             if (entry.Leases == 0)
             {
                 ArmIdleTimer();
             }
+        }
+
+        if (shutDown)
+        {
+            _ = ShutDownQuietlyAsync(entry.Context);
         }
     }
 

@@ -17,7 +17,12 @@ internal sealed class PooledEntry(ContextPool pool, string key, Context context,
 
     public int Reconnects { get; } = reconnects;
 
+    /// <summary>Set once the entry must not be lent again; it is shut down when its last lease returns.</summary>
+    public bool Discarded { get; set; }
+
     public void Release() => pool.Return(this);
+
+    public Task Discard() => pool.Discard(this);
 
     public PooledContextInfo Describe() =>
         new(Context, Key, Context.Name, Context.RemoteProcessId, Started, LastUsed, Leases, Uses, Reconnects);
