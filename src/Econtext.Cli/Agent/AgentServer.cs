@@ -62,6 +62,8 @@ internal sealed class AgentServer
             {
                 _persist = value;
             }
+
+            Pool.IdleTimeout = value;
         }
     }
 

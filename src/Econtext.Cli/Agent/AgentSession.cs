@@ -107,7 +107,7 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
 
     private async Task<int> RunCommandAsync(AgentRequest request, AgentFrameWriter frames)
     {
-        if (AgentCommandLine.Decide(request.Args, name => request.Environment.GetValueOrDefault(name)) is { Persist: var persist } && persist > TimeSpan.Zero)
+        if (AgentCommandLine.ExplicitPersist(request.Args, name => request.Environment.GetValueOrDefault(name)) is TimeSpan persist && persist > TimeSpan.Zero)
         {
             server.Persist = persist;
         }

@@ -51,7 +51,7 @@ internal static class AgentCommand
             }
 
             agent.Stop("econtext agent stop");
-            CliSession.Current.Out.WriteLine($"agent stopping: {agent.Pool.Count} context{(agent.Pool.Count == 1 ? "" : "s")} shut down");
+            CliSession.Current.Out.WriteLine($"agent pid {Environment.ProcessId} stopping: {agent.Pool.Count} context{(agent.Pool.Count == 1 ? "" : "s")} shut down");
             return 0;
         });
 

@@ -28,6 +28,7 @@ public sealed class ContextPool : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Timer _idleTimer;
     private bool _disposed;
+    private TimeSpan _idleTimeout;
 
     /// <summary>Creates an empty pool.</summary>
     public ContextPool(ContextPoolOptions? options = null)
@@ -43,11 +44,34 @@ public sealed class ContextPool : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), _options.HealthCheckTimeout, "HealthCheckTimeout must be positive, or zero for no check");
         }
 
+        _idleTimeout = _options.IdleTimeout;
         _idleTimer = new Timer(static s => ((ContextPool)s!).ShutDownIdle(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     /// <summary>Raised (on a pool thread) when the pool shuts a context down because it went unused for the idle time.</summary>
     public event Action<PooledContextInfo>? IdleContextClosed;
+
+    /// <summary>
+    /// How long an unused context is kept (<see cref="ContextPoolOptions.IdleTimeout"/> at first); a change applies
+    /// to every context from its last use, so a longer time keeps the ones already idle longer.
+    /// </summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout;
+        set
+        {
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "IdleTimeout must be positive, zero or Timeout.InfiniteTimeSpan (both keep contexts until they disconnect)");
+            }
+
+            lock (_lock)
+            {
+                _idleTimeout = value;
+                ArmIdleTimer();
+            }
+        }
+    }
 
     /// <summary>How many contexts the pool keeps now.</summary>
     public int Count
@@ -335,7 +359,7 @@ public sealed class ContextPool : IAsyncDisposable
 
     private void ArmIdleTimer()
     {
-        if (_disposed || _options.IdleTimeout <= TimeSpan.Zero || _options.IdleTimeout == Timeout.InfiniteTimeSpan)
+        if (_disposed || _idleTimeout <= TimeSpan.Zero || _idleTimeout == Timeout.InfiniteTimeSpan)
         {
             return;
         }
@@ -343,9 +367,9 @@ public sealed class ContextPool : IAsyncDisposable
         DateTimeOffset? next = null;
         foreach (PooledEntry e in _entries.Values)
         {
-            if (e.Leases == 0 && (next is null || e.LastUsed + _options.IdleTimeout < next))
+            if (e.Leases == 0 && (next is null || e.LastUsed + _idleTimeout < next))
             {
-                next = e.LastUsed + _options.IdleTimeout;
+                next = e.LastUsed + _idleTimeout;
             }
         }
 
@@ -364,7 +388,7 @@ public sealed class ContextPool : IAsyncDisposable
             DateTimeOffset now = DateTimeOffset.UtcNow;
             foreach (PooledEntry e in _entries.Values)
             {
-                if (e.Leases == 0 && now - e.LastUsed >= _options.IdleTimeout)
+                if (e.Leases == 0 && now - e.LastUsed >= _idleTimeout)
                 {
                     idle.Add(e);
                 }

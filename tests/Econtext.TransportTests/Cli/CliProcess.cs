@@ -2,13 +2,24 @@ using System.Diagnostics;
 
 namespace Econtext.TransportTests.Cli;
 
-/// <summary>Runs the econtext tool as users do: a separate process (the build's Econtext.Cli.dll under dotnet), no stdin.</summary>
+/// <summary>
+/// Runs the econtext tool as users do: a separate process (the build's Econtext.Cli.dll under dotnet), no
+/// stdin, and, as for users, through the agent: one for this test run (in <see cref="AgentDirectory"/>),
+/// shared by every test as a person's shells share theirs, and stopped when the test process ends.
+/// </summary>
 public static class CliProcess
 {
     private static readonly Lazy<string> s_tool = new(FindTool);
+    private static readonly Lazy<string> s_agentDirectory = new(MakeAgentDirectory);
 
     /// <summary>Where compiled eval/run scripts are cached for this test run, apart from root's own cache.</summary>
     public static string ScriptCache { get; } = Path.Combine(Path.GetTempPath(), "econtext-cli-tests-" + Environment.ProcessId, "scripts");
+
+    /// <summary>The test run's agent directory (made 0700 on first use).</summary>
+    public static string AgentDirectory => s_agentDirectory.Value;
+
+    /// <summary>The tool's assembly, for tests that run it their own way.</summary>
+    public static string Tool => s_tool.Value;
 
     public static string RepositoryRoot
     {
@@ -30,7 +41,7 @@ public static class CliProcess
         RunFileAsync(output, "dotnet", [s_tool.Value, .. args]);
 
     /// <summary>Runs any program with a 90 s bound, killing its whole tree if it is exceeded.</summary>
-    public static async Task<CliResult> RunFileAsync(ITestOutputHelper output, string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null)
+    public static async Task<CliResult> RunFileAsync(ITestOutputHelper output, string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(file)
         {
@@ -46,6 +57,12 @@ public static class CliProcess
         }
 
         startInfo.Environment["ECONTEXT_SCRIPT_CACHE"] = ScriptCache;
+        startInfo.Environment["ECONTEXT_AGENT_DIR"] = AgentDirectory;
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         startInfo.Environment["NO_COLOR"] = "1";
         startInfo.Environment["COLUMNS"] = "200";
         output.WriteLine("$ " + file + " " + string.Join(' ', startInfo.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)));
@@ -91,6 +108,63 @@ public static class CliProcess
 #else
     public const string Configuration = "Release";
 #endif
+
+    private static string MakeAgentDirectory()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "econtext-cli-tests-" + Environment.ProcessId, "agent");
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        // No test leaves the run's agent, or the contexts it keeps, behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAgent(directory);
+        return directory;
+    }
+
+    /// <summary>Stops the agent of <paramref name="directory"/>, if one runs there, and waits for it to end (bounded).</summary>
+    public static void StopAgent(string directory)
+    {
+        var stop = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string word in (string[])[s_tool.Value, "agent", "stop"])
+        {
+            stop.ArgumentList.Add(word);
+        }
+
+        stop.Environment["ECONTEXT_AGENT_DIR"] = directory;
+        using Process? process = Process.Start(stop);
+        if (process is null)
+        {
+            return;
+        }
+
+        string said = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        // "agent pid N stopping: ...": it has shut every context down when that process is gone.
+        System.Text.RegularExpressions.Match pid = System.Text.RegularExpressions.Regex.Match(said, @"agent pid (\d+) stopping");
+        if (pid.Success)
+        {
+            WaitGone(int.Parse(pid.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>Waits (bounded) until process <paramref name="pid"/> has ended; false if it is still there.</summary>
+    public static bool WaitGone(int pid, TimeSpan bound)
+    {
+        long started = Stopwatch.GetTimestamp();
+        while (Directory.Exists("/proc/" + pid))
+        {
+            if (Stopwatch.GetElapsedTime(started) > bound)
+            {
+                return false;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return true;
+    }
 
     private static string FindTool()
     {

@@ -78,6 +78,26 @@ internal static class AgentCommandLine
         return (warm ? AgentMode.Agent : AgentMode.InProcess, persist.Value);
     }
 
+    /// <summary>The --persist the command line (or $ECONTEXT_PERSIST) gives, if any and if readable.</summary>
+    public static TimeSpan? ExplicitPersist(IReadOnlyList<string> args, Func<string, string?> variable)
+    {
+        string? text = null;
+        for (int i = 0; i < args.Count && args[i] != "--"; i++)
+        {
+            if (args[i] == "--persist" && i + 1 < args.Count)
+            {
+                text = args[++i];
+            }
+            else if (args[i].StartsWith("--persist=", StringComparison.Ordinal))
+            {
+                text = args[i]["--persist=".Length..];
+            }
+        }
+
+        text ??= variable(PersistVariable);
+        return text is null ? null : ParseDuration(text);
+    }
+
     /// <summary>A duration as a person writes it: <c>0</c>, <c>90</c> (seconds), <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>; null for anything else.</summary>
     public static TimeSpan? ParseDuration(string text)
     {
