@@ -27,6 +27,8 @@ public sealed class ContainerCliTests(TestHosts hosts, ITestOutputHelper output)
             Assert.Equal($"{content}0\n", (string?)result.Host("jail")["stdout"]);
             // Outside the chroot that path does not exist: the command ran in there.
             Assert.False(File.Exists(inside));
+            // The run's agent keeps contexts warm between commands; once it is stopped, nothing of them is left.
+            CliProcess.StopAgent(CliProcess.AgentDirectory);
             Assert.Empty(ProcessesRootedIn(Hosts.ChrootDir));
         }
         finally
@@ -52,6 +54,8 @@ public sealed class ContainerCliTests(TestHosts hosts, ITestOutputHelper output)
             Assert.Equal(4, become.ExitCode);
             Assert.Equal("unreachable", (string?)become.Host(target)["status"]);
             Assert.Contains("sudo", (string?)become.Host(target)["error"], StringComparison.Ordinal);
+            // The run's agent keeps contexts warm between commands; once it is stopped, nothing of them is left.
+            CliProcess.StopAgent(CliProcess.AgentDirectory);
             Assert.Empty(ProcessesRootedIn(Hosts.ChrootDir));
         }
         finally
@@ -73,6 +77,8 @@ public sealed class ContainerCliTests(TestHosts hosts, ITestOutputHelper output)
         var host = result.Host("jail");
         Assert.Equal("NotPermitted", (string?)host["failure"]);
         Assert.Contains("jail@ect-k", (string?)host["error"], StringComparison.Ordinal);
+        // The run's agent keeps contexts warm between commands; once it is stopped, nothing of them is left.
+        CliProcess.StopAgent(CliProcess.AgentDirectory);
         Assert.Empty(ProcessesRootedIn(Hosts.ChrootDir));
     }
 

@@ -54,6 +54,8 @@ public sealed class PodmanCliTests(TestHosts hosts, ITestOutputHelper output) : 
 
             // Nothing of either context is left in the container: its only process is the sleep.
             string ns = new FileInfo($"/proc/{containerPid}/ns/pid").LinkTarget!;
+            // The run's agent keeps contexts warm between commands; once it is stopped, nothing of them is left.
+            CliProcess.StopAgent(CliProcess.AgentDirectory);
             Assert.Equal([containerPid], Processes.All().Where(pid => NamespaceOf(pid) == ns).ToList());
         }
         finally
