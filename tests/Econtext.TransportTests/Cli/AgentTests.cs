@@ -270,6 +270,37 @@ public sealed class AgentTests : TransportTest, IDisposable
         Assert.Contains("no agent is running", status.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task An_agent_of_another_build_is_replaced_and_the_command_runs_on_the_new_one()
+    {
+        // A copy of the tool, rebuilt in place by touching its assembly: the running agent is then another build's.
+        string copy = Path.Combine(_agentDirectory, "tool");
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(CliProcess.Tool)!))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        string tool = Path.Combine(copy, "Econtext.Cli.dll");
+        Assert.Equal(0, (await RunWithAsync(tool, ["exec", "local", "--", "true"])).ExitCode);
+        AgentStatus old = AgentStatus.Parse((await RunWithAsync(tool, ["agent", "status"])).Stdout);
+        File.SetLastWriteTimeUtc(tool, DateTime.UtcNow.AddMinutes(1));
+
+        CliResult result = await RunWithAsync(tool, ["exec", "local", "--", "echo", "rebuilt"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("local | rebuilt", result.Stdout, StringComparison.Ordinal);
+        Assert.True(await ProcessWatch.WaitForExitAsync(old.AgentPid, Bound), "the old agent did not make way");
+        Assert.True(await Processes.WaitGoneAsync(old.Contexts.Select(c => c.Pid), Bound), "the old agent's contexts outlived it");
+        AgentStatus now = AgentStatus.Parse((await RunWithAsync(tool, ["agent", "status"])).Stdout);
+        Assert.NotEqual(old.AgentPid, now.AgentPid);
+        Assert.Contains("another build", File.ReadAllText(Path.Combine(_agentDirectory, "agent.log")), StringComparison.Ordinal);
+        CliProcess.StopAgent(_agentDirectory, tool);
+    }
+
+    private Task<CliResult> RunWithAsync(string tool, string[] args) =>
+        CliProcess.RunFileAsync(Output, "dotnet", [tool, .. args], environment: new Dictionary<string, string> { ["ECONTEXT_AGENT_DIR"] = _agentDirectory });
+
     private Task<CliResult> RunAsync(string[] args) =>
         CliProcess.RunFileAsync(Output, "dotnet", [CliProcess.Tool, .. args], environment: new Dictionary<string, string> { ["ECONTEXT_AGENT_DIR"] = _agentDirectory });
 

@@ -119,11 +119,11 @@ public static class CliProcess
         return directory;
     }
 
-    /// <summary>Stops the agent of <paramref name="directory"/>, if one runs there, and waits for it to end (bounded).</summary>
-    public static void StopAgent(string directory)
+    /// <summary>Stops the agent of <paramref name="directory"/> (of the build of <paramref name="tool"/>, by default this run's), if one runs there, and waits for it to end (bounded).</summary>
+    public static void StopAgent(string directory, string? tool = null)
     {
         var stop = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string word in (string[])[s_tool.Value, "agent", "stop"])
+        foreach (string word in (string[])[tool ?? s_tool.Value, "agent", "stop"])
         {
             stop.ArgumentList.Add(word);
         }

@@ -45,8 +45,15 @@ internal static class AgentClient
                     return exit;
                 }
 
+                if (mode != AgentMode.Agent)
+                {
+                    // Refusing a client of another build stops an agent: for stop, that is the answer; for status, there is none left.
+                    Console.Out.WriteLine("the agent running was of another build of econtext; it is stopping, with every context it kept");
+                    return 0;
+                }
+
                 // The agent was another build's and is stopping: once more, with one of this build.
-                if (attempt > 0 || mode != AgentMode.Agent)
+                if (attempt > 0)
                 {
                     throw new AgentException("the agent is of another build and did not make way for this one; stop it (econtext agent stop) and try again");
                 }
