@@ -25,6 +25,7 @@ public sealed class ContextPool : IAsyncDisposable
     private readonly Dictionary<string, SemaphoreSlim> _connecting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _reconnects = new(StringComparer.Ordinal);
+    private readonly HashSet<Task> _closing = [];
     private readonly Lock _lock = new();
     private readonly Timer _idleTimer;
     private bool _disposed;
@@ -34,14 +35,16 @@ public sealed class ContextPool : IAsyncDisposable
     public ContextPool(ContextPoolOptions? options = null)
     {
         _options = options ?? new ContextPoolOptions();
-        if (_options.IdleTimeout < TimeSpan.Zero && _options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        // Past int.MaxValue ms the idle timer and the health check's deadline cannot be set: the failure would
+        // come from every returned lease, or every reuse, instead of from here.
+        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan && (_options.IdleTimeout < TimeSpan.Zero || _options.IdleTimeout.TotalMilliseconds > int.MaxValue))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.IdleTimeout, "IdleTimeout must be positive, zero or Timeout.InfiniteTimeSpan (both keep contexts until they disconnect)");
+            throw new ArgumentOutOfRangeException(nameof(options), _options.IdleTimeout, "IdleTimeout must be between zero and 24 days, or Timeout.InfiniteTimeSpan (zero and infinite keep contexts until they disconnect)");
         }
 
-        if (_options.HealthCheckTimeout < TimeSpan.Zero)
+        if (_options.HealthCheckTimeout < TimeSpan.Zero || _options.HealthCheckTimeout.TotalMilliseconds > int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.HealthCheckTimeout, "HealthCheckTimeout must be positive, or zero for no check");
+            throw new ArgumentOutOfRangeException(nameof(options), _options.HealthCheckTimeout, "HealthCheckTimeout must be between zero (no check) and 24 days");
         }
 
         _idleTimeout = _options.IdleTimeout;
@@ -130,7 +133,7 @@ public sealed class ContextPool : IAsyncDisposable
                 }
 
                 reconnectReason = gone ?? kept.Context.DisconnectReason ?? "the context disconnected";
-                await DiscardAsync(kept).ConfigureAwait(false);
+                Drop(kept);
             }
 
             lock (_lock)
@@ -200,6 +203,7 @@ public sealed class ContextPool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         PooledEntry[] all;
+        Task[] closing;
         lock (_lock)
         {
             if (_disposed)
@@ -210,10 +214,11 @@ public sealed class ContextPool : IAsyncDisposable
             _disposed = true;
             all = [.. _entries.Values];
             _entries.Clear();
+            closing = [.. _closing];
         }
 
         await _idleTimer.DisposeAsync().ConfigureAwait(false);
-        await Task.WhenAll(all.Select(e => ShutDownQuietlyAsync(e.Context))).ConfigureAwait(false);
+        await Task.WhenAll(all.Select(e => ShutDownQuietlyAsync(e.Context)).Concat(closing)).ConfigureAwait(false);
     }
 
     internal Task Discard(PooledEntry entry)
@@ -255,7 +260,7 @@ public sealed class ContextPool : IAsyncDisposable
 
         if (shutDown)
         {
-            _ = ShutDownQuietlyAsync(entry.Context);
+            CloseInBackground(entry.Context);
         }
     }
 
@@ -319,7 +324,8 @@ public sealed class ContextPool : IAsyncDisposable
         }
     }
 
-    private async Task DiscardAsync(PooledEntry entry)
+    /// <summary>A kept context found gone or not answering: no longer kept, and shut down without waiting for it.</summary>
+    private void Drop(PooledEntry entry)
     {
         lock (_lock)
         {
@@ -331,7 +337,33 @@ public sealed class ContextPool : IAsyncDisposable
             _lost.Remove(entry.Key);
         }
 
-        await ShutDownQuietlyAsync(entry.Context).ConfigureAwait(false);
+        CloseInBackground(entry.Context);
+    }
+
+    /// <summary>
+    /// Shuts a context down without making the caller wait: one that does not answer is killed only after up to
+    /// three of the router's grace periods, which an acquire starting its replacement must not wait out.
+    /// <see cref="DisposeAsync"/> waits for it.
+    /// </summary>
+    private void CloseInBackground(Context context)
+    {
+        Task closing = ShutDownQuietlyAsync(context);
+        lock (_lock)
+        {
+            _closing.Add(closing);
+        }
+
+        _ = closing.ContinueWith(
+            t =>
+            {
+                lock (_lock)
+                {
+                    _closing.Remove(t);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private int Bump(string key)
@@ -405,7 +437,7 @@ public sealed class ContextPool : IAsyncDisposable
         foreach (PooledEntry e in idle)
         {
             IdleContextClosed?.Invoke(e.Describe());
-            _ = ShutDownQuietlyAsync(e.Context);
+            CloseInBackground(e.Context);
         }
     }
 }
