@@ -63,9 +63,9 @@ public sealed class ContextPool : IAsyncDisposable
         get => _idleTimeout;
         set
         {
-            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "IdleTimeout must be positive, zero or Timeout.InfiniteTimeSpan (both keep contexts until they disconnect)");
+                throw new ArgumentOutOfRangeException(nameof(value), value, "IdleTimeout must be between zero and 24 days, or Timeout.InfiniteTimeSpan (zero and infinite keep contexts until they disconnect)");
             }
 
             lock (_lock)
@@ -436,7 +436,16 @@ public sealed class ContextPool : IAsyncDisposable
 
         foreach (PooledEntry e in idle)
         {
-            IdleContextClosed?.Invoke(e.Describe());
+            try
+            {
+                IdleContextClosed?.Invoke(e.Describe());
+            }
+            catch (Exception ex)
+            {
+                // A handler's failure must not take the process down from a timer thread, nor keep the context.
+                System.Diagnostics.Trace.WriteLine("ContextPool.IdleContextClosed handler threw: " + ex);
+            }
+
             CloseInBackground(e.Context);
         }
     }
