@@ -77,6 +77,31 @@ public sealed class AgentTests : TransportTest, IDisposable
     }
 
     [Fact(Timeout = 120000)]
+    public async Task A_context_that_stopped_answering_is_noticed_by_the_health_check_and_started_again()
+    {
+        Assert.Equal(0, (await RunAsync(["exec", .. Ssh, "ect-k", "--", "true"])).ExitCode);
+        int frozen = (await StatusAsync()).Context("ect-k").Pid;
+
+        // As a host cut off behind a live connection: the process is there and answers nothing.
+        Processes.Signal(frozen, 19);
+        try
+        {
+            CliResult result = await RunAsync(["exec", .. Ssh, "ect-k", "--json", "--", "id", "-un"]);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("health check", (string?)result.Host("ect-k")["reconnected"], StringComparison.Ordinal);
+            Assert.NotEqual(frozen, (await StatusAsync()).Context("ect-k").Pid);
+        }
+        finally
+        {
+            Processes.Signal(frozen, 18);
+        }
+
+        // Its replacement's start shut the frozen one down: once it runs again it finds its pipe closed and exits.
+        Assert.True(await ProcessWatch.WaitForExitAsync(frozen, Bound), "the frozen context stayed");
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task A_changed_inventory_variable_gives_a_new_context_and_keeps_the_old_one_apart()
     {
         string Inventory(string user) => Write("hosts.ini", $"""
