@@ -159,11 +159,10 @@ public sealed class NativeClientTests(ITestOutputHelper output) : IAsyncLifetime
             WorkingDirectory = root,
         };
         start.ArgumentList.Add(Path.Combine(root, "src", "Econtext.Client", "publish"));
-        if (CliProcess.Configuration == "Release")
-        {
-            // Not rebuilt under the other tests, which run this very build.
-            start.ArgumentList.Add("--no-build");
-        }
+#if !DEBUG
+        // Not rebuilt under the other tests, which run this very build.
+        start.ArgumentList.Add("--no-build");
+#endif
 
         start.ArgumentList.Add(Path.Combine(root, "artifacts", "econtext"));
         using Process process = Process.Start(start)!;
