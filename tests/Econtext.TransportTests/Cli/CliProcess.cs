@@ -40,7 +40,7 @@ public static class CliProcess
     public static Task<CliResult> RunAsync(ITestOutputHelper output, params string[] args) =>
         RunFileAsync(output, "dotnet", [s_tool.Value, .. args]);
 
-    /// <summary>Runs any program with a 90 s bound, killing its whole tree if it is exceeded.</summary>
+    /// <summary>Runs any program with a 90 s bound, killing its whole tree if it is exceeded; <paramref name="environment"/> is added to the tool's variables.</summary>
     public static async Task<CliResult> RunFileAsync(ITestOutputHelper output, string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(file)
@@ -58,13 +58,13 @@ public static class CliProcess
 
         startInfo.Environment["ECONTEXT_SCRIPT_CACHE"] = ScriptCache;
         startInfo.Environment["ECONTEXT_AGENT_DIR"] = AgentDirectory;
+        startInfo.Environment["NO_COLOR"] = "1";
+        startInfo.Environment["COLUMNS"] = "200";
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;
         }
 
-        startInfo.Environment["NO_COLOR"] = "1";
-        startInfo.Environment["COLUMNS"] = "200";
         output.WriteLine("$ " + file + " " + string.Join(' ', startInfo.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)));
 
         using var process = Process.Start(startInfo)!;
