@@ -193,6 +193,19 @@ internal static class AgentClient
             throw new AgentException($"cannot start the agent: {launch.Assembly} does not exist. Set {AgentLaunch.AssemblyVariable} to the econtext tool's Econtext.Cli.dll, or run without the agent (--no-agent).");
         }
 
+        // One generation of the log is kept: each agent appends to it, and it must not grow without end.
+        try
+        {
+            if (new FileInfo(directory.LogFile) is { Exists: true, Length: > 1024 * 1024 })
+            {
+                File.Move(directory.LogFile, directory.LogFile + ".1", overwrite: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Another client moved it first.
+        }
+
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         foreach (string word in (string[])["-c", "exec \"$@\" </dev/null >>\"$ECONTEXT_AGENT_LOG\" 2>&1", "sh", launch.Program, .. launch.PrefixArgs, "agent", "serve", "--persist", AgentCommandLine.Format(persist)])
         {
