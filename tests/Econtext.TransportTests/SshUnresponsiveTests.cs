@@ -56,7 +56,10 @@ public sealed class SshUnresponsiveTests(TestHosts hosts, ITestOutputHelper outp
         int session = SessionOf(pid);
         Output.WriteLine($"context {pid}, sshd session {session}: {Processes.CommandLine(session)}");
 
-        int[] clients = Processes.Descendants(Environment.ProcessId).Where(p => Processes.CommandLine(p).StartsWith("ssh ", StringComparison.Ordinal)).ToArray();
+        // This router's ssh client: not those of the econtext agent the CLI tests may have started (it can be adopted by this process).
+        int[] clients = Processes.Descendants(Environment.ProcessId)
+            .Where(p => Processes.CommandLine(p).StartsWith("ssh ", StringComparison.Ordinal) && Processes.ParentOf(p) == Environment.ProcessId)
+            .ToArray();
         Assert.Single(clients);
         Task<int> pending = web.CallAsync(() => Probe.SleepAsync(60_000));
         Processes.Signal(session, SigStop);

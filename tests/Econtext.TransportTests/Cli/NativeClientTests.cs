@@ -64,7 +64,7 @@ public sealed class NativeClientTests(ITestOutputHelper output) : IAsyncLifetime
 
         CliResult stop = await RunAsync(client, "agent", "stop");
         Assert.True(stop.ExitCode == 0, stop.ToString());
-        Assert.Contains("agent stopping: 1 context shut down", stop.Stdout, StringComparison.Ordinal);
+        Assert.Contains("stopping: 1 context shut down", stop.Stdout, StringComparison.Ordinal);
 
         Assert.True(await Processes.WaitGoneAsync([status.AgentPid, status.ContextPid], Bound), $"the agent (pid {status.AgentPid}) or its context (pid {status.ContextPid}) still runs {Bound.TotalSeconds:0} s after agent stop");
         Assert.False(File.Exists(Socket), "the stopped agent left its socket: " + Socket);
