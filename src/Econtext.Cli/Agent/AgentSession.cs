@@ -72,15 +72,14 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
             }
 
             server.CommandStarted();
+            Task reading = ReadControlAsync(stream);
             try
             {
-                Task reading = ReadControlAsync(stream);
                 int code = await RunCommandAsync(request, frames).ConfigureAwait(false);
                 byte[] exit = new byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(exit, code);
                 await TrySendAsync(frames, AgentFrameKind.Exit, exit).ConfigureAwait(false);
                 socket.Shutdown(SocketShutdown.Send);
-                await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (SocketException)
             {
@@ -90,6 +89,10 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
             {
                 server.CommandEnded();
             }
+
+            // The client closes once it has the exit code; one that does not is not waited for long
+            // (it would hold the agent's stop, which waits for every session).
+            await reading.WaitAsync(s_requestTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
