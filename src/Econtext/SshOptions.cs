@@ -39,6 +39,13 @@ public sealed record SshOptions
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Pass no ConnectTimeout to ssh, so the user's ssh configuration's applies (ssh_config, <c>-F</c>, or
+    /// <c>-o</c> in <see cref="SshArgs"/>); <see cref="ConnectTimeout"/> then only bounds the whole start,
+    /// with its 30 s more. For tools that should honour a setting people make in ~/.ssh/config.
+    /// </summary>
+    public bool UseSshConfigConnectTimeout { get; init; }
+
     /// <summary>ServerAliveInterval; zero turns keepalives off.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 

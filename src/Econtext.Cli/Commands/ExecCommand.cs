@@ -22,6 +22,7 @@ internal static class ExecCommand
         "econtext exec -i hosts.ini 'web:!canary' -- df -h /",
         "econtext exec -i hosts.ini all --shell -- 'ls /var/log | wc -l'",
         "econtext exec web1 --become -- id -u",
+        "econtext exec -i hosts.ini db -b --become-user postgres -- id -un",
         "econtext exec podman://app@web,chroot:///srv/jail -- cat /etc/os-release",
         "econtext exec --via bastion docker://db --become -- id -u   # docker runs on bastion, sudo in the container",
         "econtext exec -i hosts.yml db --json -- pg_isready | jq .exitCode",
