@@ -15,6 +15,9 @@ internal sealed record RunSettings
     /// <summary><c>-u</c>: the login user for hosts whose inventory does not name one.</summary>
     public string? User { get; init; }
 
+    /// <summary><c>-k</c>: the ssh login password, asked on the terminal; null for keys only (BatchMode).</summary>
+    public string? SshPassword { get; init; }
+
     /// <summary><c>--private-key</c>: the key for hosts whose inventory does not name one.</summary>
     public string? IdentityFile { get; init; }
 

@@ -201,6 +201,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
             HostKeyPolicy = settings.HostKeyPolicy,
             ConnectTimeout = settings.ConnectTimeout,
             UseSshConfigConnectTimeout = settings.SshConnectTimeoutFromConfig,
+            Password = settings.SshPassword,
             Name = via is null ? host.Name : $"{host.Name}@{via.Name}",
             Via = via,
         };
