@@ -63,4 +63,11 @@ public sealed record SshOptions
 
     /// <summary>The <c>dotnet</c> host on the target; by default stage 0 looks in the usual places.</summary>
     public string? DotnetPath { get; init; }
+
+    /// <summary>
+    /// The command line these options start, program first, with <paramref name="remoteCommand"/> in place
+    /// of the bootstrap the remote shell is given: for a tool's verbose output (what Ansible's -vvv shows).
+    /// </summary>
+    public IReadOnlyList<string> CommandLine(string remoteCommand = "<stage 0>") =>
+        [SshPath, .. Transports.SshCommand.Arguments(this, remoteCommand)];
 }

@@ -67,6 +67,16 @@ public sealed class AnsibleFlagsTests
         Assert.Equal(TimeSpan.FromSeconds(90), settings.HostTimeout);
     }
 
+    [Theory]
+    [InlineData("-v")]
+    [InlineData("-vvv")]
+    [InlineData("--verbose")]
+    public void V_and_vvv_turn_verbose_on(string option)
+    {
+        Assert.True(Read("web1", option, "--", "true").Settings.Verbose);
+        Assert.False(Read("web1", "--", "true").Settings.Verbose);
+    }
+
     [Fact]
     public void Unreachable_wins_the_exit_code_over_failed_as_in_Ansible()
     {

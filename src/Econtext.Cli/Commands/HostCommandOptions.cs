@@ -116,6 +116,11 @@ internal sealed class HostCommandOptions
         Description = "Ask for the ssh login password on the terminal before connecting (for hosts without a key).",
     };
 
+    private readonly Option<bool> _verbose = new("--verbose", "-v", "-vv", "-vvv", "-vvvv")
+    {
+        Description = "Show on stderr the ssh command line each connection runs (as Ansible's -vvv does).",
+    };
+
     private readonly Option<int> _forks = new("--forks", "-f")
     {
         Description = "How many hosts to work on at once. Contexts are cheap, so the default is high.",
@@ -170,7 +175,7 @@ internal sealed class HostCommandOptions
     public void AddTo(Command command)
     {
         foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _hostTimeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeUser, _becomeMethod,
-                     _becomePasswordFile, _askBecomePassword, _askPassword, _forks, _hostKeys, _dotnet, _json])
+                     _becomePasswordFile, _askBecomePassword, _askPassword, _verbose, _forks, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
         }
@@ -220,6 +225,7 @@ internal sealed class HostCommandOptions
             Via = via,
             SshPassword = parseResult.GetValue(_askPassword) ? CliSession.Current.ReadPassword("SSH password: ") : null,
             Become = ReadBecome(parseResult),
+            Verbose = parseResult.GetValue(_verbose),
             User = parseResult.GetValue(_user),
             IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : null,
             SshConfigFile = parseResult.GetValue(_sshConfig) is string config ? CliSession.Current.FullPath(config) : null,

@@ -18,6 +18,9 @@ internal sealed record RunSettings
     /// <summary><c>-k</c>: the ssh login password, asked on the terminal; null for keys only (BatchMode).</summary>
     public string? SshPassword { get; init; }
 
+    /// <summary><c>-v</c>: each ssh command line is shown on stderr before it runs.</summary>
+    public bool Verbose { get; init; }
+
     /// <summary><c>--private-key</c>: the key for hosts whose inventory does not name one.</summary>
     public string? IdentityFile { get; init; }
 

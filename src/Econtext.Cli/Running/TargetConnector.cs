@@ -57,7 +57,7 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
         }
 
         return host.Connection == TargetConnection.Ssh
-            ? await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false)
+            ? await router.SshAsync(Shown(Ssh(host, via)), cancellationToken).ConfigureAwait(false)
             : await ContainerTargets.ConnectAsync(router, settings, host, via, cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,7 +88,24 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
 
     /// <summary>The --via host's ssh context, started from here.</summary>
     public Task<Context> ConnectViaAsync(CancellationToken cancellationToken) =>
-        router.SshAsync(Ssh(settings.Via!, via: null), cancellationToken);
+        router.SshAsync(Shown(Ssh(settings.Via!, via: null)), cancellationToken);
+
+    /// <summary>With -v, the ssh command line on stderr, as Ansible's "SSH: EXEC" line; the password never is on it.</summary>
+    private SshOptions Shown(SshOptions ssh)
+    {
+        if (settings.Verbose)
+        {
+            string where = ssh.Via is null ? string.Empty : $" (run on {ssh.Via.Name})";
+            CliSession.Current.Error.WriteLine($"<{ssh.Name}> SSH: EXEC{where} {string.Join(' ', ssh.CommandLine().Select(Quote))}");
+        }
+
+        return ssh;
+    }
+
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "@%+=:,./-_<>".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private async Task<Context> BecomeAsync(string method, string user, string? password, Context? context, string name, CancellationToken cancellationToken) =>
         method switch

@@ -44,6 +44,21 @@ public sealed class ConnectTimeoutTests(TestHosts hosts, ITestOutputHelper outpu
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed.TotalSeconds:0.0} s with -T 2 (the config says 60)");
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Vvv_shows_the_ssh_command_line_with_ConnectTimeout_only_when_T_is_given()
+    {
+        CliResult plain = await CliProcess.RunAsync(Output, ["exec", "-F", Hosts.SshConfig, "ect-k", "--control-persist", "0", "--no-agent", "-vvv", "--", "true"]);
+        CliResult given = await CliProcess.RunAsync(Output, ["exec", "-F", Hosts.SshConfig, "ect-k", "--control-persist", "0", "--no-agent", "-v", "-T", "5", "--", "true"]);
+
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.True(given.ExitCode == 0, given.ToString());
+        string plainLine = Assert.Single(plain.Stderr.Split('\n'), l => l.StartsWith("<ect-k> SSH: EXEC ssh ", StringComparison.Ordinal));
+        Assert.Contains($"-F {Hosts.SshConfig}", plainLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("ConnectTimeout", plainLine, StringComparison.Ordinal);
+        string givenLine = Assert.Single(given.Stderr.Split('\n'), l => l.StartsWith("<ect-k> SSH: EXEC ssh ", StringComparison.Ordinal));
+        Assert.Contains("-o ConnectTimeout=5", givenLine, StringComparison.Ordinal);
+    }
+
     private string Config(int port, int connectTimeout) => $"""
         Host dead
             HostName 127.0.0.1
