@@ -42,7 +42,7 @@ public static class ProcessRunner
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.GetEnvironmentVariable("HOME") ?? "/",
+            WorkingDirectory = workingDirectory ?? DefaultWorkingDirectory(),
         };
         foreach (string argument in arguments)
         {
@@ -143,6 +143,52 @@ public static class ProcessRunner
             }
 
             s_running.TryRemove(process, out _);
+        }
+    }
+
+    /// <summary>
+    /// Where a command runs when the caller names no directory: the user's home, else the directory the
+    /// context started in (the login's, which sudo keeps), else /. A user whose home does not exist
+    /// (nobody's is /nonexistent) or cannot be entered still gets the command run, as Ansible does.
+    /// </summary>
+    internal static string DefaultWorkingDirectory()
+    {
+        foreach (string? candidate in (string?[])[Environment.GetEnvironmentVariable("HOME"), StartDirectory()])
+        {
+            if (candidate is { Length: > 0 } && CanEnter(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return "/";
+    }
+
+    private static string? StartDirectory()
+    {
+        try
+        {
+            return Environment.CurrentDirectory;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Removed since, or not ours to read.
+            return null;
+        }
+    }
+
+    /// <summary>Whether this process may make <paramref name="directory"/> its working directory: it exists and lists (so it has search permission too, for all but odd modes).</summary>
+    private static bool CanEnter(string directory)
+    {
+        try
+        {
+            using IEnumerator<string> entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
+            entries.MoveNext();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
         }
     }
 }

@@ -39,6 +39,13 @@ public sealed record SshOptions
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Pass no ConnectTimeout to ssh, so the user's ssh configuration's applies (ssh_config, <c>-F</c>, or
+    /// <c>-o</c> in <see cref="SshArgs"/>); <see cref="ConnectTimeout"/> then only bounds the whole start,
+    /// with its 30 s more. For tools that should honour a setting people make in ~/.ssh/config.
+    /// </summary>
+    public bool UseSshConfigConnectTimeout { get; init; }
+
     /// <summary>ServerAliveInterval; zero turns keepalives off.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -56,4 +63,11 @@ public sealed record SshOptions
 
     /// <summary>The <c>dotnet</c> host on the target; by default stage 0 looks in the usual places.</summary>
     public string? DotnetPath { get; init; }
+
+    /// <summary>
+    /// The command line these options start, program first, with <paramref name="remoteCommand"/> in place
+    /// of the bootstrap the remote shell is given: for a tool's verbose output (what Ansible's -vvv shows).
+    /// </summary>
+    public IReadOnlyList<string> CommandLine(string remoteCommand = "<stage 0>") =>
+        [SshPath, .. Transports.SshCommand.Arguments(this, remoteCommand)];
 }

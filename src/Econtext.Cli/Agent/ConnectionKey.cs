@@ -13,7 +13,7 @@ namespace Econtext.Cli.Agent;
 /// </summary>
 internal static class ConnectionKey
 {
-    public static string Login(TargetHost host, RunSettings settings, string? viaKey)
+    public static string Login(TargetHost host, RunSettings settings, string? viaKey, byte[]? salt = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -46,6 +46,9 @@ internal static class ConnectionKey
 
             WriteList(json, "nsenterArgs", host.NsenterArgs);
             WriteIf(json, "via", viaKey);
+
+            // -k: a context logged in with one password is never lent to a command that typed another.
+            WriteIf(json, "password", settings.SshPassword is string password ? Secret(salt ?? [], password) : null);
             json.WriteEndObject();
         }
 
@@ -54,9 +57,11 @@ internal static class ConnectionKey
 
     public static string Become(string loginKey, string method, string user, string? password, byte[] salt)
     {
-        string secret = password is null ? "none" : Convert.ToHexString(HMACSHA256.HashData(salt, Encoding.UTF8.GetBytes(password)))[..16];
+        string secret = password is null ? "none" : Secret(salt, password);
         return $"{loginKey} become {method}:{user} password:{secret}";
     }
+
+    private static string Secret(byte[] salt, string password) => Convert.ToHexString(HMACSHA256.HashData(salt, Encoding.UTF8.GetBytes(password)))[..16];
 
     /// <summary>What <c>agent status</c> shows of a key: how the host is reached, without variables' values or hashes.</summary>
     public static string Summary(string key)

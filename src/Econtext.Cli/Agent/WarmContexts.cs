@@ -32,7 +32,7 @@ internal sealed class WarmContexts : IHostContexts
         string loginKey;
         if (host.IsLocal && become)
         {
-            loginKey = ConnectionKey.Login(host, _settings, viaKey: null);
+            loginKey = ConnectionKey.Login(host, _settings, viaKey: null, _salt);
         }
         else
         {
@@ -98,11 +98,11 @@ internal sealed class WarmContexts : IHostContexts
         string? viaKey = null;
         if (_settings.Via is TargetHost viaHost && !host.IsLocal)
         {
-            viaKey = ConnectionKey.Login(viaHost, _settings, viaKey: null);
+            viaKey = ConnectionKey.Login(viaHost, _settings, viaKey: null, _salt);
             via = await _pool.AcquireAsync(viaKey, _connector.ConnectViaAsync, cancellationToken).ConfigureAwait(false);
         }
 
-        string key = ConnectionKey.Login(host, _settings, viaKey);
+        string key = ConnectionKey.Login(host, _settings, viaKey, _salt);
         try
         {
             ContextLease login = await _pool.AcquireAsync(key, token => _connector.ConnectLoginAsync(host, via?.Context, token), cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,8 @@ internal static class CommandErrors
 {
     public const int Failed = 1;
 
-    public const int Cancelled = 130;
+    /// <summary>Ansible's exit code for a user interrupt ("User interrupted execution").</summary>
+    public const int Cancelled = 99;
 
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ internal static class CommandErrors
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Report("cancelled", null);
+            Report("user interrupted execution; the hosts' work was stopped", null);
             return Cancelled;
         }
         catch (UsageException ex)

@@ -22,6 +22,7 @@ internal static class ExecCommand
         "econtext exec -i hosts.ini 'web:!canary' -- df -h /",
         "econtext exec -i hosts.ini all --shell -- 'ls /var/log | wc -l'",
         "econtext exec web1 --become -- id -u",
+        "econtext exec -i hosts.ini db -b --become-user postgres -- id -un",
         "econtext exec podman://app@web,chroot:///srv/jail -- cat /etc/os-release",
         "econtext exec --via bastion docker://db --become -- id -u   # docker runs on bastion, sudo in the container",
         "econtext exec -i hosts.yml db --json -- pg_isready | jq .exitCode",
@@ -36,7 +37,7 @@ internal static class ExecCommand
         };
         var chdir = new Option<string?>("--chdir")
         {
-            Description = "The directory to run in on each target; default: the target user's home, or for a container, chroot or namespace the directory it starts in (its working directory, e.g. ansible_podman_working_directory).",
+            Description = "The directory to run in on each target; default: the target user's home (if it exists, else the directory the login started in, else /), or for a container, chroot or namespace the directory it starts in (its working directory, e.g. ansible_podman_working_directory).",
             HelpName = "dir",
         };
         var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host; a non-zero exit code is that host's failure.")

@@ -20,7 +20,7 @@ internal static class FactsCommand
         "econtext facts web1,deploy@web2:2222",
         "econtext facts -i hosts.ini 'web:&prod' --json",
         "econtext facts podman://web,docker://app@db,chroot:///srv/jail",
-        "econtext facts --dotnet /usr/lib/dotnet/dotnet --connect-timeout 60",
+        "econtext facts --dotnet /usr/lib/dotnet/dotnet -T 60",
     ];
 
     public static Command Create()

@@ -31,7 +31,14 @@ internal sealed class HostCommandOptions
         Description = "Print the hosts the targets select, with how each is reached, and exit without connecting.",
     };
 
-    private readonly Option<double?> _timeout = new("--timeout", "-T")
+    private readonly Option<double?> _timeout = new("--timeout", "-T", "--connect-timeout")
+    {
+        Description = "Seconds to connect (Ansible's -T): ssh's ConnectTimeout, and the bound on starting a local, become or container context. "
+            + "Default: your ssh configuration's ConnectTimeout for ssh, 30 s for the others.",
+        HelpName = "seconds",
+    };
+
+    private readonly Option<double?> _hostTimeout = new("--host-timeout")
     {
         Description = "Seconds each host may take in all (connect and work); a host past it fails with \"timed out\" and its processes are stopped.",
         HelpName = "seconds",
@@ -76,11 +83,15 @@ internal sealed class HostCommandOptions
         HelpName = "host",
     };
 
-    private readonly Option<string?> _become = new("--become", "-b")
+    private readonly Option<bool> _become = new("--become", "-b")
     {
-        Description = "Run as another user on each target (default root), through --become-method. Write --become=USER, or put TARGETS first: a word after --become is taken as the user.",
+        Description = "Run as another user on each target (--become-user, default root), through --become-method, as Ansible's -b does.",
+    };
+
+    private readonly Option<string?> _becomeUser = new("--become-user")
+    {
+        Description = "The user --become runs as (default root, or the host's ansible_become_user).",
         HelpName = "user",
-        Arity = ArgumentArity.ZeroOrOne,
     };
 
     private readonly Option<string?> _becomeMethod = new("--become-method")
@@ -100,18 +111,21 @@ internal sealed class HostCommandOptions
         Description = "Ask for the become password on the terminal before connecting.",
     };
 
+    private readonly Option<bool> _askPassword = new("--ask-pass", "-k")
+    {
+        Description = "Ask for the ssh login password on the terminal before connecting (for hosts without a key).",
+    };
+
+    private readonly Option<bool> _verbose = new("--verbose", "-v", "-vv", "-vvv", "-vvvv")
+    {
+        Description = "Show on stderr the ssh command line each connection runs (as Ansible's -vvv does).",
+    };
+
     private readonly Option<int> _forks = new("--forks", "-f")
     {
         Description = "How many hosts to work on at once. Contexts are cheap, so the default is high.",
         HelpName = "n",
         DefaultValueFactory = _ => 100,
-    };
-
-    private readonly Option<double> _connectTimeout = new("--connect-timeout")
-    {
-        Description = "Seconds ssh may take to connect (ssh ConnectTimeout).",
-        HelpName = "seconds",
-        DefaultValueFactory = _ => 30,
     };
 
     private readonly Option<string?> _hostKeys = new("--host-key-checking")
@@ -149,19 +163,19 @@ internal sealed class HostCommandOptions
                 result.AddError("--timeout must be a positive number of seconds.");
             }
         });
-        _connectTimeout.Validators.Add(result =>
+        _hostTimeout.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double>() is <= 0 or double.NaN)
+            if (result.GetValueOrDefault<double?>() is <= 0 or double.NaN)
             {
-                result.AddError("--connect-timeout must be a positive number of seconds.");
+                result.AddError("--host-timeout must be a positive number of seconds.");
             }
         });
     }
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeMethod,
-                     _becomePasswordFile, _askBecomePassword, _forks, _connectTimeout, _hostKeys, _dotnet, _json])
+        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _hostTimeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeUser, _becomeMethod,
+                     _becomePasswordFile, _askBecomePassword, _askPassword, _verbose, _forks, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
         }
@@ -209,7 +223,9 @@ internal sealed class HostCommandOptions
         {
             Hosts = hosts,
             Via = via,
+            SshPassword = parseResult.GetValue(_askPassword) ? CliSession.Current.ReadPassword("SSH password: ") : null,
             Become = ReadBecome(parseResult),
+            Verbose = parseResult.GetValue(_verbose),
             User = parseResult.GetValue(_user),
             IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : null,
             SshConfigFile = parseResult.GetValue(_sshConfig) is string config ? CliSession.Current.FullPath(config) : null,
@@ -223,11 +239,12 @@ internal sealed class HostCommandOptions
                 _ => null,
             },
             Forks = parseResult.GetValue(_forks),
-            ConnectTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_connectTimeout)),
+            ConnectTimeout = parseResult.GetValue(_timeout) is double connect ? TimeSpan.FromSeconds(connect) : RunSettings.DefaultConnectTimeout,
+            SshConnectTimeoutFromConfig = parseResult.GetValue(_timeout) is null,
             DotnetPath = parseResult.GetValue(_dotnet) is string dotnet && dotnet.Contains('/', StringComparison.Ordinal) ? CliSession.Current.FullPath(dotnet) : parseResult.GetValue(_dotnet),
             Json = parseResult.GetValue(_json),
             ListHostsOnly = parseResult.GetValue(_listHosts),
-            HostTimeout = parseResult.GetValue(_timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+            HostTimeout = parseResult.GetValue(_hostTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
         };
     }
 
@@ -246,7 +263,7 @@ internal sealed class HostCommandOptions
 
     private BecomeSettings ReadBecome(ParseResult parseResult)
     {
-        bool enabled = parseResult.GetResult(_become) is not null;
+        bool enabled = parseResult.GetValue(_become);
         string? password = null;
         if (parseResult.GetValue(_becomePasswordFile) is string file)
         {
@@ -268,6 +285,6 @@ internal sealed class HostCommandOptions
             password = CliSession.Current.ReadPassword("BECOME password: ");
         }
 
-        return new BecomeSettings(enabled, parseResult.GetValue(_become), parseResult.GetValue(_becomeMethod), password);
+        return new BecomeSettings(enabled, parseResult.GetValue(_becomeUser), parseResult.GetValue(_becomeMethod), password);
     }
 }

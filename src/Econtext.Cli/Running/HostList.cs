@@ -35,8 +35,8 @@ internal static class HostList
 
         if (settings.Become.Enabled || host.Become)
         {
-            text.Append(" as ").Append(settings.Become.User ?? host.BecomeUser ?? "root")
-                .Append(" by ").Append(settings.Become.Method ?? host.BecomeMethod ?? "sudo");
+            (string method, string user, _) = TargetConnector.BecomeOf(settings, host);
+            text.Append(" as ").Append(user).Append(" by ").Append(method);
         }
 
         return text.ToString();

@@ -8,7 +8,7 @@ namespace Econtext.Cli.Running;
 /// <param name="State">Ok, Failed or Unreachable.</param>
 /// <param name="Elapsed">From starting to connect until the work ended.</param>
 /// <param name="Summary">One line: the work's summary, or the reason it failed.</param>
-/// <param name="Failure">For an unreachable host, the transport's classification (AuthenticationFailed...).</param>
+/// <param name="Failure">For an unreachable host, or a failed become, the transport's classification (AuthenticationFailed, PasswordIncorrect...).</param>
 /// <param name="Json">The command's fields; null when the host was unreachable or the work threw.</param>
 internal sealed record HostOutcome(TargetHost Host, HostState State, TimeSpan Elapsed, string Summary, ConnectionFailure? Failure, JsonObject? Json)
 {

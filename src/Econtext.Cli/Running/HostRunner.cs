@@ -11,7 +11,7 @@ namespace Econtext.Cli.Running;
 /// </summary>
 internal static class HostRunner
 {
-    /// <summary>Exit codes as Ansible's: 2 when a host failed, else 4 when one was unreachable.</summary>
+    /// <summary>Exit codes as Ansible's: 4 when a host was unreachable, else 2 when one failed (ansible's strategy checks unreachable first).</summary>
     public const int HostFailedExitCode = 2;
 
     public const int HostUnreachableExitCode = 4;
@@ -56,14 +56,17 @@ internal static class HostRunner
         await view.ShowAsync(hosts, all).ConfigureAwait(false);
         await all.ConfigureAwait(false);
 
+        // An interrupt is the user's, whatever the hosts' ends looked like as it arrived.
+        cancellationToken.ThrowIfCancellationRequested();
+
         HostOutcome[] outcomes = [.. hosts.Select(h => h.Outcome!)];
         view.Summarize(outcomes, Stopwatch.GetElapsedTime(started));
         return outcomes;
     }
 
     public static int ExitCode(IReadOnlyList<HostOutcome> outcomes) =>
-        outcomes.Any(o => o.State == HostState.Failed) ? HostFailedExitCode
-        : outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
+        outcomes.Any(o => o.State == HostState.Unreachable) ? HostUnreachableExitCode
+        : outcomes.Any(o => o.State == HostState.Failed) ? HostFailedExitCode
         : 0;
 
     private static async Task RunOneAsync(IHostContexts contexts, HostProgress progress, HostWork work, TimeSpan? timeout, Action<HostOutcome> finish, CancellationToken cancellationToken)
@@ -81,7 +84,7 @@ internal static class HostRunner
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             HostState state = progress.State == HostState.Connecting ? HostState.Unreachable : HostState.Failed;
-            finish(new HostOutcome(progress.Host, state, progress.Elapsed, $"timed out after {timeout!.Value.TotalSeconds:0.#} s (--timeout) while {(state == HostState.Unreachable ? "connecting" : "running")}", null, null));
+            finish(new HostOutcome(progress.Host, state, progress.Elapsed, $"timed out after {timeout!.Value.TotalSeconds:0.#} s (--host-timeout) while {(state == HostState.Unreachable ? "connecting" : "running")}", null, null));
         }
     }
 
@@ -93,6 +96,12 @@ internal static class HostRunner
         try
         {
             connected = await contexts.AcquireAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BecomeFailedException ex)
+        {
+            // Reached, and then sudo, su or doas refused: Ansible's FAILED ("Incorrect sudo password"), not UNREACHABLE.
+            finish(new HostOutcome(host, HostState.Failed, progress.Elapsed, Failures.Describe(ex.Connection), ex.Connection.Kind, null));
+            return;
         }
         catch (ConnectionException ex)
         {

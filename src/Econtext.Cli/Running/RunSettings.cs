@@ -15,6 +15,12 @@ internal sealed record RunSettings
     /// <summary><c>-u</c>: the login user for hosts whose inventory does not name one.</summary>
     public string? User { get; init; }
 
+    /// <summary><c>-k</c>: the ssh login password, asked on the terminal; null for keys only (BatchMode).</summary>
+    public string? SshPassword { get; init; }
+
+    /// <summary><c>-v</c>: each ssh command line is shown on stderr before it runs.</summary>
+    public bool Verbose { get; init; }
+
     /// <summary><c>--private-key</c>: the key for hosts whose inventory does not name one.</summary>
     public string? IdentityFile { get; init; }
 
@@ -32,7 +38,14 @@ internal sealed record RunSettings
     /// <summary>How many hosts are worked on at once.</summary>
     public int Forks { get; init; } = 100;
 
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>What bounds a local, become or container context's start when <c>-T</c> is not given.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>-T</c>: ssh's ConnectTimeout, and the bound on starting other contexts.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>No <c>-T</c>: ssh gets no ConnectTimeout, so the user's ssh configuration's applies.</summary>
+    public bool SshConnectTimeoutFromConfig { get; init; }
 
     /// <summary>The dotnet host for local contexts; null searches for it.</summary>
     public string? DotnetPath { get; init; }
@@ -43,6 +56,6 @@ internal sealed record RunSettings
     /// <summary><c>--list-hosts</c>: print the selected hosts and connect to none.</summary>
     public bool ListHostsOnly { get; init; }
 
-    /// <summary><c>--timeout</c>: how long each host may take, connect and work together; null for no bound.</summary>
+    /// <summary><c>--host-timeout</c>: how long each host may take, connect and work together; null for no bound.</summary>
     public TimeSpan? HostTimeout { get; init; }
 }

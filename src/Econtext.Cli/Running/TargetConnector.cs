@@ -57,24 +57,55 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
         }
 
         return host.Connection == TargetConnection.Ssh
-            ? await router.SshAsync(Ssh(host, via), cancellationToken).ConfigureAwait(false)
+            ? await router.SshAsync(Shown(Ssh(host, via)), cancellationToken).ConfigureAwait(false)
             : await ContainerTargets.ConnectAsync(router, settings, host, via, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The become method, user and password that apply to the host: the command line's, else the inventory's.</summary>
-    public (string Method, string User, string? Password) BecomeOf(TargetHost host) =>
-        (settings.Become.Method ?? host.BecomeMethod ?? "sudo", settings.Become.User ?? host.BecomeUser ?? "root", settings.Become.Password ?? host.BecomePassword);
+    /// <summary>
+    /// The become method, user and password that apply to the host: as in Ansible, the inventory's method and
+    /// user win over the command line's (ansible_become_user over --become-user); the password given here wins.
+    /// </summary>
+    public (string Method, string User, string? Password) BecomeOf(TargetHost host) => BecomeOf(settings, host);
+
+    /// <inheritdoc cref="BecomeOf(TargetHost)"/>
+    public static (string Method, string User, string? Password) BecomeOf(RunSettings settings, TargetHost host) =>
+        (host.BecomeMethod ?? settings.Become.Method ?? "sudo", host.BecomeUser ?? settings.Become.User ?? "root", settings.Become.Password ?? host.BecomePassword);
 
     /// <summary>Runs sudo, su or doas in <paramref name="context"/> (or from this process for null).</summary>
-    public Task<Context> BecomeAsync(TargetHost host, Context? context, CancellationToken cancellationToken)
+    /// <exception cref="BecomeFailedException">sudo, su or doas did not start it: the host's task failed, it is not unreachable.</exception>
+    public async Task<Context> BecomeAsync(TargetHost host, Context? context, CancellationToken cancellationToken)
     {
         (string method, string user, string? password) = BecomeOf(host);
-        return BecomeAsync(method, user, password, context, $"{host.Name}/{method}:{user}", cancellationToken);
+        try
+        {
+            return await BecomeAsync(method, user, password, context, $"{host.Name}/{method}:{user}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionException ex)
+        {
+            throw new BecomeFailedException(ex);
+        }
     }
 
     /// <summary>The --via host's ssh context, started from here.</summary>
     public Task<Context> ConnectViaAsync(CancellationToken cancellationToken) =>
-        router.SshAsync(Ssh(settings.Via!, via: null), cancellationToken);
+        router.SshAsync(Shown(Ssh(settings.Via!, via: null)), cancellationToken);
+
+    /// <summary>With -v, the ssh command line on stderr, as Ansible's "SSH: EXEC" line; the password never is on it.</summary>
+    private SshOptions Shown(SshOptions ssh)
+    {
+        if (settings.Verbose)
+        {
+            string where = ssh.Via is null ? string.Empty : $" (run on {ssh.Via.Name})";
+            CliSession.Current.Error.WriteLine($"<{ssh.Name}> SSH: EXEC{where} {string.Join(' ', ssh.CommandLine().Select(Quote))}");
+        }
+
+        return ssh;
+    }
+
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "@%+=:,./-_<>".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private async Task<Context> BecomeAsync(string method, string user, string? password, Context? context, string name, CancellationToken cancellationToken) =>
         method switch
@@ -186,6 +217,8 @@ internal sealed class TargetConnector(Router router, RunSettings settings)
             SshArgs = args,
             HostKeyPolicy = settings.HostKeyPolicy,
             ConnectTimeout = settings.ConnectTimeout,
+            UseSshConfigConnectTimeout = settings.SshConnectTimeoutFromConfig,
+            Password = settings.SshPassword,
             Name = via is null ? host.Name : $"{host.Name}@{via.Name}",
             Via = via,
         };

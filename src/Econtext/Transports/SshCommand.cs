@@ -25,7 +25,11 @@ internal static class SshCommand
             Option("NumberOfPasswordPrompts=1");
         }
 
-        Option("ConnectTimeout=" + Math.Max(1, (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        if (!options.UseSshConfigConnectTimeout)
+        {
+            Option("ConnectTimeout=" + Math.Max(1, (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        }
+
         if (options.KeepAliveInterval > TimeSpan.Zero)
         {
             Option("ServerAliveInterval=" + Math.Max(1, (int)options.KeepAliveInterval.TotalSeconds).ToString(CultureInfo.InvariantCulture));

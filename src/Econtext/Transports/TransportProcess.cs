@@ -71,7 +71,10 @@ internal sealed class TransportProcess : IDisposable
 
     public static TransportProcess Start(TransportSpec spec, IReadOnlyDictionary<string, string>? environment)
     {
-        SpawnedProcess process = SpawnedProcess.Start(spec.Program, spec.Arguments, environment, withTerminal: spec.UseTerminal);
+        // Its own session: a Ctrl-C at the terminal goes to the terminal's foreground process group, and
+        // must reach this program (which then shuts its contexts down in order), not kill ssh under it
+        // first and make every host look unreachable. Mitogen detaches its children the same way.
+        SpawnedProcess process = SpawnedProcess.Start(spec.Program, spec.Arguments, environment, withTerminal: spec.UseTerminal, newSession: true);
         return new TransportProcess(
             process,
             spec.Description,

@@ -168,7 +168,9 @@ public sealed class CliTests(TestHosts hosts, ITestOutputHelper output) : Transp
             Output,
             ["exec", .. Ssh, "ect-p", "--become", "--become-password-file", passwordFile, "--json", "--", "true"]);
 
-        Assert.Equal(4, result.ExitCode);
+        // As Ansible's "Incorrect sudo password": the host was reached, the task failed (exit 2, not 4).
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("failed", (string?)result.Host("ect-p")["status"]);
         Assert.Equal("PasswordIncorrect", (string?)result.Host("ect-p")["failure"]);
     }
 
@@ -305,7 +307,7 @@ public sealed class CliTests(TestHosts hosts, ITestOutputHelper output) : Transp
         string marker = "econtext-cli-timeout-" + Guid.NewGuid().ToString("N")[..8];
         CliResult result = await CliProcess.RunAsync(
             Output,
-            ["exec", .. Ssh, "ect-k,local", "--timeout", "3", "--json", "--shell", "--", $"sleep 60; echo {marker}"]);
+            ["exec", .. Ssh, "ect-k,local", "--host-timeout", "3", "--json", "--shell", "--", $"sleep 60; echo {marker}"]);
 
         Assert.Equal(2, result.ExitCode);
         foreach (string host in (string[])["ect-k", "local"])

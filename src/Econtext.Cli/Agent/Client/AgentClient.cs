@@ -16,6 +16,9 @@ namespace Econtext.Cli.Agent.Client;
 /// </summary>
 internal static class AgentClient
 {
+    /// <summary>Ansible's exit code for a user interrupt, as the command in the agent gives it; a second Ctrl-C leaves with it at once.</summary>
+    public const int UserInterruptExitCode = 99;
+
     /// <summary>How long a started agent may take to listen before the client gives up.</summary>
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
 
@@ -103,7 +106,7 @@ internal static class AgentClient
             }
             else
             {
-                leave.TrySetResult(130);
+                leave.TrySetResult(UserInterruptExitCode);
             }
         }
 
