@@ -20,7 +20,7 @@ internal static class TransferFailures
         catch (Exception ex) when (IsAboutFiles(ex))
         {
             string message = Failures.OneLine(ex.Message);
-            return new HostWorkResult(false, message, new JsonObject { ["changed"] = false, ["msg"] = message });
+            return new HostWorkResult(false, message, new JsonObject { ["changed"] = false });
         }
     }
 
