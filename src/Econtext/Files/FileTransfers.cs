@@ -28,7 +28,8 @@ internal static class FileTransfers
                 : new FileNotFoundException($"{localPath} does not exist (pushing it to {remotePath} in {context.Name})", localPath);
         }
 
-        if (options.SkipIfSame && await SameAsync(context, localPath, remotePath, local.Length, cancellationToken).ConfigureAwait(false))
+        // With a Mode, a file of the same bytes but another mode is not the same: it is written again.
+        if (options.SkipIfSame && await SameAsync(context, localPath, remotePath, local.Length, cancellationToken, remoteMode: options.Mode is UnixFileMode wanted ? (int)wanted : -1).ConfigureAwait(false))
         {
             return new FileTransferResult(remotePath, 0, watch.Elapsed, Skipped: true);
         }
@@ -155,7 +156,8 @@ internal static class FileTransfers
         if (options.SkipIfSame && paths.Length > 0)
         {
             long[] lengths = files.Select(f => f.Length).ToArray();
-            string?[] remote = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, paths, lengths, false), cancellationToken).ConfigureAwait(false);
+            int wantedMode = options.Mode is UnixFileMode wanted ? (int)wanted : -1;
+            string?[] remote = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, paths, lengths, false, wantedMode), cancellationToken).ConfigureAwait(false);
             same = await Task.Run(() => remote.Select((hash, i) => hash is not null && hash == TreeCopy.Sha256(Path.Combine(localRoot, paths[i]))).ToArray(), cancellationToken).ConfigureAwait(false);
         }
 
@@ -200,13 +202,13 @@ internal static class FileTransfers
         if (options.SkipIfSame && paths.Length > 0)
         {
             long[] lengths = files.Select(f => f.Length).ToArray();
-            Task<string?[]> local = Task.Run(() => TreeCopy.HashesWhereSameLength(localRoot, paths, lengths, false), cancellationToken);
+            Task<string?[]> local = Task.Run(() => TreeCopy.HashesWhereSameLength(localRoot, paths, lengths, false, -1), cancellationToken);
             string?[] here = await local.ConfigureAwait(false);
             string[] candidates = paths.Where((_, i) => here[i] is not null).ToArray();
             if (candidates.Length > 0)
             {
                 long[] candidateLengths = files.Where((_, i) => here[i] is not null).Select(f => f.Length).ToArray();
-                string?[] there = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, candidates, candidateLengths, true), cancellationToken).ConfigureAwait(false);
+                string?[] there = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, candidates, candidateLengths, true, -1), cancellationToken).ConfigureAwait(false);
                 var sameNames = candidates.Where((p, i) => there[i] is not null && there[i] == here[Array.IndexOf(paths, p)]).ToHashSet(StringComparer.Ordinal);
                 same = paths.Select(sameNames.Contains).ToArray();
             }
@@ -292,11 +294,11 @@ internal static class FileTransfers
         }
     }
 
-    /// <summary>Same size first (cheap), then the same SHA-256 on both sides.</summary>
-    internal static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken, Lazy<Task<string?>>? localHash = null)
+    /// <summary>Same size (and <paramref name="remoteMode"/>, unless -1) first (cheap), then the same SHA-256 on both sides.</summary>
+    internal static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken, Lazy<Task<string?>>? localHash = null, int remoteMode = -1)
     {
         FileFacts remote = await context.CallAsync(() => FileCopy.Describe(remotePath, false), cancellationToken).ConfigureAwait(false);
-        if (!remote.Exists || remote.Length != localLength)
+        if (!remote.Exists || remote.Length != localLength || (remoteMode >= 0 && remote.Mode != remoteMode))
         {
             return false;
         }

@@ -32,9 +32,10 @@ internal static class TreeCopy
     /// <summary>
     /// For each file, its SHA-256 where it is a regular file with the given length (worth
     /// comparing), else null. A source's links are followed, as they are copied; a destination's
-    /// link is not (it is replaced by the file).
+    /// link is not (it is replaced by the file). With a <paramref name="mode"/> (not -1), a file
+    /// with other permission bits is not worth comparing either: it is to be written again.
     /// </summary>
-    public static string?[] HashesWhereSameLength(string root, string[] paths, long[] lengths, bool followLinks)
+    public static string?[] HashesWhereSameLength(string root, string[] paths, long[] lengths, bool followLinks, int mode)
     {
         var hashes = new string?[paths.Length];
         for (int i = 0; i < paths.Length; i++)
@@ -42,7 +43,7 @@ internal static class TreeCopy
             string path = Path.Combine(root, CheckRelative(paths[i]));
             var info = new FileInfo(path);
             (int Type, int Mode, long Size)? stat = followLinks || info.LinkTarget is null ? Native.Libc.StatFollowed(path) : null;
-            if (stat is { Type: Native.Libc.TypeRegular } found && found.Size == lengths[i])
+            if (stat is { Type: Native.Libc.TypeRegular } found && found.Size == lengths[i] && (mode < 0 || found.Mode == mode))
             {
                 hashes[i] = Sha256(path);
             }

@@ -68,6 +68,14 @@ public sealed class CopyFetchAsAnsibleTests(TestHosts hosts, ITestOutputHelper o
         Assert.Equal("600", Stat(existing));
         Assert.Equal("secret\n", File.ReadAllText(existing));
         Assert.Equal("750", Stat(_remote + "/run.sh"));
+
+        // Same bytes, another mode: as Ansible, --mode puts it right (changed); then nothing to do.
+        File.SetUnixFileMode(_remote + "/run.sh", (UnixFileMode)0x1A4);
+        CliResult again = await CliProcess.RunAsync(Output, ["copy", .. Ssh, "ect-k", Path.Combine(site, "sub", "run.sh"), _remote + "/run.sh", "--mode", "0750", "--json"]);
+        CliResult unchanged = await CliProcess.RunAsync(Output, ["copy", .. Ssh, "ect-k", Path.Combine(site, "sub", "run.sh"), _remote + "/run.sh", "--mode", "0750", "--json"]);
+        Assert.True((bool?)again.Host("ect-k")["changed"], again.ToString());
+        Assert.False((bool?)unchanged.Host("ect-k")["changed"], unchanged.ToString());
+        Assert.Equal("750", Stat(_remote + "/run.sh"));
         Assert.Equal("700", Stat(_remote + "/preserved"));
         Assert.Equal("750", Stat(_remote + "/preserved/sub"));
         Assert.Equal("755", Stat(_remote + "/preserved/sub/run.sh"));
