@@ -145,13 +145,13 @@ public sealed class Context
     public Task<FileTransferResult> FetchStreamAsync(string remotePath, Stream destination, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.FetchStreamAsync(this, remotePath, destination, FitChunks(options), cancellationToken);
 
-    /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are not followed.</summary>
+    /// <summary>Copies a local directory tree into <paramref name="remoteDirectory"/>, file by file as <see cref="PushFileAsync"/> does; links are followed (a link to nothing, or back up the tree, is reported and not copied).</summary>
     [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
     [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<DirectoryTransferResult> PushDirectoryAsync(string localDirectory, string remoteDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>
         Files.FileTransfers.PushTreeAsync(this, localDirectory, remoteDirectory, FitChunks(options), cancellationToken);
 
-    /// <summary>Copies a directory tree of this context into <paramref name="localDirectory"/>, file by file as <see cref="FetchFileAsync"/> does.</summary>
+    /// <summary>Copies a directory tree of this context into <paramref name="localDirectory"/>, file by file as <see cref="FetchFileAsync"/> does; links are followed as <see cref="PushDirectoryAsync"/> does.</summary>
     [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Calls)]
     [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Calls)]
     public Task<DirectoryTransferResult> FetchDirectoryAsync(string remoteDirectory, string localDirectory, FileTransferOptions? options = null, CancellationToken cancellationToken = default) =>

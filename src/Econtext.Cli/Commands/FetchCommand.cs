@@ -56,7 +56,7 @@ internal static class FetchCommand
 
         IReadOnlyList<HostOutcome> outcomes = await HostRunner.RunAsync(
             settings,
-            async (host, context, progress, token) =>
+            (host, context, progress, token) => TransferFailures.RunAsync(async () =>
             {
                 string local = flat ? CliSession.Current.FullPath(destination) : Path.Combine(CliSession.Current.FullPath(destination), SafeName(host), name);
                 string kind = await context.CallAsync(() => RemotePaths.Kind(source), token).ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal static class FetchCommand
                     default:
                         throw new IOException($"{source} on {host.Name} is neither a file nor a directory");
                 }
-            },
+            }),
             HostCommandOptions.View(settings, streamsOutput: false),
             cancellationToken).ConfigureAwait(false);
         return HostRunner.ExitCode(outcomes);

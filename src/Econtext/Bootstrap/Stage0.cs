@@ -71,6 +71,10 @@ internal static class Stage0
             .Append("if [ -f \"$c\" ]&&[ -x \"$c\" ];then d=$c;break;fi;done;fi;")
             .Append(shipRuntime && string.IsNullOrEmpty(dotnetPath) ? ShippedRuntime(runtimeCache) : string.Empty)
             .Append("if [ -z \"$d\" ];then echo \"").Append(NoRuntimeMarker).Append(" PATH=$PATH DOTNET_ROOT=${DOTNET_ROOT:-} HOME=${HOME:-}\";exit 127;fi;")
+            // The login's umask, read without a fork (Linux's /proc; a fork elsewhere), is given back
+            // before the exec: the context's files (copies, what its commands write) get what the
+            // user's own would, 0644 and 0755 usually, not the 0600 and 0700 of the lines below.
+            .Append("u=;while read -r k v;do if [ \"$k\" = Umask: ];then u=$v;break;fi;done 2>/dev/null </proc/$$/status;[ -n \"$u\" ]||u=$(umask);")
             // A private name (pid) written with noclobber under umask 077: a file planted under that
             // name in a shared directory makes the write fail instead of being followed.
             .Append("umask 077;set -C;t=;for b in \"${XDG_RUNTIME_DIR:-}\" /dev/shm \"${TMPDIR:-/tmp}\" /tmp;do ")
@@ -79,7 +83,7 @@ internal static class Stage0
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
             .Append(RuntimeDiagnostics.Stage0Script)
-            .Append("exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
+            .Append("umask $u;exec \"$d\" exec --runtimeconfig \"$t.json\" \"$t.dll\" \"$t\"");
         return script.ToString();
     }
 

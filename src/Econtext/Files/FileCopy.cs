@@ -12,13 +12,17 @@ namespace Econtext.Files;
 /// </summary>
 internal static class FileCopy
 {
+    /// <summary>The file at <paramref name="path"/>, or the file a link there leads to (as cp, cat and Ansible's fetch see it).</summary>
     public static FileFacts Describe(string path, bool hash)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        // .NET reports a link's own size and mode (lstat): a link's facts are its final target's.
+        FileInfo? info = Followed(path);
+        if (info is null || !info.Exists)
         {
             return new FileFacts(false, 0, null, 0, 0);
         }
+
+        path = info.FullName;
 
         string? sha = null;
         if (hash)
@@ -34,7 +38,7 @@ internal static class FileCopy
     /// <summary>Runs where the file is written: chunks in, a temporary file, then the rename.</summary>
     /// <param name="path">The destination.</param>
     /// <param name="length">The bytes the source announced; -1 when it does not know (a stream).</param>
-    /// <param name="mode">Permission bits to give the copy, or -1 for the default.</param>
+    /// <param name="mode">Permission bits to give the copy, or -1 for the default (see <see cref="PutInPlace"/>).</param>
     /// <param name="modifiedUtcTicks">Modification time to give the copy, or 0 for now.</param>
     /// <param name="ownerUid">Numeric owner to give the copy (needs root), or -1.</param>
     /// <param name="ownerGid">Numeric group to give the copy, with the owner.</param>
@@ -90,7 +94,7 @@ internal static class FileCopy
         try
         {
             T result;
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (FileStream file = CreateTemporary(temporary))
             {
                 result = await fill(file).ConfigureAwait(false);
             }
@@ -128,7 +132,34 @@ internal static class FileCopy
         }
     }
 
-    /// <summary>Every directory and file below <paramref name="root"/>, parents before children; links are listed, not followed.</summary>
+    /// <summary>
+    /// The file at <paramref name="path"/>, or for a link its final target, whose size, mode and
+    /// time are then the ones reported; null for a link to nothing or a loop of links.
+    /// </summary>
+    private static FileInfo? Followed(string path)
+    {
+        var item = new FileInfo(path);
+        if (item.LinkTarget is null)
+        {
+            return item;
+        }
+
+        try
+        {
+            return item.ResolveLinkTarget(returnFinalTarget: true) is FileSystemInfo target ? new FileInfo(target.FullName) : null;
+        }
+        catch (IOException)
+        {
+            return null; // a loop of links (ELOOP)
+        }
+    }
+
+    /// <summary>
+    /// Every directory and file below <paramref name="root"/>, parents before children. Links are
+    /// followed (as Ansible's copy does): a link to a file is listed as that file, a link to a
+    /// directory as that directory with what is below it; a link to nothing, or to a directory
+    /// that contains the link (a loop), is listed as neither, and not copied.
+    /// </summary>
     public static List<TreeEntry> ListTree(string root)
     {
         if (!Directory.Exists(root))
@@ -148,23 +179,30 @@ internal static class FileCopy
 
     private static List<TreeEntry> ListTreeBelow(string root)
     {
-
         var entries = new List<TreeEntry>();
-        var pending = new Queue<string>();
-        pending.Enqueue(root);
+        var pending = new Queue<(string Path, string Relative, string[] Ancestors)>();
+        pending.Enqueue((root, "", [Native.Libc.RealPath(root) ?? root]));
         while (pending.Count > 0)
         {
-            string directory = pending.Dequeue();
+            (string directory, string relativeDirectory, string[] ancestors) = pending.Dequeue();
             foreach (FileSystemInfo item in new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
             {
-                string relative = Path.GetRelativePath(root, item.FullName);
-                bool link = item.LinkTarget is not null;
-                bool isDirectory = !link && item is DirectoryInfo;
-                bool isFile = !link && item is FileInfo;
-                entries.Add(new TreeEntry(relative, isDirectory, isFile, (int)item.UnixFileMode, isFile ? ((FileInfo)item).Length : 0));
+                // Named as listed (a followed link keeps its own name); judged by what it leads to
+                // (stat, not .NET's view of a link, which is the link's own size and mode).
+                string relative = relativeDirectory.Length == 0 ? item.Name : relativeDirectory + "/" + item.Name;
+                (int Type, int Mode, long Size)? stat = Native.Libc.StatFollowed(item.FullName);
+                bool isDirectory = stat?.Type == Native.Libc.TypeDirectory;
+                string? real = isDirectory ? Native.Libc.RealPath(item.FullName) : null;
+                if (isDirectory && (real is null || ancestors.Contains(real, StringComparer.Ordinal)))
+                {
+                    isDirectory = false; // a link back up the tree: following it would never end
+                }
+
+                bool isFile = stat?.Type == Native.Libc.TypeRegular;
+                entries.Add(new TreeEntry(relative, isDirectory, isFile, isDirectory || isFile ? stat!.Value.Mode : 0, isFile ? stat!.Value.Size : 0));
                 if (isDirectory)
                 {
-                    pending.Enqueue(item.FullName);
+                    pending.Enqueue((item.FullName, relative, [.. ancestors, real!]));
                 }
             }
         }
@@ -172,8 +210,39 @@ internal static class FileCopy
         return entries;
     }
 
-    public static void MakeDirectory(string path, int mode) =>
-        Directory.CreateDirectory(path, mode >= 0 ? (UnixFileMode)mode : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    /// <summary>
+    /// mkdir -p: a directory that is already there is left as it is; a new one gets
+    /// <paramref name="mode"/>, or with -1 what mkdir gives (0777 less the umask: 0755 usually, as
+    /// Ansible's copy). The umask applies to <paramref name="mode"/> too, so the directory is
+    /// never more open than asked while it exists; the mode is then set exactly.
+    /// </summary>
+    public static void MakeDirectory(string path, int mode)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(path, mode >= 0 ? (UnixFileMode)mode : (UnixFileMode)0x1FF);
+        if (mode >= 0)
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)mode);
+        }
+    }
+
+    /// <summary>
+    /// The temporary file a copy is written to: a new file (never one planted under that name),
+    /// private (0600) while the bytes arrive whatever the umask, so no one can open it and read
+    /// along before it gets its final mode in <see cref="PutInPlace"/>.
+    /// </summary>
+    public static FileStream CreateTemporary(string temporary) => new(temporary, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.None,
+        BufferSize = 0,
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+    });
 
     /// <summary>A name in the destination's own folder (so the final rename cannot cross file systems).</summary>
     public static string TemporaryBeside(string path) =>
@@ -204,15 +273,24 @@ internal static class FileCopy
 
     /// <summary>
     /// The end of every copy: the finished <paramref name="temporary"/> gets the mode, time and owner
-    /// asked for (each left alone when -1, or 0 for the time) and is renamed over <paramref name="path"/>,
+    /// asked for (each left alone when -1, or 0 for the time; with no mode, the mode of the file it
+    /// replaces, if any) and is renamed over <paramref name="path"/>,
     /// so a reader sees the old file or the whole new one, never a part.
     /// </summary>
     public static void PutInPlace(string temporary, string path, int mode, long modifiedUtcTicks, int ownerUid, int ownerGid)
     {
-        if (mode >= 0)
+        if (mode < 0)
         {
-            File.SetUnixFileMode(temporary, (UnixFileMode)mode);
+            // No mode asked for: a file replaced keeps its own (as Ansible's copy and rsync without
+            // -p); a new one gets what creating it would have given (0666 less the umask).
+            mode = ExistingMode(path);
+            if (mode < 0)
+            {
+                mode = 0x1B6 & ~Umask();
+            }
         }
+
+        File.SetUnixFileMode(temporary, (UnixFileMode)mode);
 
         if (modifiedUtcTicks > 0)
         {
@@ -225,6 +303,40 @@ internal static class FileCopy
         }
 
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>This process's umask, from /proc (reading it with umask(2) would change it for a moment, for every thread); 022 where /proc does not say.</summary>
+    private static int Umask()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                {
+                    return Convert.ToInt32(line["Umask:".Length..].Trim(), 8);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return 0x12;
+    }
+
+    /// <summary>The permission bits of the regular file at <paramref name="path"/> (not through a link, which the rename replaces); -1 if there is none.</summary>
+    private static int ExistingMode(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists && info.LinkTarget is null ? (int)info.UnixFileMode : -1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>chown, refused up front without root: only root may give a file away.</summary>

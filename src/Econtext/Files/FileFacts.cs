@@ -8,5 +8,5 @@ internal sealed record FileFacts(bool Exists, long Length, string? Sha256, int M
     /// <see cref="FileCopy.PutInPlace"/> and the copy calls take: -1 (or 0 for the time) for what it leaves.
     /// </summary>
     public (int Mode, long ModifiedUtcTicks, int Uid, int Gid) KeptBy(FileTransferOptions options) =>
-        (options.PreserveMode ? Mode : -1, options.PreserveTime ? ModifiedUtcTicks : 0, options.PreserveOwner ? Uid : -1, options.PreserveOwner ? Gid : -1);
+        (options.Mode is UnixFileMode fixedMode ? (int)fixedMode : options.PreserveMode ? Mode : -1, options.PreserveTime ? ModifiedUtcTicks : 0, options.PreserveOwner ? Uid : -1, options.PreserveOwner ? Gid : -1);
 }

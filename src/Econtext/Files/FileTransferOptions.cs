@@ -3,8 +3,18 @@ namespace Econtext;
 /// <summary>How <see cref="Context.PushFileAsync"/> and <see cref="Context.FetchFileAsync"/> copy a file.</summary>
 public sealed record FileTransferOptions
 {
-    /// <summary>Give the copy the source's permission bits.</summary>
+    /// <summary>
+    /// Give the copy the source's permission bits (the directories of a tree copy too). Without
+    /// it, a file that replaces another keeps that one's bits, and a new file or directory gets
+    /// what the umask where it is written leaves (0644 and 0755 usually, as Ansible's copy).
+    /// </summary>
     public bool PreserveMode { get; init; } = true;
+
+    /// <summary>
+    /// Give every copied file exactly these permission bits instead (set on the temporary file,
+    /// before the rename); directories are not affected. Null: as <see cref="PreserveMode"/> says.
+    /// </summary>
+    public UnixFileMode? Mode { get; init; }
 
     /// <summary>Give the copy the source's modification time.</summary>
     public bool PreserveTime { get; init; } = true;

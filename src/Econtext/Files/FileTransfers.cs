@@ -28,7 +28,8 @@ internal static class FileTransfers
                 : new FileNotFoundException($"{localPath} does not exist (pushing it to {remotePath} in {context.Name})", localPath);
         }
 
-        if (options.SkipIfSame && await SameAsync(context, localPath, remotePath, local.Length, cancellationToken).ConfigureAwait(false))
+        // With a Mode, a file of the same bytes but another mode is not the same: it is written again.
+        if (options.SkipIfSame && await SameAsync(context, localPath, remotePath, local.Length, cancellationToken, remoteMode: options.Mode is UnixFileMode wanted ? (int)wanted : -1).ConfigureAwait(false))
         {
             return new FileTransferResult(remotePath, 0, watch.Elapsed, Skipped: true);
         }
@@ -46,7 +47,7 @@ internal static class FileTransfers
         options ??= new FileTransferOptions();
         var watch = Stopwatch.StartNew();
         int chunkSize = options.ChunkSize;
-        long written = await SendAsync(context, remotePath, -1, -1, 0, -1, -1, chunks => FileCopy.SendChunksAsync(source, chunkSize, chunks, cancellationToken), $"the source stream for {remotePath} in {context.Name}", cancellationToken).ConfigureAwait(false);
+        long written = await SendAsync(context, remotePath, -1, options.Mode is UnixFileMode mode ? (int)mode : -1, 0, -1, -1, chunks => FileCopy.SendChunksAsync(source, chunkSize, chunks, cancellationToken), $"the source stream for {remotePath} in {context.Name}", cancellationToken).ConfigureAwait(false);
         return new FileTransferResult(remotePath, written, watch.Elapsed, Skipped: false);
     }
 
@@ -145,15 +146,18 @@ internal static class FileTransfers
         }
 
         (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
-        int rootMode = (int)File.GetUnixFileMode(localRoot);
-        await context.CallAsync(() => TreeCopy.MakeDirectories(remoteRoot, rootMode, directories, directoryModes), cancellationToken).ConfigureAwait(false);
+        // Without PreserveMode, new directories get the target's default (0755 usually), as Ansible's copy.
+        int rootMode = options.PreserveMode ? (int)File.GetUnixFileMode(localRoot) : -1;
+        int[] newModes = options.PreserveMode ? directoryModes : [.. directoryModes.Select(_ => -1)];
+        await context.CallAsync(() => TreeCopy.MakeDirectories(remoteRoot, rootMode, directories, newModes), cancellationToken).ConfigureAwait(false);
 
         string[] paths = files.Select(f => f.RelativePath).ToArray();
         bool[] same = new bool[paths.Length];
         if (options.SkipIfSame && paths.Length > 0)
         {
             long[] lengths = files.Select(f => f.Length).ToArray();
-            string?[] remote = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, paths, lengths), cancellationToken).ConfigureAwait(false);
+            int wantedMode = options.Mode is UnixFileMode wanted ? (int)wanted : -1;
+            string?[] remote = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, paths, lengths, false, wantedMode), cancellationToken).ConfigureAwait(false);
             same = await Task.Run(() => remote.Select((hash, i) => hash is not null && hash == TreeCopy.Sha256(Path.Combine(localRoot, paths[i]))).ToArray(), cancellationToken).ConfigureAwait(false);
         }
 
@@ -186,7 +190,7 @@ internal static class FileTransfers
         (string[] directories, int[] directoryModes, List<TreeEntry> files, List<string> notCopied) = Split(entries);
         try
         {
-            TreeCopy.MakeDirectories(localRoot, -1, directories, directoryModes);
+            TreeCopy.MakeDirectories(localRoot, -1, directories, options.PreserveMode ? directoryModes : [.. directoryModes.Select(_ => -1)]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -198,13 +202,13 @@ internal static class FileTransfers
         if (options.SkipIfSame && paths.Length > 0)
         {
             long[] lengths = files.Select(f => f.Length).ToArray();
-            Task<string?[]> local = Task.Run(() => TreeCopy.HashesWhereSameLength(localRoot, paths, lengths), cancellationToken);
+            Task<string?[]> local = Task.Run(() => TreeCopy.HashesWhereSameLength(localRoot, paths, lengths, false, -1), cancellationToken);
             string?[] here = await local.ConfigureAwait(false);
             string[] candidates = paths.Where((_, i) => here[i] is not null).ToArray();
             if (candidates.Length > 0)
             {
                 long[] candidateLengths = files.Where((_, i) => here[i] is not null).Select(f => f.Length).ToArray();
-                string?[] there = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, candidates, candidateLengths), cancellationToken).ConfigureAwait(false);
+                string?[] there = await context.CallAsync(() => TreeCopy.HashesWhereSameLength(remoteRoot, candidates, candidateLengths, true, -1), cancellationToken).ConfigureAwait(false);
                 var sameNames = candidates.Where((p, i) => there[i] is not null && there[i] == here[Array.IndexOf(paths, p)]).ToHashSet(StringComparer.Ordinal);
                 same = paths.Select(sameNames.Contains).ToArray();
             }
@@ -217,7 +221,7 @@ internal static class FileTransfers
             Channel<FilePiece> pieces = ReadAheadChannel<FilePiece>();
             ChannelWriter<FilePiece> writer = pieces.Writer;
             int chunkSize = options.ChunkSize;
-            bool keepMode = options.PreserveMode;
+            int fileMode = FileMode(options);
             bool keepTime = options.PreserveTime;
             bool keepOwner = options.PreserveOwner;
             if (keepOwner && !Environment.IsPrivilegedProcess)
@@ -226,7 +230,7 @@ internal static class FileTransfers
             }
 
             using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, keepMode, keepTime, keepOwner, writer, CancellationToken.None), abandon.Token);
+            Task call = context.CallAsync(() => TreeCopy.ReadTreeAsync(remoteRoot, fetch, chunkSize, fileMode, keepTime, keepOwner, writer, CancellationToken.None), abandon.Token);
             try
             {
                 bytes = await TreeCopy.WriteTreeAsync(localRoot, pieces.Reader, fetch.ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
@@ -254,16 +258,20 @@ internal static class FileTransfers
         List<TreeEntry> directories = entries.Where(e => e.IsDirectory).ToList();
         List<TreeEntry> files = entries.Where(e => e.IsRegularFile).ToList();
         List<string> notCopied = entries.Where(e => !e.IsDirectory && !e.IsRegularFile)
-            .Select(e => e.RelativePath + ": not a regular file or directory (links are not followed)").ToList();
+            .Select(e => e.RelativePath + ": not a regular file or directory (a device, a socket, a pipe, a link to nothing, or a link back up the tree)").ToList();
         return (directories.Select(d => d.RelativePath).ToArray(), directories.Select(d => d.Mode).ToArray(), files, notCopied);
     }
+
+    /// <summary>The mode a tree's files get, as <see cref="TreeCopy.ReadTreeAsync"/> takes it.</summary>
+    private static int FileMode(FileTransferOptions options) =>
+        options.Mode is UnixFileMode mode ? (int)mode : options.PreserveMode ? -2 : -1;
 
     private static async Task ProduceTreeAsync(string root, string[] paths, FileTransferOptions options, ChannelWriter<FilePiece> pieces)
     {
         try
         {
             await Task.Yield();
-            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, options.PreserveMode, options.PreserveTime, options.PreserveOwner, pieces, CancellationToken.None).ConfigureAwait(false);
+            await TreeCopy.ReadTreeAsync(root, paths, options.ChunkSize, FileMode(options), options.PreserveTime, options.PreserveOwner, pieces, CancellationToken.None).ConfigureAwait(false);
             pieces.TryComplete();
         }
         catch (Exception ex)
@@ -286,11 +294,11 @@ internal static class FileTransfers
         }
     }
 
-    /// <summary>Same size first (cheap), then the same SHA-256 on both sides.</summary>
-    internal static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken, Lazy<Task<string?>>? localHash = null)
+    /// <summary>Same size (and <paramref name="remoteMode"/>, unless -1) first (cheap), then the same SHA-256 on both sides.</summary>
+    internal static async Task<bool> SameAsync(Context context, string localPath, string remotePath, long localLength, CancellationToken cancellationToken, Lazy<Task<string?>>? localHash = null, int remoteMode = -1)
     {
         FileFacts remote = await context.CallAsync(() => FileCopy.Describe(remotePath, false), cancellationToken).ConfigureAwait(false);
-        if (!remote.Exists || remote.Length != localLength)
+        if (!remote.Exists || remote.Length != localLength || (remoteMode >= 0 && remote.Mode != remoteMode))
         {
             return false;
         }

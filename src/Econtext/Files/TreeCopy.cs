@@ -29,15 +29,21 @@ internal static class TreeCopy
         }
     }
 
-    /// <summary>For each file, its SHA-256 where it exists with the given length (worth comparing), else null.</summary>
-    public static string?[] HashesWhereSameLength(string root, string[] paths, long[] lengths)
+    /// <summary>
+    /// For each file, its SHA-256 where it is a regular file with the given length (worth
+    /// comparing), else null. A source's links are followed, as they are copied; a destination's
+    /// link is not (it is replaced by the file). With a <paramref name="mode"/> (not -1), a file
+    /// with other permission bits is not worth comparing either: it is to be written again.
+    /// </summary>
+    public static string?[] HashesWhereSameLength(string root, string[] paths, long[] lengths, bool followLinks, int mode)
     {
         var hashes = new string?[paths.Length];
         for (int i = 0; i < paths.Length; i++)
         {
             string path = Path.Combine(root, CheckRelative(paths[i]));
             var info = new FileInfo(path);
-            if (info.Exists && info.LinkTarget is null && info.Length == lengths[i])
+            (int Type, int Mode, long Size)? stat = followLinks || info.LinkTarget is null ? Native.Libc.StatFollowed(path) : null;
+            if (stat is { Type: Native.Libc.TypeRegular } found && found.Size == lengths[i] && (mode < 0 || found.Mode == mode))
             {
                 hashes[i] = Sha256(path);
             }
@@ -52,8 +58,12 @@ internal static class TreeCopy
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
-    /// <summary>Reads the files in order and writes their pieces; a file that changes length while read fails the copy.</summary>
-    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, bool keepMode, bool keepTime, bool keepOwner, ChannelWriter<FilePiece> pieces, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the files in order (following links) and writes their pieces; a file that changes
+    /// length while read fails the copy. <paramref name="fileMode"/> is the mode the copies get: -2
+    /// for each source's own, -1 for none (the destination's default), else those bits.
+    /// </summary>
+    public static async Task ReadTreeAsync(string root, string[] paths, int chunkSize, int fileMode, bool keepTime, bool keepOwner, ChannelWriter<FilePiece> pieces, CancellationToken cancellationToken)
     {
         string where = CurrentContext.Name;
         foreach (string relative in paths)
@@ -63,7 +73,7 @@ internal static class TreeCopy
             {
                 await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
                 long length = file.Length;
-                int mode = keepMode ? (int)File.GetUnixFileMode(file.SafeFileHandle) : -1;
+                int mode = fileMode == -2 ? (int)File.GetUnixFileMode(file.SafeFileHandle) : fileMode;
                 long modified = keepTime ? File.GetLastWriteTimeUtc(file.SafeFileHandle).Ticks : 0;
                 (int uid, int gid) = keepOwner ? Native.Libc.Owner(path) : (-1, -1);
                 long offset = 0;
@@ -125,7 +135,7 @@ internal static class TreeCopy
                     current = piece;
                     destination = Path.Combine(root, CheckRelative(piece.Path));
                     temporary = FileCopy.TemporaryBeside(destination);
-                    open = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+                    open = FileCopy.CreateTemporary(temporary);
                 }
                 else if (open is null || current is null || piece.Path != current.Path || piece.Offset != open.Length)
                 {

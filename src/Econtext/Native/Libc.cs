@@ -101,6 +101,26 @@ internal static partial class Libc
     }
 
     /// <summary>
+    /// stat(2), following links: the type bits (S_IFMT), the permission bits and the size of what
+    /// <paramref name="path"/> leads to; null for a link to nothing, a loop of links, or no entry.
+    /// </summary>
+    public static unsafe (int Type, int Mode, long Size)? StatFollowed(string path)
+    {
+        const int AtFdCwd = -100;
+        const uint StatxType = 0x1;
+        const uint StatxMode = 0x2;
+        const uint StatxSize = 0x200;
+        byte* buffer = stackalloc byte[256];
+        if (StatxNative(AtFdCwd, path, 0, StatxType | StatxMode | StatxSize, buffer) != 0)
+        {
+            return null;
+        }
+
+        int mode = *(ushort*)(buffer + 28);
+        return (mode & TypeMask, mode & 0xFFF, *(long*)(buffer + 40));
+    }
+
+    /// <summary>
     /// The type bits (S_IFMT) of an open descriptor's file, from statx(2) on the descriptor itself,
     /// so what is judged is what was opened; -1 when it cannot be read.
     /// </summary>
