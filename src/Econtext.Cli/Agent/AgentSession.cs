@@ -134,7 +134,8 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
         var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         try
         {
-            return await EcontextCli.Build().Parse([.. request.Args]).InvokeAsync(invocation, _cancel.Token).ConfigureAwait(false);
+            return UsageErrors.Parse([.. request.Args], error, out ParseResult? parsed)
+                ?? await parsed!.InvokeAsync(invocation, _cancel.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -156,8 +157,8 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
             EnvironmentVariables = request.Environment.ToDictionary(),
         });
 
-        // As Spectre sizes this process's own console: the terminal's width, 80 when it is not a terminal.
-        console.Profile.Width = request.Width > 0 ? request.Width : 80;
+        // The terminal's width; when it is not a terminal, nothing wraps (see CliSession.UnwrappedWidth).
+        console.Profile.Width = !request.OutputIsTerminal ? CliSession.UnwrappedWidth : request.Width > 0 ? request.Width : 80;
         console.Profile.Capabilities.Ansi = request.OutputIsTerminal;
         console.Profile.Capabilities.Interactive = request.OutputIsTerminal;
         return console;

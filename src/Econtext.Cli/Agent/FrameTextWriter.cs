@@ -3,7 +3,10 @@ using Econtext.Cli.Agent.Client;
 
 namespace Econtext.Cli.Agent;
 
-/// <summary>A command's stdout or stderr in the agent: each write goes to the client as one frame of UTF-8.</summary>
+/// <summary>
+/// A command's stdout or stderr in the agent: each write goes to the client as one frame of UTF-8, so a
+/// writer that wants few frames writes whole blocks (exec writes a host's lines a block at a time).
+/// </summary>
 internal sealed class FrameTextWriter(AgentFrameWriter frames, AgentFrameKind kind) : TextWriter
 {
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -24,15 +27,19 @@ internal sealed class FrameTextWriter(AgentFrameWriter frames, AgentFrameKind ki
             return;
         }
 
-        byte[] bytes = s_utf8.GetBytes(buffer.ToArray());
+        byte[] bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(s_utf8.GetMaxByteCount(buffer.Length));
         try
         {
-            frames.Write(kind, bytes);
+            frames.Write(kind, bytes.AsSpan(0, s_utf8.GetBytes(buffer, bytes)));
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
             // The client went away: its command is being cancelled, and its output has nowhere to go.
             _broken = true;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 

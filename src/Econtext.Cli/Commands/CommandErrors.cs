@@ -51,7 +51,7 @@ internal static class CommandErrors
         }
         catch (RemoteException ex)
         {
-            Report($"{ex.RemoteType} in context {ex.ContextName}: {ex.Message}", ex);
+            Report($"in context {ex.ContextName}: {Failures.Readable(ex.RemoteType, ex.Message)}", ex);
             return Failed;
         }
         catch (EcontextException ex)
@@ -61,14 +61,14 @@ internal static class CommandErrors
         }
         catch (Exception ex)
         {
-            Report($"unexpected {ex.GetType().Name}: {ex.Message}", ex);
+            Report($"unexpected error: {Failures.Readable(ex.GetType().Name, ex.Message)} (ECONTEXT_DEBUG=1 shows where)", ex);
             return Failed;
         }
     }
 
     private static void Report(string message, Exception? exception)
     {
-        CliSession.Current.Error.WriteLine("econtext: " + Failures.OneLine(message));
+        CliSession.Current.Error.WriteLine("econtext: " + Failures.WithCliWords(Failures.OneLine(message)));
         if (exception is not null && CliSession.Current.Variable("ECONTEXT_DEBUG") is "1" or "true")
         {
             CliSession.Current.Error.WriteLine(exception.ToString());

@@ -52,7 +52,8 @@ internal static class ExecCommand
         command.SetAction((parseResult, cancellationToken) => CommandErrors.RunAsync(
             token =>
             {
-                (string? targets, string[] program) = Split(CommandWords.Read(parseResult, words), parseResult.GetValue(shell));
+                bool listOnly = parseResult.GetValue<bool>("--list-hosts");
+                (string? targets, string[] program) = Split(CommandWords.Read(parseResult, words), parseResult.GetValue(shell), listOnly);
                 RunSettings settings = hosts.Read(parseResult, targets);
                 return RunAsync(settings, program, parseResult.GetValue(chdir), token);
             },
@@ -60,7 +61,8 @@ internal static class ExecCommand
         return command;
     }
 
-    private static (string? Targets, string[] Program) Split(CommandWords words, bool shell)
+    /// <summary>The targets and the program; with --list-hosts the program may be left out, as nothing runs.</summary>
+    private static (string? Targets, string[] Program) Split(CommandWords words, bool shell, bool listOnly = false)
     {
         const string Example = "Write it as: econtext exec [TARGETS] -- COMMAND [ARGS...], e.g. econtext exec web1,web2 -- uptime";
         IReadOnlyList<string> before = words.BeforeDoubleDash;
@@ -76,6 +78,10 @@ internal static class ExecCommand
             targets = before.Count == 1 ? before[0] : null;
             program = after;
         }
+        else if (listOnly && before.Count <= 1)
+        {
+            return (before.Count == 1 ? before[0] : null, []);
+        }
         else
         {
             if (before.Count < 2)
@@ -85,6 +91,11 @@ internal static class ExecCommand
 
             targets = before[0];
             program = before.Skip(1).ToList();
+        }
+
+        if (program.Count == 0 && listOnly)
+        {
+            return (targets, []);
         }
 
         if (program.Count == 0)
@@ -102,10 +113,11 @@ internal static class ExecCommand
 
     private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, CancellationToken cancellationToken)
     {
-        IAnsiConsole console = CliSession.Current.Console;
+        CliSession session = CliSession.Current;
         int width = settings.Hosts.Max(h => h.Name.Length);
-        string file = program[0];
-        string[] arguments = program[1..];
+        bool colour = session.Console.Profile.Capabilities.Ansi && session.Console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
+        string file = program.Length > 0 ? program[0] : string.Empty;
+        string[] arguments = program.Length > 0 ? program[1..] : [];
 
         IReadOnlyList<HostOutcome> outcomes = await HostRunner.RunAsync(
             settings,
@@ -113,6 +125,7 @@ internal static class ExecCommand
             {
                 var stdout = new StringBuilder();
                 var stderr = new StringBuilder();
+                var lines = new HostLines(session.Out, session.Error, host.Name, width, colour);
                 int exitCode = -1;
                 // ssh lands in the user's home, and so does exec. An engine, chroot or nsenter starts the context in the
                 // directory the container or the inventory names, which is where Ansible's commands run there; a
@@ -127,21 +140,17 @@ internal static class ExecCommand
                         continue;
                     }
 
-                    string line = item.Text ?? string.Empty;
-                    progress.Detail = line;
+                    // An item is a block of lines; the progress display shows the last.
+                    string text = item.Text ?? string.Empty;
+                    progress.Detail = text[(text.LastIndexOf('\n') + 1)..];
                     if (settings.Json)
                     {
-                        Append(item.Kind == ProcessOutputKind.StandardOutput ? stdout : stderr, line);
+                        Append(item.Kind == ProcessOutputKind.StandardOutput ? stdout : stderr, text);
                         continue;
                     }
 
-                    lock (ConsoleGate.Lines)
-                    {
-                        string prefix = Markup.Escape(host.Name.PadRight(width));
-                        console.MarkupLine(item.Kind == ProcessOutputKind.StandardOutput
-                            ? $"[cyan]{prefix}[/] | {Markup.Escape(line)}"
-                            : $"[cyan]{prefix}[/] [red]![/] {Markup.Escape(line)}");
-                    }
+                    // The program's stderr goes to ours, as ssh's does: `2>/dev/null` and `| grep` work as on one host.
+                    lines.Write(text, isError: item.Kind == ProcessOutputKind.StandardError);
                 }
 
                 var json = new JsonObject { ["exitCode"] = exitCode };

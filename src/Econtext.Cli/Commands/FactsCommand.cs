@@ -73,7 +73,7 @@ internal static class FactsCommand
                 var report = new FactsReport(facts, connectMs, Median(samples), RoundTrips);
                 reports[index[host]] = report;
                 JsonObject json = FactsRenderer.ToJson(report);
-                return new HostWorkResult(true, $"{facts.Hostname}: {facts.OsDescription}, {facts.Architecture}, .NET {facts.DotnetVersion}", json);
+                return new HostWorkResult(true, $"{facts.Hostname}: {facts.OsDescription}, {facts.Architecture}, {facts.DotnetVersion}", json);
             },
             single ? new PlainLinesView(CliSession.Current.Console, showEachHost: false, showTally: false) : HostCommandOptions.View(settings, streamsOutput: false),
             cancellationToken).ConfigureAwait(false);

@@ -12,11 +12,18 @@ namespace Econtext.Cli.Running;
 internal sealed class CliSession
 {
     private static readonly AsyncLocal<CliSession?> s_current = new();
+    /// <summary>
+    /// The console width when output is not a terminal: so wide that nothing wraps. Spectre sizes a console
+    /// that is not a terminal at 80 columns, which broke long lines mid-sentence without their host prefix
+    /// and squeezed the facts table; a pipe or a file wants each line whole, as Ansible writes them.
+    /// </summary>
+    public const int UnwrappedWidth = 1 << 20;
+
     private static readonly Lazy<CliSession> s_process = new(() => new CliSession
     {
-        Out = System.Console.Out,
-        Error = System.Console.Error,
-        Console = AnsiConsole.Console,
+        Out = Buffered(System.Console.OpenStandardOutput()),
+        Error = Buffered(System.Console.OpenStandardError()),
+        Console = Sized(AnsiConsole.Console, System.Console.IsOutputRedirected),
         OutputIsTerminal = !System.Console.IsOutputRedirected,
         WorkingDirectory = Environment.CurrentDirectory,
         Variables = null,
@@ -30,6 +37,24 @@ internal sealed class CliSession
         get => s_current.Value ?? s_process.Value;
         set => s_current.Value = value;
     }
+
+    /// <summary>The console as it is, or unwrapped when its output is not a terminal.</summary>
+    public static IAnsiConsole Sized(IAnsiConsole console, bool redirected)
+    {
+        if (redirected)
+        {
+            console.Profile.Width = UnwrappedWidth;
+        }
+
+        return console;
+    }
+
+    /// <summary>
+    /// A writer that flushes after each write, as Console.Out does, but with a buffer to match: Console.Out
+    /// makes a write() of each 256 characters, and exec writes its lines in blocks of up to 32 KiB.
+    /// </summary>
+    private static TextWriter Buffered(Stream stream) =>
+        TextWriter.Synchronized(new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024) { AutoFlush = true });
 
     /// <summary>This process's own console, directory and environment.</summary>
     public static CliSession Process => s_process.Value;

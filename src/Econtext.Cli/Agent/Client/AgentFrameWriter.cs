@@ -18,22 +18,26 @@ internal sealed class AgentFrameWriter(Stream stream)
         }
     }
 
-    /// <summary>The same, synchronously: for a <see cref="TextWriter"/> the command writes to.</summary>
+    /// <summary>
+    /// The same, synchronously: for a <see cref="TextWriter"/> the command writes to. Header and payload
+    /// go in one write, so a block of output costs one send, not two.
+    /// </summary>
     public void Write(AgentFrameKind kind, ReadOnlySpan<byte> payload)
     {
+        byte[] frame = System.Buffers.ArrayPool<byte>.Shared.Rent(payload.Length + 5);
         _gate.Wait();
         try
         {
-            Span<byte> header = stackalloc byte[5];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-            header[4] = (byte)kind;
-            stream.Write(header);
-            stream.Write(payload);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+            frame[4] = (byte)kind;
+            payload.CopyTo(frame.AsSpan(5));
+            stream.Write(frame, 0, payload.Length + 5);
             stream.Flush();
         }
         finally
         {
             _gate.Release();
+            System.Buffers.ArrayPool<byte>.Shared.Return(frame);
         }
     }
 }

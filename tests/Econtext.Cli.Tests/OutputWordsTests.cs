@@ -1,0 +1,66 @@
+using Econtext.Cli.Commands;
+using Econtext.Cli.Output;
+using Econtext.Cli.Running;
+
+namespace Econtext.Cli.Tests;
+
+/// <summary>The words and lines the tool prints, apart from any process: failures on one line, usage errors, exec's host lines.</summary>
+public sealed class OutputWordsTests
+{
+    [Fact]
+    public void A_transports_quoted_words_stay_apart_from_the_advice()
+    {
+        string message = "web1: ssh exited with code 255 before the context was running. It said:\n  ssh: connect to host web1 port 22: Connection refused\nNothing accepts connections.";
+
+        Assert.Equal(
+            "web1: ssh exited with code 255 before the context was running. It said: \"ssh: connect to host web1 port 22: Connection refused\". Nothing accepts connections.",
+            Failures.OneLine(message));
+    }
+
+    [Fact]
+    public void Several_quoted_lines_share_one_pair_of_quotes()
+    {
+        Assert.Equal("It said: \"a / b\"", Failures.OneLine("It said:\n  a\n  b\n"));
+    }
+
+    [Fact]
+    public void Library_settings_in_advice_become_the_tools_options()
+    {
+        string advice = Failures.WithCliWords("It asked for a password and none was given: set Password, or allow this user without one.");
+
+        Assert.Equal("It asked for a password and none was given: give it with --become-password-file FILE or -K (--ask-become-pass), or allow this user without one.", advice);
+    }
+
+    [Theory]
+    [InlineData("System.InvalidOperationException", "cannot run 'x'", "cannot run 'x'")]
+    [InlineData("System.IO.IOException", "disk full", "disk full")]
+    [InlineData("System.NullReferenceException", "oops", "NullReferenceException: oops")]
+    [InlineData(null, "plain", "plain")]
+    public void Exception_type_names_appear_only_when_they_say_something(string? type, string message, string expected)
+    {
+        Assert.Equal(expected, Failures.Readable(type, message));
+    }
+
+    [Theory]
+    [InlineData("Cannot parse argument 'x' for option '--forks' as expected type 'System.Int32'.", "--forks takes a whole number, not 'x'.")]
+    [InlineData("Cannot parse argument 'soon' for option '--timeout' as expected type 'System.Nullable`1[System.Double]'.", "--timeout takes a number, not 'soon'.")]
+    [InlineData("Unrecognized command or argument 'b'.", "Unrecognized command or argument 'b'.")]
+    public void Conversion_errors_name_what_the_option_takes(string message, string expected)
+    {
+        Assert.Equal(expected, UsageErrors.Readable(message));
+    }
+
+    [Fact]
+    public void A_block_of_lines_gets_the_host_on_every_line_and_stderr_goes_to_stderr()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var lines = new HostLines(stdout, stderr, "web1", 6, colour: false);
+
+        lines.Write("a\n\nc", isError: false);
+        lines.Write("oops", isError: true);
+
+        Assert.Equal("web1   | a\nweb1   | \nweb1   | c\n", stdout.ToString());
+        Assert.Equal("web1   ! oops\n", stderr.ToString());
+    }
+}
