@@ -13,4 +13,4 @@ if (mode != AgentMode.InProcess)
 // Ctrl+C and SIGTERM cancel the running command, which then shuts its contexts down; after this long
 // the process exits anyway (System.CommandLine does not handle the signals at all without it).
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) };
-return await EcontextCli.Build().Parse(args).InvokeAsync(invocation);
+return await EcontextCli.Build().Parse(args, EcontextCli.Parsing).InvokeAsync(invocation);

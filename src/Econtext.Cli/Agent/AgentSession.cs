@@ -131,7 +131,7 @@ internal sealed class AgentSession(AgentServer server, Socket socket)
         var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         try
         {
-            return await EcontextCli.Build().Parse([.. request.Args]).InvokeAsync(invocation, _cancel.Token).ConfigureAwait(false);
+            return await EcontextCli.Build().Parse([.. request.Args], EcontextCli.Parsing).InvokeAsync(invocation, _cancel.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

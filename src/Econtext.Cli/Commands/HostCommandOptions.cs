@@ -173,7 +173,8 @@ internal sealed class HostCommandOptions
         string? inventoryPath = parseResult.GetValue(_inventory);
         // Read once: the targets, --limit and --via may all look into it.
         Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath, CliSession.Current.FullPath(inventoryPath));
-        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory);
+        var warnings = new List<string>();
+        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory, warnings);
         if (parseResult.GetValue(_limit) is string limit)
         {
             if (inventory is null)
@@ -181,7 +182,8 @@ internal sealed class HostCommandOptions
                 throw new UsageException($"--limit narrows an inventory's hosts; give one with -i, e.g. econtext exec -i hosts.ini all -l '{limit}' -- uptime");
             }
 
-            HashSet<string> allowed = [.. HostPattern.Select(inventory, limit).Select(h => h.Name)];
+            List<string> terms = HostPattern.LimitTerms(limit, CliSession.Current.FullPath);
+            HashSet<string> allowed = [.. HostPattern.Evaluate(inventory, terms, limit, warnings).Select(h => h.Name)];
             hosts = [.. hosts.Where(h => allowed.Contains(h.Name))];
             if (hosts.Count == 0)
             {
@@ -189,11 +191,22 @@ internal sealed class HostCommandOptions
             }
         }
 
+        foreach (string warning in warnings.Distinct())
+        {
+            // Ansible's words, so a typo in a union (web:dbb) is seen rather than silently dropped.
+            CliSession.Current.Error.WriteLine($"[WARNING]: {warning}");
+        }
+
         TargetHost? via = null;
         if (parseResult.GetValue(_via) is string viaSpec)
         {
             via = inventory?.FindHost(viaSpec)
                 ?? TargetList.Parse(viaSpec).Single();
+            if (via.Refusal is string refusal)
+            {
+                throw new UsageException($"--via {viaSpec}: {refusal}");
+            }
+
             if (via.IsLocal)
             {
                 throw new UsageException("--via local makes no difference: ssh already runs on this machine. Name an ssh host, e.g. --via deploy@bastion.");

@@ -21,12 +21,16 @@ internal sealed partial class Inventory
     private readonly Dictionary<string, HashSet<string>> _memberships = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TargetHost> _byName = new(StringComparer.Ordinal);
     private readonly List<TargetHost> _hosts = [];
+    private readonly Dictionary<string, IReadOnlyList<TargetHost>> _hostsOf = new(StringComparer.Ordinal);
+    private TargetHost? _implicitLocalhost;
 
     private Inventory(string fileName)
     {
         FileName = fileName;
         Group(AllGroup);
         Group(UngroupedGroup);
+        // As in Ansible, ungrouped is all's first child, so all lists ungrouped hosts before other groups'.
+        _groups[AllGroup].AddChild(UngroupedGroup);
     }
 
     /// <summary>The file as the user named it, for messages.</summary>
@@ -76,9 +80,63 @@ internal sealed partial class Inventory
 
     public TargetHost? FindHost(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The hosts of a group and of all its descendants, in inventory order.</summary>
-    public IReadOnlyList<TargetHost> HostsOf(string group) =>
-        [.. _hosts.Where(h => _memberships[h.Name].Contains(group))];
+    /// <summary>
+    /// The hosts of a group and of all its descendants in Ansible's order (Group.get_hosts): the group's own hosts as
+    /// listed, then its children's in the order they are listed, then the grandchildren's, level by level.
+    /// </summary>
+    public IReadOnlyList<TargetHost> HostsOf(string group)
+    {
+        if (_hostsOf.TryGetValue(group, out var cached))
+        {
+            return cached;
+        }
+        var start = _groups[group];
+        var ordered = new List<InventoryGroup> { start };
+        ordered.AddRange(start.Children.Select(c => _groups[c]));
+        var seen = new HashSet<string>(ordered.Select(g => g.Name), StringComparer.Ordinal);
+        var layer = ordered.ToList();
+        while (layer.Count > 0)
+        {
+            // Ansible walks each level as a set, so the order of grandchildren under different children depends on
+            // Python's string hashing there; here it is the order the children are listed in.
+            var next = new List<InventoryGroup>();
+            foreach (var child in layer.SelectMany(g => g.Children).Where(c => !seen.Contains(c)).Distinct(StringComparer.Ordinal))
+            {
+                next.Add(_groups[child]);
+            }
+            seen.UnionWith(next.Select(g => g.Name));
+            ordered.AddRange(next);
+            layer = next;
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        List<TargetHost> hosts = [.. ordered.SelectMany(g => g.Hosts).Where(names.Add).Select(h => _byName[h])];
+        _hostsOf[group] = hosts;
+        return hosts;
+    }
+
+    /// <summary>Ansible's names for this machine (C.LOCALHOST): a pattern naming one of them always finds a host.</summary>
+    public static bool IsLocalhostName(string name) => name is "localhost" or "127.0.0.1" or "::1";
+
+    /// <summary>
+    /// Ansible's implicit localhost: the inventory's own localhost (or 127.0.0.1, ::1) if it has one, else a host of
+    /// that name reached by a local context, with all's variables. It is in no group, so <c>all</c> leaves it out.
+    /// </summary>
+    public TargetHost ImplicitLocalhost(string name)
+    {
+        if (_hostOrder.FirstOrDefault(IsLocalhostName) is { } own)
+        {
+            return _byName[own];
+        }
+        if (_implicitLocalhost is null)
+        {
+            var vars = new Dictionary<string, string>(_groups[AllGroup].Vars, StringComparer.Ordinal)
+            {
+                ["ansible_connection"] = "local",
+            };
+            _implicitLocalhost = Resolve(name, vars);
+        }
+        return _implicitLocalhost;
+    }
 
     internal InventoryGroup Group(string name)
     {
@@ -187,9 +245,23 @@ internal sealed partial class Inventory
             {
                 vars[key] = value;
             }
-            var target = HostVariables.ToTargetHost(host, vars, FileName);
+            var target = Resolve(host, vars);
             _hosts.Add(target);
             _byName[host] = target;
+        }
+    }
+
+    // A host econtext cannot reach (a connection plugin it lacks, a template it does not evaluate) is kept with the
+    // reason, so it is refused only when a pattern selects it, and the rest of the inventory stays usable.
+    private TargetHost Resolve(string host, Dictionary<string, string> vars)
+    {
+        try
+        {
+            return HostVariables.ToTargetHost(host, vars, FileName);
+        }
+        catch (InventoryException e)
+        {
+            return new TargetHost { Name = host, Vars = vars, Refusal = e.Message };
         }
     }
 
