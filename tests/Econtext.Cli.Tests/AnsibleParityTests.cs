@@ -149,4 +149,43 @@ public sealed class AnsibleParityTests
 
         Assert.Contains(result.Tokens, t => t.Value == "@retry.txt");
     }
+
+    [Fact]
+    public void A_child_group_named_before_its_section_joins_its_parent_when_declared()
+    {
+        // As openshift-ansible's hosts.openstack: Ansible lists OSEv3's children as masters, etcd, nodes.
+        Inventory inventory = Inventory.ParseIni("""
+            [OSEv3:children]
+            masters
+            nodes
+            etcd
+            [masters]
+            m1
+            [etcd]
+            e1
+            [nodes]
+            m1
+            n1
+            """, "hosts.ini");
+
+        Assert.Equal(["masters", "etcd", "nodes"], inventory.Groups["OSEv3"].Children);
+        Assert.Equal(["m1", "e1", "n1"], HostPattern.Select(inventory, "OSEv3").Select(h => h.Name));
+    }
+
+    [Fact]
+    public void Ini_values_are_python_literals_as_in_ansible()
+    {
+        Inventory inventory = Inventory.ParseIni("""
+            h devices="['/dev/sda', '/dev/sdb']" loc="{ 'root': 'HDD', 'n': 2 }" plain=abc
+            [all:vars]
+            quoted='text'
+            nothing=None
+            env={'LANG': 'C.UTF-8'}
+            """, "hosts.ini");
+        IReadOnlyDictionary<string, string> vars = inventory.FindHost("h")!.Vars;
+
+        Assert.Equal("""["/dev/sda","/dev/sdb"]""", vars["devices"]);
+        Assert.Equal("""{"root":"HDD","n":2}""", vars["loc"]);
+        Assert.Equal(("abc", "text", "", """{"LANG":"C.UTF-8"}"""), (vars["plain"], vars["quoted"], vars["nothing"], vars["env"]));
+    }
 }

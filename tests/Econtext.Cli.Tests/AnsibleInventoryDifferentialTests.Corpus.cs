@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Econtext.Cli.Targets;
+using Xunit.Abstractions;
+
+namespace Econtext.Cli.Tests;
+
+/// <summary>
+/// The corpus of real inventories other projects wrote (<c>shared/ansible-inventories</c> beside the repository,
+/// never copied into it) read by ansible-core and by econtext: every host's variables, and the hosts of a set of
+/// patterns built from each inventory's own groups and hosts (subscripts, unions in both orders, intersections,
+/// exclusions, wildcards, regexes, implicit localhost, a term that matches nothing, --limit). Ansible's answers come
+/// from its own InventoryManager and VariableManager, the code behind <c>ansible --list-hosts</c> and
+/// <c>ansible-inventory --host</c>, run once per hash seed: an answer that changes with PYTHONHASHSEED (Ansible walks
+/// a group's grandchildren as a set) has no order to agree with and is left out, and counted.
+/// </summary>
+public sealed partial class AnsibleInventoryDifferentialTests(ITestOutputHelper output)
+{
+    private static readonly string[] Seeds = ["0", "1", "2", "3"];
+
+    private const string Reference = """
+import json, re, sys
+from ansible.parsing.dataloader import DataLoader
+from ansible.inventory.manager import InventoryManager
+from ansible.vars.manager import VariableManager
+from ansible.utils.display import Display
+from ansible.cli.inventory import INTERNAL_VARS
+from ansible.parsing.ajson import AnsibleJSONEncoder
+
+warnings = []
+Display.warning = lambda self, msg, formatted=False: warnings.append(msg)
+
+def queries(inv):
+    groups = [g for g in inv.groups if g != 'all'][:12]
+    hosts = list(inv.hosts)[:6]
+    p = ['all', '*', 'ungrouped', 'localhost', 'all:localhost', 'nosuchgroup', 'all:!ungrouped']
+    for g in groups:
+        p += [g, g + '[0]', g + '[-1]', g + '[0:1]', g + '[1:]', 'all:!' + g, g + ':nosuch']
+    for a, b in zip(groups, groups[1:]):
+        p += [b + ':' + a, a + ':&' + b, a + ',' + b, '!' + a]
+    p += hosts
+    if len(hosts) > 1:
+        p += [hosts[-1] + ':' + hosts[0], hosts[0] + ',' + hosts[-1]]
+    for h in hosts[:3]:
+        p += [h[:3] + '*', '~' + re.escape(h[:2]), h + '[0]']
+    q = [{'pattern': x} for x in p]
+    if groups:
+        q += [{'pattern': 'all', 'limit': groups[0]}, {'pattern': 'all', 'limit': '!' + groups[0]}]
+    if len(groups) > 1:
+        q += [{'pattern': groups[1], 'limit': groups[0] + ':' + groups[1]}]
+    if hosts:
+        q += [{'pattern': 'all', 'limit': ','.join(hosts[:2])}]
+    return q
+
+out = []
+for path in json.load(sys.stdin):
+    loader = DataLoader()
+    result = {'file': path}
+    out.append(result)
+    try:
+        inv = InventoryManager(loader=loader, sources=[path])
+        vm = VariableManager(loader=loader, inventory=inv)
+    except Exception as e:
+        result['error'] = str(e)
+        continue
+    hostvars = {}
+    for h in inv.get_hosts('all'):
+        v = vm.get_vars(host=h, include_hostvars=False, stage='all')
+        for k in INTERNAL_VARS:
+            v.pop(k, None)
+        hostvars[h.name] = v
+    result['hostvars'] = hostvars
+    result['queries'] = []
+    for q in queries(inv):
+        del warnings[:]
+        inv.clear_pattern_cache()
+        try:
+            inv.subset(q.get('limit'))
+            q['hosts'] = [getattr(h, 'name', h) for h in inv.list_hosts(q['pattern'])]
+        except Exception as e:
+            q['error'] = str(e)
+        finally:
+            inv.subset(None)
+        q['warnings'] = list(warnings)
+        result['queries'].append(q)
+json.dump(out, sys.stdout, cls=AnsibleJSONEncoder)
+""";
+
+    [CorpusFact]
+    public async Task Every_corpus_inventory_selects_and_resolves_as_ansible_does()
+    {
+        string corpus = CorpusFactAttribute.Find()!;
+        string[] files = [.. Directory.GetFiles(corpus).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        JsonArray[] runs = await Task.WhenAll(Seeds.Select(seed => ReferenceAsync(files, seed)));
+
+        var disagreements = new List<string>();
+        int queries = 0, seedDependent = 0;
+        for (int f = 0; f < files.Length; f++)
+        {
+            string name = Path.GetFileName(files[f]);
+            JsonObject reference = runs[0][f]!.AsObject();
+            Inventory ours;
+            try
+            {
+                ours = Inventory.Load(files[f]);
+            }
+            catch (InventoryException e)
+            {
+                disagreements.Add($"{name}: Ansible reads it, econtext refuses it: {e.Message}");
+                continue;
+            }
+
+            CompareVariables(name, reference["hostvars"]!.AsObject(), ours, disagreements);
+            JsonArray expected = reference["queries"]!.AsArray();
+            for (int q = 0; q < expected.Count; q++)
+            {
+                queries++;
+                JsonObject query = expected[q]!.AsObject();
+                if (runs.Skip(1).Any(run => !JsonNode.DeepEquals(run[f]!["queries"]![q], query)))
+                {
+                    seedDependent++;
+                    continue;
+                }
+
+                CompareQuery(name, query, ours, disagreements);
+            }
+        }
+
+        output.WriteLine($"{files.Length} inventories, {queries} patterns, {seedDependent} left out as Ansible's order depends on the hash seed there, {disagreements.Count} disagreements");
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
+        Assert.True(queries > 1000, $"only {queries} patterns were compared");
+    }
+
+    private static void CompareQuery(string file, JsonObject query, Inventory ours, List<string> disagreements)
+    {
+        string pattern = query["pattern"]!.GetValue<string>();
+        string? limit = query["limit"]?.GetValue<string>();
+        string what = $"{file}: {pattern}{(limit is null ? "" : $" --limit {limit}")}";
+        var warnings = new List<string>();
+        string mine;
+        try
+        {
+            IReadOnlyList<TargetHost> hosts;
+            try
+            {
+                hosts = TargetList.Resolve(pattern, ours, warnings);
+            }
+            catch (InventoryException) when (HostPattern.Evaluate(ours, HostPattern.SplitTerms(pattern), pattern, null).Count == 0)
+            {
+                // econtext refuses a pattern that selects nothing where Ansible says "No hosts matched": the same answer.
+                hosts = [];
+            }
+
+            if (limit is not null)
+            {
+                HashSet<string> allowed = [.. HostPattern.Evaluate(ours, HostPattern.LimitTerms(limit, Path.GetFullPath), limit, warnings).Select(h => h.Name)];
+                hosts = [.. hosts.Where(h => allowed.Contains(h.Name))];
+            }
+
+            mine = string.Join(" ", hosts.Select(h => h.Name));
+        }
+        catch (InventoryException e)
+        {
+            mine = "error: " + e.Message;
+        }
+
+        string theirs = query["error"] is { } error ? "error: " + error : string.Join(" ", query["hosts"]!.AsArray().Select(h => h!.GetValue<string>()));
+        if (theirs.StartsWith("error", StringComparison.Ordinal) != mine.StartsWith("error", StringComparison.Ordinal) || (!theirs.StartsWith("error", StringComparison.Ordinal) && theirs != mine))
+        {
+            disagreements.Add($"{what}: Ansible [{theirs}], econtext [{mine}]");
+        }
+
+        string[] unmatched = [.. query["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).Where(w => w.StartsWith("Could not match", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal)];
+        string[] ourUnmatched = [.. warnings.Where(w => w.StartsWith("Could not match", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal)];
+        if (!unmatched.SequenceEqual(ourUnmatched))
+        {
+            disagreements.Add($"{what}: Ansible warns [{string.Join("; ", unmatched)}], econtext [{string.Join("; ", ourUnmatched)}]");
+        }
+    }
+
+    private static void CompareVariables(string file, JsonObject hostvars, Inventory ours, List<string> disagreements)
+    {
+        string theirHosts = string.Join(" ", hostvars.Select(h => h.Key).Order(StringComparer.Ordinal));
+        string ourHosts = string.Join(" ", ours.Hosts.Select(h => h.Name).Order(StringComparer.Ordinal));
+        if (theirHosts != ourHosts)
+        {
+            disagreements.Add($"{file}: hosts are [{theirHosts}] in Ansible, [{ourHosts}] here");
+        }
+
+        foreach ((string host, JsonNode? vars) in hostvars)
+        {
+            if (ours.FindHost(host) is not { } mine)
+            {
+                continue;
+            }
+
+            foreach ((string key, JsonNode? value) in vars!.AsObject())
+            {
+                if (!mine.Vars.TryGetValue(key, out string? text))
+                {
+                    disagreements.Add($"{file}: host {host}: {key} is {value?.ToJsonString()} in Ansible, unset here");
+                }
+                else if (!SameValue(value, text))
+                {
+                    disagreements.Add($"{file}: host {host}: {key} is {value?.ToJsonString()} in Ansible, \"{text}\" here");
+                }
+            }
+
+            foreach (string extra in mine.Vars.Keys.Where(k => !vars.AsObject().ContainsKey(k)))
+            {
+                disagreements.Add($"{file}: host {host}: {extra} is \"{mine.Vars[extra]}\" here, unset in Ansible");
+            }
+        }
+    }
+
+    // econtext keeps every scalar as text (YAML's yes stays "yes"), so values compare as text: Python's True is True.
+    private static bool SameValue(JsonNode? value, string text) => value switch
+    {
+        null => text.Length == 0,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>() == text,
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => string.Equals(v.ToJsonString(), text, StringComparison.OrdinalIgnoreCase),
+        JsonValue v => v.ToJsonString() == text,
+        _ => TryParse(text) is { } parsed && JsonNode.DeepEquals(Textual(value), Textual(parsed)),
+    };
+
+    private static JsonNode? TryParse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonNode? Textual(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Textual(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Textual)]),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonValue.Create(v.GetValue<string>()),
+        JsonValue v => JsonValue.Create(v.ToJsonString().ToLowerInvariant()),
+        _ => null,
+    };
+
+    private static async Task<JsonArray> ReferenceAsync(string[] files, string seed)
+    {
+        string script = Path.Combine(Path.GetTempPath(), $"econtext-ansible-reference-{Guid.NewGuid():N}.py");
+        await File.WriteAllTextAsync(script, Reference);
+        try
+        {
+            var start = new ProcessStartInfo("/usr/bin/python3")
+            {
+                ArgumentList = { script },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.Environment["PYTHONHASHSEED"] = seed;
+            start.Environment["ANSIBLE_NOCOLOR"] = "1";
+            using var process = Process.Start(start)!;
+            await process.StandardInput.WriteAsync(JsonSerializer.Serialize(files));
+            process.StandardInput.Close();
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+            try
+            {
+                await process.WaitForExitAsync(bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            Assert.True(process.ExitCode == 0, $"ansible-core's inventory (python3, PYTHONHASHSEED={seed}) exited {process.ExitCode}: {await stderr}");
+            return JsonNode.Parse(await stdout)!.AsArray();
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+}
