@@ -60,7 +60,7 @@ for path in json.load(sys.stdin):
     result = {'file': path}
     out.append(result)
     try:
-        inv = InventoryManager(loader=loader, sources=[path])
+        inv = InventoryManager(loader=loader, sources=path if isinstance(path, list) else [path])
         vm = VariableManager(loader=loader, inventory=inv)
     except Exception as e:
         result['error'] = str(e)
@@ -93,7 +93,7 @@ json.dump(out, sys.stdout, cls=AnsibleJSONEncoder)
     {
         string corpus = CorpusFactAttribute.Find()!;
         string[] files = [.. Directory.GetFiles(corpus).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-        JsonArray[] runs = await Task.WhenAll(Seeds.Select(seed => ReferenceAsync(files, seed)));
+        JsonArray[] runs = await Task.WhenAll(Seeds.Select(seed => ReferenceAsync([.. files], seed)));
 
         var disagreements = new List<string>();
         int queries = 0, seedDependent = 0;
@@ -246,7 +246,66 @@ json.dump(out, sys.stdout, cls=AnsibleJSONEncoder)
         _ => null,
     };
 
-    private static async Task<JsonArray> ReferenceAsync(string[] files, string seed)
+    [Fact(Timeout = 120000)]
+    public async Task Directories_several_sources_host_lists_and_variable_directories_resolve_as_ansible_does()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"econtext-sources-{Guid.NewGuid():N}");
+        void Write(string path, string text)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, path))!);
+            File.WriteAllText(Path.Combine(root, path), text);
+        }
+
+        Write("inv/10-web", "[web]\nweb1\nweb2 ansible_user=inline-user\n[web:vars]\nx=web-inline\nansible_user=web-inline-user\n");
+        Write("inv/20-db.yml", "all:\n  children:\n    db:\n      hosts:\n        db1:\n      vars:\n        x: db-inline\n");
+        Write("inv/notes.txt", "[ignored]\ngone1\n");
+        Write("inv/old.ini", "[ignored]\ngone2\n");
+        Write("inv/sub/30-more", "[web]\nweb4\n");
+        Write("inv/group_vars/all.yml", "a: from-all-file\nx: all-file\n");
+        Write("inv/group_vars/web/10.yml", "x: web-file\nansible_user: web-file-user\n");
+        Write("inv/group_vars/web/20.yaml", "y: web-20\n");
+        Write("inv/group_vars/web/skip.txt", "y: never\n");
+        Write("inv/host_vars/web2.yml", "ansible_user: host-file-user\n");
+        Write("inv/host_vars/db1", "ansible_port: 2200\nlist: [1, two]\n");
+        Write("other/hosts", "[web]\nweb3\n[extra]\ne1\n");
+        Write("other/group_vars/web.yml", "z: other-dir\nx: other-web-file\n");
+        Write("other/host_vars/e1.json", "{\"ansible_host\": \"10.0.0.9\"}");
+        try
+        {
+            string[] sources = [Path.Combine(root, "inv"), Path.Combine(root, "other", "hosts"), "h1,h2:2222,"];
+            JsonArray[] runs = await Task.WhenAll(Seeds.Take(2).Select(seed => ReferenceAsync([sources], seed)));
+            JsonObject reference = runs[0][0]!.AsObject();
+            Inventory ours = InventorySources.Load(sources, Path.GetFullPath);
+
+            var disagreements = new List<string>();
+            CompareVariables("sources", reference["hostvars"]!.AsObject(), ours, disagreements);
+            JsonArray queries = reference["queries"]!.AsArray();
+            for (int q = 0; q < queries.Count; q++)
+            {
+                if (JsonNode.DeepEquals(runs[1][0]!["queries"]![q], queries[q]))
+                {
+                    CompareQuery("sources", queries[q]!.AsObject(), ours, disagreements);
+                }
+            }
+
+            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
+            // What the tree was written for, so a change that broke both sides alike would still show.
+            Assert.Equal("host-file-user", ours.FindHost("web2")!.User);
+            Assert.Equal("web-file-user", ours.FindHost("web1")!.User);
+            Assert.Equal(2200, ours.FindHost("db1")!.Port);
+            Assert.Equal("10.0.0.9", ours.FindHost("e1")!.Address);
+            Assert.Equal(2222, ours.FindHost("h2")!.Port);
+            Assert.Null(ours.FindHost("gone1"));
+            Assert.Null(ours.FindHost("gone2"));
+            Assert.NotNull(ours.FindHost("web4"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<JsonArray> ReferenceAsync(object[] files, string seed)
     {
         string script = Path.Combine(Path.GetTempPath(), $"econtext-ansible-reference-{Guid.NewGuid():N}.py");
         await File.WriteAllTextAsync(script, Reference);
