@@ -11,7 +11,7 @@ namespace Econtext.Cli.Tests;
 /// below as the plugins declare them (a list of variables per option, the last one set winning; podman, buildah
 /// and chroot reading the play context's address, ansible_ssh_host before ansible_host).
 /// </summary>
-public sealed class AnsibleInventoryDifferentialTests
+public sealed partial class AnsibleInventoryDifferentialTests
 {
     private const string Ini = """
         [all:vars]

@@ -10,7 +10,7 @@ public sealed class ContainerInventoryTests
 {
     private static TargetHost Host(string ini, string name) => Inventory.ParseIni(ini, "hosts.ini").FindHost(name)!;
 
-    private static InventoryException Rejected(string ini) => Assert.Throws<InventoryException>(() => Inventory.ParseIni(ini, "hosts.ini"));
+    private static InventoryException Rejected(string ini) => Assert.Throws<InventoryException>(() => TestInventories.Refusing(Inventory.ParseIni(ini, "hosts.ini")));
 
     [Theory]
     [InlineData("podman", "Podman")]

@@ -36,9 +36,9 @@ public sealed class HostPatternTests
     [InlineData("db1", new[] { "db1" })]
     [InlineData("web2.example.com", new[] { "web2.example.com" })]
     [InlineData("db:lb", new[] { "db1", "db2", "lb1" })]
-    [InlineData("lb, db", new[] { "db1", "db2", "lb1" })]
-    [InlineData("prod,web", new[] { "web1.example.com", "web2.example.com", "web10.example.com", "db1" })]
-    [InlineData("lb1:db2", new[] { "db2", "lb1" })]
+    [InlineData("lb, db", new[] { "lb1", "db1", "db2" })]
+    [InlineData("prod,web", new[] { "web1.example.com", "db1", "web2.example.com", "web10.example.com" })]
+    [InlineData("lb1:db2", new[] { "lb1", "db2" })]
     public void SelectsHostsAndGroupsAndTheirUnions(string pattern, string[] expected) =>
         Assert.Equal(expected, Select(pattern));
 

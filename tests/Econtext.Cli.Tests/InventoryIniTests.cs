@@ -39,6 +39,9 @@ public sealed class InventoryIniTests
 
     private static Inventory Parse(string text) => Inventory.ParseIni(text, "hosts.ini");
 
+    // A host econtext cannot reach is refused when selected, not when the inventory is read: this selects them all.
+    private static Inventory ParseOrRefuse(string text) => TestInventories.Refusing(Parse(text));
+
     private static string Var(Inventory inventory, string host, string name) => inventory.FindHost(host)!.Vars[name];
 
     [Fact]
@@ -131,7 +134,7 @@ public sealed class InventoryIniTests
     [InlineData("web[1:5:0]", "step must be a positive number")]
     public void RejectsBadRangesWithTheLine(string entry, string reason)
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse($"[g]\n{entry}\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse($"[g]\n{entry}\n"));
 
         Assert.Equal(2, ex.Line);
         Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
@@ -198,7 +201,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsConnectionsEcontextDoesNotHave()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("box ansible_connection=winrm\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("box ansible_connection=winrm\n"));
 
         Assert.StartsWith("hosts.ini: host box: ansible_connection is \"winrm\"; econtext supports ssh, local, podman, docker, docker_api, buildah, lxc, chroot and nsenter", ex.Message, StringComparison.Ordinal);
     }
@@ -218,7 +221,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsAnUnknownBoolean()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("h ansible_become=maybe\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_become=maybe\n"));
 
         Assert.Equal("hosts.ini: host h: ansible_become is \"maybe\"; it must be yes/no, true/false, on/off or 1/0", ex.Message);
     }
@@ -230,7 +233,7 @@ public sealed class InventoryIniTests
     [InlineData("-22")]
     public void RejectsABadPortNamingHostAndFile(string port)
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse($"[web:vars]\nansible_port={port}\n[web]\nweb1\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse($"[web:vars]\nansible_port={port}\n[web]\nweb1\n"));
 
         Assert.Equal($"hosts.ini: host web1: the port is \"{port}\"; ansible_port must be a number from 1 to 65535", ex.Message);
     }
@@ -238,7 +241,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsABecomeMethodEcontextDoesNotHave()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("h ansible_become_method=runas\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_become_method=runas\n"));
 
         Assert.Contains("host h: ansible_become_method is \"runas\"; econtext supports sudo, su and doas", ex.Message, StringComparison.Ordinal);
     }
@@ -246,7 +249,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RefusesJinjaInAVariableItUses()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("h ansible_host=\"{{ inventory_hostname }}.lan\"\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_host=\"{{ inventory_hostname }}.lan\"\n"));
 
         Assert.Contains("host h: ansible_host is \"{{ inventory_hostname }}.lan\"", ex.Message, StringComparison.Ordinal);
         Assert.Contains("econtext does not evaluate Jinja templates", ex.Message, StringComparison.Ordinal);
@@ -259,7 +262,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsASectionLineWithoutItsClosingBracket()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("[web]\nweb1\n\n# vars\n\n\n[web:vars\ncolor=red\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("[web]\nweb1\n\n# vars\n\n\n[web:vars\ncolor=red\n"));
 
         Assert.Equal("hosts.ini line 7: \"[web:vars\" has no closing bracket; a section header looks like [group], [group:vars] or [group:children]", ex.Message);
         Assert.Equal(("hosts.ini", (int?)7), (ex.File, ex.Line));
@@ -277,7 +280,7 @@ public sealed class InventoryIniTests
     [InlineData("[web]\nweb1:ssh\n", null, "host web1: the port is \"ssh\"")]
     public void ReportsMalformedLinesWithTheirNumber(string text, int? line, string problem)
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse(text));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse(text));
 
         Assert.Equal(line, ex.Line);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
@@ -296,7 +299,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsGroupsThatContainThemselves()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("[a:children]\nb\n[b:children]\na\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("[a:children]\nb\n[b:children]\na\n"));
 
         Assert.Equal("hosts.ini: groups a → b → a are each other's children; a group cannot contain itself", ex.Message);
     }
@@ -313,7 +316,7 @@ public sealed class InventoryIniTests
     [Fact]
     public void RejectsAnAddressThatSshWouldReadAsAnOption()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("h ansible_host=-oProxyCommand=id\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_host=-oProxyCommand=id\n"));
 
         Assert.Contains("host h:", ex.Message, StringComparison.Ordinal);
         Assert.Contains("which ssh would take as an option", ex.Message, StringComparison.Ordinal);

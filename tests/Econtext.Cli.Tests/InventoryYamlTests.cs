@@ -43,6 +43,9 @@ public sealed class InventoryYamlTests
 
     private static Inventory Parse(string text) => Inventory.ParseYaml(text, "hosts.yml");
 
+    // A host econtext cannot reach is refused when selected, not when the inventory is read: this selects them all.
+    private static Inventory ParseOrRefuse(string text) => TestInventories.Refusing(Parse(text));
+
     [Fact]
     public void ReadsHostsGroupsAndChildren()
     {
@@ -130,7 +133,7 @@ public sealed class InventoryYamlTests
     [Fact]
     public void RefusesJinjaInAVariableItUses()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("all:\n  vars:\n    ansible_become_password: \"{{ vault_pw }}\"\n  hosts:\n    h:\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  vars:\n    ansible_become_password: \"{{ vault_pw }}\"\n  hosts:\n    h:\n"));
 
         Assert.Equal("hosts.yml: host h: ansible_become_password is \"{{ vault_pw }}\", a Jinja template; econtext does not evaluate Jinja templates, so give the value itself", ex.Message);
     }
@@ -138,8 +141,8 @@ public sealed class InventoryYamlTests
     [Fact]
     public void RejectsABadPortAndABadMethod()
     {
-        var port = Assert.Throws<InventoryException>(() => Parse("all:\n  hosts:\n    h:\n      ansible_port: ssh\n"));
-        var method = Assert.Throws<InventoryException>(() => Parse("all:\n  hosts:\n    h:\n      ansible_become_method: pbrun\n"));
+        var port = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  hosts:\n    h:\n      ansible_port: ssh\n"));
+        var method = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  hosts:\n    h:\n      ansible_become_method: pbrun\n"));
 
         Assert.Equal("hosts.yml: host h: the port is \"ssh\"; ansible_port must be a number from 1 to 65535", port.Message);
         Assert.Equal("hosts.yml: host h: ansible_become_method is \"pbrun\"; econtext supports sudo, su and doas", method.Message);
@@ -148,7 +151,7 @@ public sealed class InventoryYamlTests
     [Fact]
     public void MalformedYamlCarriesYamlDotNetsPosition()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("all:\n  hosts:\n    web1:\n   web2:\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  hosts:\n    web1:\n   web2:\n"));
 
         Assert.Equal("hosts.yml line 4 column 4: not valid YAML: While parsing a block mapping, did not find expected key.", ex.Message);
         Assert.Equal(("hosts.yml", (int?)4, (int?)4), (ex.File, ex.Line, ex.Column));
@@ -157,7 +160,7 @@ public sealed class InventoryYamlTests
     [Fact]
     public void AnUnclosedFlowMappingStillGetsAPosition()
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse("all:\n  hosts:\n    web1: {a: 1\n    web2:\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  hosts:\n    web1: {a: 1\n    web2:\n"));
 
         Assert.Equal(3, ex.Line);
         Assert.StartsWith("hosts.yml line 3 column ", ex.Message, StringComparison.Ordinal);
@@ -173,7 +176,7 @@ public sealed class InventoryYamlTests
     [InlineData("all:\n  hosts:\n    web[3:1]:\n", 3, "must not run backwards")]
     public void ReportsStructuralMistakesWithTheirLine(string text, int line, string problem)
     {
-        var ex = Assert.Throws<InventoryException>(() => Parse(text));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse(text));
 
         Assert.Equal(line, ex.Line);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);

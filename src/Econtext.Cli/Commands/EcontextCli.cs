@@ -12,6 +12,12 @@ internal static class EcontextCli
         + "one a program gets from Router.LocalAsync.";
 
     /// <summary>
+    /// How arguments are parsed: without System.CommandLine's response files, because an argument that starts with
+    /// '@' is Ansible's (--limit @retry.txt reads a file of host patterns), not a file of more arguments.
+    /// </summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>
     /// The root is a plain command named "econtext" rather than a RootCommand, whose name would be the
     /// assembly's (Econtext.Cli: it cannot be "econtext", which the runtime would confuse with the
     /// Econtext library because assembly names ignore case).

@@ -13,11 +13,13 @@ namespace Econtext.Cli.Commands;
 /// </summary>
 internal sealed class HostCommandOptions
 {
-    private readonly Option<string?> _inventory = new("--inventory", "-i")
+    private readonly Option<string[]> _inventory = new("--inventory", "-i")
     {
-        Description = "An Ansible inventory (INI or YAML). TARGETS is then a pattern over it, as in Ansible: all, web, web:&prod, web:!db, web*. Default pattern: all. "
+        Description = "An Ansible inventory (INI or YAML file, a directory of them, or hosts with a comma: -i 'web1,web2,'), with group_vars/ and host_vars/ beside it; may be repeated. "
+            + "TARGETS is then a pattern over it, as in Ansible: all, web, web:&prod, web:!db, web*, web[0], web[1:]. Default pattern: all. "
             + "ansible_connection may be ssh, local, podman, docker, docker_api, buildah, chroot or nsenter (or their collection names).",
-        HelpName = "file",
+        HelpName = "source",
+        AllowMultipleArgumentsPerToken = false,
     };
 
     private readonly Option<string?> _limit = new("--limit", "-l")
@@ -184,10 +186,11 @@ internal sealed class HostCommandOptions
     /// <summary>Resolves the targets (command line or inventory pattern) and every option; throws <see cref="UsageException"/> on bad input.</summary>
     public RunSettings Read(ParseResult parseResult, string? targets)
     {
-        string? inventoryPath = parseResult.GetValue(_inventory);
+        string[] sources = parseResult.GetValue(_inventory) ?? [];
         // Read once: the targets, --limit and --via may all look into it.
-        Inventory? inventory = inventoryPath is null ? null : Inventory.Load(inventoryPath, CliSession.Current.FullPath(inventoryPath));
-        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory);
+        Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath);
+        var warnings = new List<string>(inventory?.Warnings ?? []);
+        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory, warnings);
         if (parseResult.GetValue(_limit) is string limit)
         {
             if (inventory is null)
@@ -195,7 +198,8 @@ internal sealed class HostCommandOptions
                 throw new UsageException($"--limit narrows an inventory's hosts; give one with -i, e.g. econtext exec -i hosts.ini all -l '{limit}' -- uptime");
             }
 
-            HashSet<string> allowed = [.. HostPattern.Select(inventory, limit).Select(h => h.Name)];
+            List<string> terms = HostPattern.LimitTerms(limit, CliSession.Current.FullPath);
+            HashSet<string> allowed = [.. HostPattern.Evaluate(inventory, terms, limit, warnings).Select(h => h.Name)];
             hosts = [.. hosts.Where(h => allowed.Contains(h.Name))];
             if (hosts.Count == 0)
             {
@@ -203,11 +207,22 @@ internal sealed class HostCommandOptions
             }
         }
 
+        foreach (string warning in warnings.Distinct())
+        {
+            // Ansible's words, so a typo in a union (web:dbb) is seen rather than silently dropped.
+            CliSession.Current.Error.WriteLine($"[WARNING]: {warning}");
+        }
+
         TargetHost? via = null;
         if (parseResult.GetValue(_via) is string viaSpec)
         {
             via = inventory?.FindHost(viaSpec)
                 ?? TargetList.Parse(viaSpec).Single();
+            if (via.Refusal is string refusal)
+            {
+                throw new UsageException($"--via {viaSpec}: {refusal}");
+            }
+
             if (via.IsLocal)
             {
                 throw new UsageException("--via local makes no difference: ssh already runs on this machine. Name an ssh host, e.g. --via deploy@bastion.");

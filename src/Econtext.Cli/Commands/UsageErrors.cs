@@ -19,7 +19,7 @@ internal static partial class UsageErrors
     {
         try
         {
-            parsed = EcontextCli.Build().Parse(args);
+            parsed = EcontextCli.Build().Parse(args, EcontextCli.Parsing);
         }
         catch (InvalidOperationException ex) when (ConversionError().IsMatch(ex.Message))
         {

@@ -92,6 +92,13 @@ internal static class HostRunner
     {
         TargetHost host = progress.Host;
         progress.Start();
+        if (host.Refusal is string refusal)
+        {
+            // An inventory host econtext cannot reach fails alone; the others selected with it still run.
+            finish(new HostOutcome(host, HostState.Failed, progress.Elapsed, refusal, null, null));
+            return;
+        }
+
         HostLease connected;
         try
         {

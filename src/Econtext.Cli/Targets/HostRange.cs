@@ -75,14 +75,18 @@ internal static class HostRange
 
     private static void Expand(string name, List<string> into)
     {
-        // Ansible's detect_range: the first '[' comes before the first ':' which comes before the first ']'.
+        // Ansible's detect_range: any '[' starts a range, which must close (an unclosed one is an error there too,
+        // not a literal host name).
         var open = name.IndexOf('[', StringComparison.Ordinal);
-        var colon = name.IndexOf(':', StringComparison.Ordinal);
         var close = name.IndexOf(']', StringComparison.Ordinal);
-        if (open < 0 || colon < open || close < colon)
+        if (open < 0)
         {
             into.Add(name);
             return;
+        }
+        if (close < open)
+        {
+            throw new FormatException($"\"{name}\" has a [ that no ] closes; a range looks like [01:20], [a:f] or [1:20:2] (begin:end:step)");
         }
         var (head, range, tail) = (name[..open], name[(open + 1)..close], name[(close + 1)..]);
         var help = $"\"{name}\": a range looks like [01:20], [a:f] or [1:20:2] (begin:end:step)";

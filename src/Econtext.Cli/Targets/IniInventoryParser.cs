@@ -7,6 +7,8 @@ internal static partial class IniInventoryParser
 {
     private const string SectionHelp = "a section header looks like [group], [group:vars] or [group:children]";
 
+    private sealed record Pending(Kind Kind, int Line, List<(string Group, int Line)> Parents);
+
     private enum Kind
     {
         Hosts,
@@ -18,9 +20,10 @@ internal static partial class IniInventoryParser
     {
         var file = inventory.FileName;
         var (group, kind) = (Inventory.UngroupedGroup, Kind.Hosts);
-        // Ansible accepts [g:vars] and [g:children] entries before [g] itself, but g must be declared somewhere.
-        var declared = new HashSet<string>(StringComparer.Ordinal) { Inventory.AllGroup, Inventory.UngroupedGroup };
-        var referenced = new Dictionary<string, (int Line, string Problem)>(StringComparer.Ordinal);
+        // Ansible accepts [g:vars] and [g:children] entries before [g] itself, but g must be declared somewhere. As
+        // there, a child group named before its own section joins its parents only when that section comes, and is
+        // created then: both orders show in the order Ansible lists hosts and children.
+        var pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
         var lines = text.Split('\n');
         for (var number = 1; number <= lines.Length; number++)
         {
@@ -47,14 +50,24 @@ internal static partial class IniInventoryParser
                     "children" => Kind.Children,
                     var other => throw Error($"section [{group}:{other}] has the unknown type \"{other}\"; {SectionHelp}"),
                 };
-                inventory.Group(group);
-                if (kind == Kind.Vars)
+                if (!inventory.HasGroup(group))
                 {
-                    referenced.TryAdd(group, (number, $"[{group}:vars] is for a group that no [{group}] or [{group}:children] section declares"));
+                    if (kind == Kind.Vars && !pending.ContainsKey(group))
+                    {
+                        pending[group] = new Pending(Kind.Vars, number, []);
+                    }
+                    inventory.Group(group);
                 }
-                else
+                if (kind != Kind.Vars && pending.TryGetValue(group, out var waiting))
                 {
-                    declared.Add(group);
+                    if (waiting.Kind == Kind.Children)
+                    {
+                        AddPendingChildren(group, pending, inventory);
+                    }
+                    else
+                    {
+                        pending.Remove(group);
+                    }
                 }
                 continue;
             }
@@ -67,9 +80,18 @@ internal static partial class IniInventoryParser
                         throw Error($"\"{line}\" is not a group name; a [{group}:children] section lists one group per line");
                     }
                     var name = child.Groups[1].Value;
-                    inventory.Group(group).AddChild(name);
-                    inventory.Group(name);
-                    referenced.TryAdd(name, (number, $"[{group}:children] lists {name}, which no [{name}] or [{name}:children] section declares"));
+                    if (inventory.HasGroup(name))
+                    {
+                        inventory.Group(group).AddChild(name);
+                    }
+                    else if (pending.TryGetValue(name, out var declaration))
+                    {
+                        declaration.Parents.Add((group, number));
+                    }
+                    else
+                    {
+                        pending[name] = new Pending(Kind.Children, number, [(group, number)]);
+                    }
                     break;
                 case Kind.Vars:
                     var equals = line.IndexOf('=', StringComparison.Ordinal);
@@ -77,20 +99,35 @@ internal static partial class IniInventoryParser
                     {
                         throw Error($"\"{line}\" is not a variable; lines in [{group}:vars] look like name=value");
                     }
-                    inventory.Group(group).SetVar(line[..equals].Trim(), Unquote(line[(equals + 1)..].Trim()));
+                    inventory.Group(group).SetVar(line[..equals].Trim(), PythonLiteral.Text(line[(equals + 1)..].Trim()));
                     break;
                 default:
                     ParseHostLine(line, group, inventory, Error);
                     break;
             }
         }
-        foreach (var (name, (line, problem)) in referenced)
+        foreach (var (name, declaration) in pending)
         {
-            if (!declared.Contains(name))
+            var (parent, line) = (declaration.Kind == Kind.Vars ? name : declaration.Parents[^1].Group, declaration.Line);
+            throw new InventoryException(file, line, declaration.Kind == Kind.Vars
+                ? $"[{name}:vars] is for a group that no [{name}] or [{name}:children] section declares"
+                : $"[{parent}:children] lists {name}, which no [{name}] or [{name}:children] section declares");
+        }
+    }
+
+    // Ansible's _add_pending_children: the group joins the parents that named it, and a parent that was itself
+    // waiting as a child joins its own.
+    private static void AddPendingChildren(string group, Dictionary<string, Pending> pending, Inventory inventory)
+    {
+        foreach (var (parent, _) in pending[group].Parents)
+        {
+            inventory.Group(parent).AddChild(group);
+            if (pending.TryGetValue(parent, out var waiting) && waiting.Kind == Kind.Children)
             {
-                throw new InventoryException(file, line, problem);
+                AddPendingChildren(parent, pending, inventory);
             }
         }
+        pending.Remove(group);
     }
 
     private static void ParseHostLine(string line, string group, Inventory inventory, Func<string, Exception?, InventoryException> error)
@@ -130,7 +167,7 @@ internal static partial class IniInventoryParser
             {
                 throw error($"\"{word}\" is not a host variable; after the host name come name=value pairs (quote a value that has spaces)", null);
             }
-            vars.Add((word[..equals], word[(equals + 1)..]));
+            vars.Add((word[..equals], PythonLiteral.Text(word[(equals + 1)..])));
         }
         foreach (var name in names)
         {
@@ -141,10 +178,6 @@ internal static partial class IniInventoryParser
             }
         }
     }
-
-    // Ansible reads a [group:vars] value as a Python literal; of that, a quoted string is the case that matters here.
-    private static string Unquote(string value) =>
-        value.Length >= 2 && value[0] is '"' or '\'' && value[^1] == value[0] ? value[1..^1] : value;
 
     [GeneratedRegex(@"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$")]
     private static partial Regex Section();

@@ -21,16 +21,28 @@ internal sealed partial class Inventory
     private readonly Dictionary<string, HashSet<string>> _memberships = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TargetHost> _byName = new(StringComparer.Ordinal);
     private readonly List<TargetHost> _hosts = [];
+    private readonly Dictionary<string, IReadOnlyList<TargetHost>> _hostsOf = new(StringComparer.Ordinal);
+    private TargetHost? _implicitLocalhost;
+    private Dictionary<string, int>? _priorities;
+    private readonly Dictionary<string, IReadOnlyList<(string Name, string Value)>> _variableFiles = new(StringComparer.Ordinal);
 
-    private Inventory(string fileName)
+    internal Inventory(string fileName)
     {
         FileName = fileName;
         Group(AllGroup);
         Group(UngroupedGroup);
+        // As in Ansible, ungrouped is all's first child, so all lists ungrouped hosts before other groups'.
+        _groups[AllGroup].AddChild(UngroupedGroup);
     }
 
     /// <summary>The file as the user named it, for messages.</summary>
-    public string FileName { get; }
+    public string FileName { get; private set; }
+
+    /// <summary>Where group_vars/ and host_vars/ are looked for: each source's directory, in source order.</summary>
+    internal List<string> VariableDirectories { get; } = [];
+
+    /// <summary>What Ansible would warn about while reading (a file in an inventory directory that is no inventory).</summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>Every host, in the order the inventory first mentions it.</summary>
     public IReadOnlyList<TargetHost> Hosts => _hosts;
@@ -44,25 +56,14 @@ internal sealed partial class Inventory
     /// from <paramref name="fullPath"/> when given (the path made absolute against the person's directory),
     /// named in messages as <paramref name="path"/> they typed.
     /// </summary>
-    public static Inventory Load(string path, string? fullPath = null)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(fullPath ?? path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InventoryException(path, null, $"cannot read the inventory: {e.Message}", e);
-        }
-        return LooksLikeYaml(path, text) ? ParseYaml(text, path) : ParseIni(text, path);
-    }
+    public static Inventory Load(string path, string? fullPath = null) =>
+        InventorySources.Load([path], p => fullPath ?? Path.GetFullPath(p));
 
     public static Inventory ParseIni(string text, string fileName)
     {
         var inventory = new Inventory(fileName);
         IniInventoryParser.Parse(text, inventory);
-        inventory.Complete();
+        inventory.Complete(fileName);
         return inventory;
     }
 
@@ -70,15 +71,92 @@ internal sealed partial class Inventory
     {
         var inventory = new Inventory(fileName);
         YamlInventoryParser.Parse(text, inventory);
-        inventory.Complete();
+        inventory.Complete(fileName);
         return inventory;
     }
 
+    /// <summary>Reads one inventory file into this inventory, named <paramref name="path"/> in messages.</summary>
+    internal void Parse(string path, string fullPath)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InventoryException(path, null, $"cannot read the inventory: {e.Message}", e);
+        }
+        FileName = path;
+        if (LooksLikeYaml(path, text))
+        {
+            YamlInventoryParser.Parse(text, this);
+        }
+        else
+        {
+            IniInventoryParser.Parse(text, this);
+        }
+    }
+
+    internal bool FindDeclaredHost(string name) => _hostVars.ContainsKey(name);
+
     public TargetHost? FindHost(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The hosts of a group and of all its descendants, in inventory order.</summary>
-    public IReadOnlyList<TargetHost> HostsOf(string group) =>
-        [.. _hosts.Where(h => _memberships[h.Name].Contains(group))];
+    /// <summary>
+    /// The hosts of a group and of all its descendants in Ansible's order (Group.get_hosts): the group's own hosts as
+    /// listed, then its children's in the order they are listed, then the grandchildren's, level by level.
+    /// </summary>
+    public IReadOnlyList<TargetHost> HostsOf(string group)
+    {
+        if (_hostsOf.TryGetValue(group, out var cached))
+        {
+            return cached;
+        }
+        var start = _groups[group];
+        var ordered = new List<InventoryGroup> { start };
+        ordered.AddRange(start.Children.Select(c => _groups[c]));
+        var seen = new HashSet<string>(ordered.Select(g => g.Name), StringComparer.Ordinal);
+        var layer = ordered.ToList();
+        while (layer.Count > 0)
+        {
+            // Ansible walks each level as a set, so the order of grandchildren under different children depends on
+            // Python's string hashing there; here it is the order the children are listed in.
+            var next = new List<InventoryGroup>();
+            foreach (var child in layer.SelectMany(g => g.Children).Where(c => !seen.Contains(c)).Distinct(StringComparer.Ordinal))
+            {
+                next.Add(_groups[child]);
+            }
+            seen.UnionWith(next.Select(g => g.Name));
+            ordered.AddRange(next);
+            layer = next;
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        List<TargetHost> hosts = [.. ordered.SelectMany(g => g.Hosts).Where(names.Add).Select(h => _byName[h])];
+        _hostsOf[group] = hosts;
+        return hosts;
+    }
+
+    /// <summary>Ansible's names for this machine (C.LOCALHOST): a pattern naming one of them always finds a host.</summary>
+    public static bool IsLocalhostName(string name) => name is "localhost" or "127.0.0.1" or "::1";
+
+    /// <summary>
+    /// Ansible's implicit localhost: the inventory's own localhost (or 127.0.0.1, ::1) if it has one, else a host of
+    /// that name reached by a local context, with all's variables. It is in no group, so <c>all</c> leaves it out.
+    /// </summary>
+    public TargetHost ImplicitLocalhost(string name)
+    {
+        if (_hostOrder.FirstOrDefault(IsLocalhostName) is { } own)
+        {
+            return _byName[own];
+        }
+        if (_implicitLocalhost is null)
+        {
+            var vars = Variables(name, [AllGroup], new Dictionary<string, string>(StringComparer.Ordinal) { ["ansible_connection"] = "local" });
+            vars["ansible_connection"] = "local";
+            _implicitLocalhost = Resolve(name, vars);
+        }
+        return _implicitLocalhost;
+    }
 
     internal InventoryGroup Group(string name)
     {
@@ -118,8 +196,9 @@ internal sealed partial class Inventory
         return first is not null && (first.StartsWith("---", StringComparison.Ordinal) || first[0] == '{' || YamlGroupLine().IsMatch(first));
     }
 
-    private void Complete()
+    internal void Complete(string fileName)
     {
+        FileName = fileName;
         foreach (var group in _groups.Values)
         {
             if (group.Children.Contains(AllGroup))
@@ -168,28 +247,94 @@ internal sealed partial class Inventory
             _memberships[host] = [.. own.SelectMany(g => ancestors[g.Name]), AllGroup];
         }
 
-        var priorities = _groups.Values.ToDictionary(g => g.Name, Priority, StringComparer.Ordinal);
+        _priorities = _groups.Values.ToDictionary(g => g.Name, Priority, StringComparer.Ordinal);
         foreach (var host in _hostOrder)
         {
-            var vars = new Dictionary<string, string>(StringComparer.Ordinal);
-            var order = _memberships[host]
-                .OrderBy(g => _groups[g].Depth)
-                .ThenBy(g => priorities[g])
-                .ThenBy(g => g, StringComparer.Ordinal);
-            foreach (var group in order)
-            {
-                foreach (var (key, value) in _groups[group].Vars)
-                {
-                    vars[key] = value;
-                }
-            }
-            foreach (var (key, value) in _hostVars[host])
+            var vars = Variables(host, _memberships[host], _hostVars[host]);
+            var target = Resolve(host, vars);
+            _hosts.Add(target);
+            _byName[host] = target;
+        }
+    }
+
+    /// <summary>
+    /// A host's variables in Ansible's precedence: all's, then its other groups' (shallow to deep, then by
+    /// ansible_group_priority and name), then group_vars/all and group_vars/GROUP beside each source, then its own,
+    /// then host_vars/HOST beside each source; the later wins.
+    /// </summary>
+    private Dictionary<string, string> Variables(string host, IEnumerable<string> memberships, IReadOnlyDictionary<string, string> own)
+    {
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Merge(IEnumerable<(string Name, string Value)> more)
+        {
+            foreach (var (key, value) in more)
             {
                 vars[key] = value;
             }
-            var target = HostVariables.ToTargetHost(host, vars, FileName);
-            _hosts.Add(target);
-            _byName[host] = target;
+        }
+        var order = memberships
+            .OrderBy(g => _groups[g].Depth)
+            .ThenBy(g => _priorities![g])
+            .ThenBy(g => g, StringComparer.Ordinal)
+            .ToList();
+        foreach (var group in order)
+        {
+            Merge(_groups[group].Vars.Select(p => (p.Key, p.Value)));
+        }
+        foreach (var directory in VariableDirectories)
+        {
+            Merge(VariableFile(directory, "group_vars", AllGroup));
+        }
+        foreach (var directory in VariableDirectories)
+        {
+            foreach (var group in order.Where(g => g != AllGroup))
+            {
+                Merge(VariableFile(directory, "group_vars", group));
+            }
+        }
+        Merge(own.Select(p => (p.Key, p.Value)));
+        foreach (var directory in VariableDirectories)
+        {
+            Merge(VariableFile(directory, "host_vars", host));
+        }
+        return vars;
+    }
+
+    private IEnumerable<(string Name, string Value)> VariableFile(string directory, string kind, string name)
+    {
+        var key = Path.Combine(directory, kind, name);
+        if (!_variableFiles.TryGetValue(key, out var found))
+        {
+            var list = new List<(string, string)>();
+            foreach (var file in InventorySources.VariableFiles(Path.Combine(directory, kind), name))
+            {
+                string text;
+                try
+                {
+                    text = File.ReadAllText(file);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new InventoryException(file, null, $"cannot read the variables: {e.Message}", e);
+                }
+                list.AddRange(YamlInventoryParser.ReadVariables(text, file));
+            }
+            _variableFiles[key] = found = list;
+        }
+        return found;
+    }
+
+    // A host econtext cannot reach (a connection plugin it lacks, a template it does not evaluate) is kept with the
+    // reason, so it is refused only when a pattern selects it, and the rest of the inventory stays usable.
+    private TargetHost Resolve(string host, Dictionary<string, string> vars)
+    {
+        try
+        {
+            return HostVariables.ToTargetHost(host, vars, FileName);
+        }
+        catch (InventoryException e)
+        {
+            return new TargetHost { Name = host, Vars = vars, Refusal = e.Message };
         }
     }
 

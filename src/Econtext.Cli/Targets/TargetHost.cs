@@ -87,6 +87,12 @@ internal sealed record TargetHost
     /// <summary>Every variable that applied to the host after group and host precedence, for display.</summary>
     public IReadOnlyDictionary<string, string> Vars { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Why econtext cannot reach this inventory host (an <c>ansible_connection</c> it lacks, a Jinja template in a
+    /// variable it uses), in words for the person; null for a host it can reach. Such a host fails when selected.
+    /// </summary>
+    public string? Refusal { get; init; }
+
     /// <summary>What ssh is given as the host, the engine as the container, chroot as the directory: <see cref="Address"/> or, without one, <see cref="Name"/>.</summary>
     public string ConnectAddress => Address ?? Name;
 }

@@ -19,10 +19,10 @@ internal static class TargetList
     /// No targets and no inventory: this machine. With an inventory: TARGETS is a host pattern over it (all by
     /// default). Otherwise: TARGETS is a target list.
     /// </summary>
-    public static IReadOnlyList<TargetHost> Resolve(string? spec, Inventory? inventory) => (spec, inventory) switch
+    public static IReadOnlyList<TargetHost> Resolve(string? spec, Inventory? inventory, ICollection<string>? warnings = null) => (spec, inventory) switch
     {
         (null, null) => [new TargetHost { Name = LocalName, Connection = TargetConnection.Local }],
-        (_, not null) => HostPattern.Select(inventory, spec ?? "all"),
+        (_, not null) => HostPattern.Select(inventory, spec ?? "all", warnings),
         _ => Parse(spec!),
     };
 

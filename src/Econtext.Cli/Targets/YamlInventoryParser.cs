@@ -51,6 +51,26 @@ internal static class YamlInventoryParser
         }
     }
 
+    /// <summary>
+    /// A <c>group_vars</c> or <c>host_vars</c> file: one YAML (or JSON) mapping of variables, values kept as an
+    /// inventory's are; an empty file has none.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Value)> ReadVariables(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new InventoryException(file, (int)e.Start.Line, (int)e.Start.Column, $"not valid YAML: {Describe(e)}", e);
+        }
+        var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        return IsNull(root) ? []
+            : [.. Mapping(file, root!, "a variables file").Children.Select(pair => (Key(file, pair.Key), ValueText(pair.Value)))];
+    }
+
     private static void ReadGroup(Inventory inventory, string name, YamlNode? node, string? parent)
     {
         var file = inventory.FileName;
