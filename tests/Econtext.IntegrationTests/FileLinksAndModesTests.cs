@@ -122,6 +122,45 @@ public sealed class FileLinksAndModesTests : IClassFixture<ChildFixture>, IDispo
         Assert.Equal((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.Combine(pushed, "sub")));
     }
 
+    [Fact(Timeout = 90000)]
+    public async Task A_copy_being_written_is_private_until_it_gets_its_mode_and_its_name()
+    {
+        Context ctx = _fixture.Context;
+        int umask = await ctx.CallAsync(() => Umask()).WaitAsync(Bound);
+        string destination = Path.Combine(_dir, "public.txt");
+        var chunks = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        System.Threading.Channels.ChannelReader<byte[]> reader = chunks.Reader;
+        await chunks.Writer.WriteAsync(new byte[1000]);
+
+        Task<long> write = ctx.CallAsync(() => Econtext.Files.FileCopy.WriteAsync(destination, 2000, -1, 0, -1, -1, reader));
+        string temporary = await TemporaryAsync();
+
+        // Half written: under its temporary name only, and readable by no one else whatever the umask.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(temporary));
+        Assert.False(File.Exists(destination));
+        await chunks.Writer.WriteAsync(new byte[1000]);
+        chunks.Writer.Complete();
+        Assert.Equal(2000, await write.WaitAsync(Bound));
+        Assert.Equal(0x1B6 & ~umask, (int)File.GetUnixFileMode(destination));
+        Assert.Equal(["public.txt"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+
+        async Task<string> TemporaryAsync()
+        {
+            // The context makes it once the first chunk has arrived; looked for until then, within the bound.
+            using var bound = new CancellationTokenSource(Bound);
+            while (true)
+            {
+                string? found = Directory.GetFiles(_dir, ".public.txt.econtext-*").SingleOrDefault();
+                if (found is not null && new FileInfo(found).Length == 1000)
+                {
+                    return found;
+                }
+
+                await Task.Delay(10, bound.Token);
+            }
+        }
+    }
+
     /// <summary>A file of <paramref name="length"/> bytes, its directory made first.</summary>
     private static string Write(string path, int length)
     {
