@@ -34,8 +34,9 @@ public sealed record SshOptions
     public IReadOnlyList<string> SshArgs { get; init; } = [];
 
     /// <summary>
-    /// Passed to ssh as ConnectTimeout (the TCP connect and the banner exchange). Authentication and
-    /// the target's runtime start get 30 s more before the attempt is abandoned.
+    /// Passed to ssh as ConnectTimeout (the TCP connect and the banner exchange), unless
+    /// <see cref="UseSshConfigConnectTimeout"/>. Authentication and the target's runtime start get 30 s
+    /// more before the attempt is abandoned.
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

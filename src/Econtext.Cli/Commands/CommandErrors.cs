@@ -19,6 +19,10 @@ internal static class CommandErrors
 
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
+        // System.CommandLine installs its Ctrl-C handler only once the action has returned its task; until then
+        // SIGINT kills the process outright. Return it at once, so a Ctrl-C during the synchronous start of a
+        // command (compiling eval's C#) is a user interrupt too.
+        await Task.Yield();
         try
         {
             return await body(cancellationToken);
