@@ -34,6 +34,8 @@ public sealed class NsenterCliTests(ITestOutputHelper output) : ConnectionTest(o
         }
 
         // Nothing of ours stays in the namespace once the tool has exited.
+        // The run's agent keeps contexts warm between commands; once it is stopped, nothing of them is left.
+        CliProcess.StopAgent(CliProcess.AgentDirectory);
         Assert.Empty(await Processes.WaitAloneInPidNamespaceAsync(target.Pid, Bound));
     }
 }
