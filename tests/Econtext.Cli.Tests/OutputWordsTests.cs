@@ -63,4 +63,15 @@ public sealed class OutputWordsTests
         Assert.Equal("web1   | a\nweb1   | \nweb1   | c\n", stdout.ToString());
         Assert.Equal("web1   ! oops\n", stderr.ToString());
     }
+
+    [Theory]
+    [InlineData("mem*", "memoryTotalBytes", true)]
+    [InlineData("mem*", "hostname", false)]
+    [InlineData("INTERFACES", "interfaces", true)]
+    [InlineData("host*, dist?ibution", "distribution", true)]
+    [InlineData("host*, dist?ibution", "distributionFamily", false)]
+    public void A_facts_filter_is_a_glob_on_the_json_names(string filter, string name, bool matches)
+    {
+        Assert.Equal(matches, FactsFilter.Parse(filter)!.Matches(name));
+    }
 }
