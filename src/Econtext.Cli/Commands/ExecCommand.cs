@@ -46,7 +46,7 @@ internal static class ExecCommand
             Description = "Give the program FILE as its standard input on every host; - for this command's own stdin (read to the end first, then sent to each host). Without it the program's stdin is empty.",
             HelpName = "FILE|-",
         };
-        var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host; a non-zero exit code is that host's failure.")
+        var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host (\"HOST | line\" on stdout; its stderr as \"HOST ! line\" on stderr); a non-zero exit code is that host's failure.")
         {
             words,
             shell,
