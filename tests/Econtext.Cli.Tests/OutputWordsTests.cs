@@ -74,4 +74,12 @@ public sealed class OutputWordsTests
     {
         Assert.Equal(matches, FactsFilter.Parse(filter)!.Matches(name));
     }
+
+    [Theory]
+    [InlineData(new[] { "exec", "web1", "--stdin", "-", "--", "cat" }, "InProcess")]
+    [InlineData(new[] { "exec", "web1", "--stdin=-", "--", "cat" }, "InProcess")]
+    [InlineData(new[] { "exec", "web1", "--stdin", "in.txt", "--", "cat" }, "Agent")]
+    [InlineData(new[] { "exec", "web1", "--", "tool", "--stdin", "-" }, "Agent")]
+    public void Stdin_dash_runs_in_the_clients_process_where_the_input_is(string[] args, string expected) =>
+        Assert.Equal(expected, Econtext.Cli.Agent.Client.AgentCommandLine.Decide(args, _ => null).Mode.ToString());
 }
