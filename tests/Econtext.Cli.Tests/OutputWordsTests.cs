@@ -55,7 +55,7 @@ public sealed class OutputWordsTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var lines = new HostLines(stdout, stderr, "web1", 6, colour: false);
+        var lines = new HostLines(stdout, stderr, "web1", 6, colour: false, errorColour: false);
 
         lines.Write("a\n\nc", isError: false);
         lines.Write("oops", isError: true);
@@ -82,4 +82,18 @@ public sealed class OutputWordsTests
     [InlineData(new[] { "exec", "web1", "--", "tool", "--stdin", "-" }, "Agent")]
     public void Stdin_dash_runs_in_the_clients_process_where_the_input_is(string[] args, string expected) =>
         Assert.Equal(expected, Econtext.Cli.Agent.Client.AgentCommandLine.Decide(args, _ => null).Mode.ToString());
+
+    [Fact]
+    public void Colour_on_stdout_leaves_a_redirected_stderr_plain()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var lines = new HostLines(stdout, stderr, "web1", 4, colour: true, errorColour: false);
+
+        lines.Write("a", isError: false);
+        lines.Write("b", isError: true);
+
+        Assert.Equal("\e[36mweb1\e[0m | a\n", stdout.ToString());
+        Assert.Equal("web1 ! b\n", stderr.ToString());
+    }
 }

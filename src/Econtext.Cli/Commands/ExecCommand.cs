@@ -156,6 +156,9 @@ internal static class ExecCommand
         CliSession session = CliSession.Current;
         int width = settings.Hosts.Max(h => h.Name.Length);
         bool colour = session.Console.Profile.Capabilities.Ansi && session.Console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
+
+        // The colour follows stdout's terminal; a plain run knows whether stderr is one too (the agent is not told).
+        bool errorColour = colour && (session.Agent is not null || !System.Console.IsErrorRedirected);
         string file = program.Length > 0 ? program[0] : string.Empty;
         string[] arguments = program.Length > 0 ? program[1..] : [];
 
@@ -165,7 +168,7 @@ internal static class ExecCommand
             {
                 var stdout = new StringBuilder();
                 var stderr = new StringBuilder();
-                var lines = new HostLines(session.Out, session.Error, host.Name, width, colour);
+                var lines = new HostLines(session.Out, session.Error, host.Name, width, colour, errorColour);
                 int exitCode = -1;
                 // ssh lands in the user's home, and so does exec. An engine, chroot or nsenter starts the context in the
                 // directory the container or the inventory names, which is where Ansible's commands run there; a
