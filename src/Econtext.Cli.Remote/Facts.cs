@@ -14,8 +14,10 @@ public static class Facts
     public static HostFacts Collect()
     {
         Dictionary<string, long> memory = ReadMemInfo();
+        string hostname = Dns.GetHostName();
+        IReadOnlyList<NetworkInterfaceFacts> interfaces = HostDetails.Interfaces();
         return new HostFacts(
-            Hostname: Dns.GetHostName(),
+            Hostname: hostname,
             OsDescription: ReadOsRelease("PRETTY_NAME") ?? RuntimeInformation.OSDescription,
             KernelVersion: ReadFirstLine("/proc/sys/kernel/osrelease"),
             Architecture: RuntimeInformation.OSArchitecture.ToString(),
@@ -27,7 +29,17 @@ public static class Facts
             Uid: ReadUid(),
             Pid: Environment.ProcessId,
             ContextName: CurrentContext.Name,
-            ContextId: CurrentContext.Id);
+            ContextId: CurrentContext.Id,
+            Distribution: ReadOsRelease("NAME"),
+            DistributionVersion: ReadOsRelease("VERSION_ID"),
+            DistributionFamily: HostDetails.Family(ReadOsRelease("ID"), ReadOsRelease("ID_LIKE")),
+            Fqdn: HostDetails.Fqdn(hostname),
+            UptimeSeconds: HostDetails.Uptime(),
+            Virtualization: HostDetails.Virtualization(),
+            Date: HostDetails.Date(),
+            DefaultRoute: HostDetails.DefaultRoute(interfaces),
+            Interfaces: interfaces,
+            Mounts: HostDetails.Mounts());
     }
 
     /// <summary>Does nothing: a call to it measures the round trip alone.</summary>
@@ -35,7 +47,7 @@ public static class Facts
     {
     }
 
-    private static string? ReadFirstLine(string path)
+    internal static string? ReadFirstLine(string path)
     {
         try
         {
@@ -48,7 +60,7 @@ public static class Facts
         }
     }
 
-    private static IEnumerable<string> ReadLines(string path)
+    internal static IEnumerable<string> ReadLines(string path)
     {
         try
         {

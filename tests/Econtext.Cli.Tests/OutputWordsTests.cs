@@ -55,12 +55,45 @@ public sealed class OutputWordsTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var lines = new HostLines(stdout, stderr, "web1", 6, colour: false);
+        var lines = new HostLines(stdout, stderr, "web1", 6, colour: false, errorColour: false);
 
         lines.Write("a\n\nc", isError: false);
         lines.Write("oops", isError: true);
 
         Assert.Equal("web1   | a\nweb1   | \nweb1   | c\n", stdout.ToString());
         Assert.Equal("web1   ! oops\n", stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("mem*", "memoryTotalBytes", true)]
+    [InlineData("mem*", "hostname", false)]
+    [InlineData("INTERFACES", "interfaces", true)]
+    [InlineData("host*, dist?ibution", "distribution", true)]
+    [InlineData("host*, dist?ibution", "distributionFamily", false)]
+    public void A_facts_filter_is_a_glob_on_the_json_names(string filter, string name, bool matches)
+    {
+        Assert.Equal(matches, FactsFilter.Parse(filter)!.Matches(name));
+    }
+
+    [Theory]
+    [InlineData(new[] { "exec", "web1", "--stdin", "-", "--", "cat" }, "InProcess")]
+    [InlineData(new[] { "exec", "web1", "--stdin=-", "--", "cat" }, "InProcess")]
+    [InlineData(new[] { "exec", "web1", "--stdin", "in.txt", "--", "cat" }, "Agent")]
+    [InlineData(new[] { "exec", "web1", "--", "tool", "--stdin", "-" }, "Agent")]
+    public void Stdin_dash_runs_in_the_clients_process_where_the_input_is(string[] args, string expected) =>
+        Assert.Equal(expected, Econtext.Cli.Agent.Client.AgentCommandLine.Decide(args, _ => null).Mode.ToString());
+
+    [Fact]
+    public void Colour_on_stdout_leaves_a_redirected_stderr_plain()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var lines = new HostLines(stdout, stderr, "web1", 4, colour: true, errorColour: false);
+
+        lines.Write("a", isError: false);
+        lines.Write("b", isError: true);
+
+        Assert.Equal("\e[36mweb1\e[0m | a\n", stdout.ToString());
+        Assert.Equal("web1 ! b\n", stderr.ToString());
     }
 }

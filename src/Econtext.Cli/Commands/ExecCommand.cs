@@ -26,6 +26,8 @@ internal static class ExecCommand
         "econtext exec podman://app@web,chroot:///srv/jail -- cat /etc/os-release",
         "econtext exec --via bastion docker://db --become -- id -u   # docker runs on bastion, sudo in the container",
         "econtext exec -i hosts.yml db --json -- pg_isready | jq .exitCode",
+        "econtext exec web1,web2 --stdin app.conf -- tee /tmp/app.conf   # the file as the program's stdin",
+        "echo hi | econtext exec web1 --stdin - -- cat",
     ];
 
     public static Command Create()
@@ -40,11 +42,17 @@ internal static class ExecCommand
             Description = "The directory to run in on each target; default: the target user's home (if it exists, else the directory the login started in, else /), or for a container, chroot or namespace the directory it starts in (its working directory, e.g. ansible_podman_working_directory).",
             HelpName = "dir",
         };
-        var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host; a non-zero exit code is that host's failure.")
+        var stdin = new Option<string?>("--stdin")
+        {
+            Description = "Give the program FILE as its standard input on every host; - for this command's own stdin (read to the end first, then sent to each host). Without it the program's stdin is empty.",
+            HelpName = "FILE|-",
+        };
+        var command = new Command("exec", "Run a process on every target. Each line of its output is printed as it comes, prefixed with the host (\"HOST | line\" on stdout; its stderr as \"HOST ! line\" on stderr); a non-zero exit code is that host's failure.")
         {
             words,
             shell,
             chdir,
+            stdin,
         };
         var hosts = new HostCommandOptions();
         hosts.AddTo(command);
@@ -55,7 +63,7 @@ internal static class ExecCommand
                 bool listOnly = parseResult.GetValue<bool>("--list-hosts");
                 (string? targets, string[] program) = Split(CommandWords.Read(parseResult, words), parseResult.GetValue(shell), listOnly);
                 RunSettings settings = hosts.Read(parseResult, targets);
-                return RunAsync(settings, program, parseResult.GetValue(chdir), token);
+                return RunAsync(settings, program, parseResult.GetValue(chdir), ReadInput(parseResult.GetValue(stdin)), token);
             },
             cancellationToken));
         return command;
@@ -111,11 +119,47 @@ internal static class ExecCommand
         return (targets, [.. program]);
     }
 
-    private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, CancellationToken cancellationToken)
+    /// <summary>The bytes of --stdin: a file, or this process's stdin for "-"; null without the option.</summary>
+    private static byte[]? ReadInput(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (path == "-")
+        {
+            // The client runs a command with --stdin - in its own process (AgentCommandLine), so this is the user's stdin.
+            if (CliSession.Current.Agent is not null)
+            {
+                throw new UsageException("--stdin - reads the terminal's input, which the agent does not have; run with --no-agent");
+            }
+
+            using var buffer = new MemoryStream();
+            using Stream input = System.Console.OpenStandardInput();
+            input.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+
+        string full = CliSession.Current.FullPath(path);
+        try
+        {
+            return File.ReadAllBytes(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read --stdin {path}: {ex.Message}");
+        }
+    }
+
+    private static async Task<int> RunAsync(RunSettings settings, string[] program, string? chdir, byte[]? input, CancellationToken cancellationToken)
     {
         CliSession session = CliSession.Current;
         int width = settings.Hosts.Max(h => h.Name.Length);
         bool colour = session.Console.Profile.Capabilities.Ansi && session.Console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
+
+        // The colour follows stdout's terminal; a plain run knows whether stderr is one too (the agent is not told).
+        bool errorColour = colour && (session.Agent is not null || !System.Console.IsErrorRedirected);
         string file = program.Length > 0 ? program[0] : string.Empty;
         string[] arguments = program.Length > 0 ? program[1..] : [];
 
@@ -125,13 +169,16 @@ internal static class ExecCommand
             {
                 var stdout = new StringBuilder();
                 var stderr = new StringBuilder();
-                var lines = new HostLines(session.Out, session.Error, host.Name, width, colour);
+                var lines = new HostLines(session.Out, session.Error, host.Name, width, colour, errorColour);
                 int exitCode = -1;
                 // ssh lands in the user's home, and so does exec. An engine, chroot or nsenter starts the context in the
                 // directory the container or the inventory names, which is where Ansible's commands run there; a
                 // container's user often has no home at all.
                 string? directory = chdir ?? (host.Connection is TargetConnection.Ssh or TargetConnection.Local ? null : ".");
-                await foreach (string encoded in context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, directory, CancellationToken.None), token))
+                IAsyncEnumerable<string> run = input is null
+                    ? context.StreamAsync(() => ProcessRunner.RunAsync(file, arguments, directory, CancellationToken.None), token)
+                    : RunWithInput(context, file, arguments, directory, input, token);
+                await foreach (string encoded in run)
                 {
                     ProcessOutput item = ProcessOutput.Decode(encoded);
                     if (item.Kind == ProcessOutputKind.Exit)
@@ -166,6 +213,9 @@ internal static class ExecCommand
             cancellationToken).ConfigureAwait(false);
         return HostRunner.ExitCode(outcomes);
     }
+
+    private static IAsyncEnumerable<string> RunWithInput(Context context, string file, string[] arguments, string? directory, byte[] input, CancellationToken token) =>
+        context.StreamAsync(() => ProcessRunner.RunWithInputAsync(file, arguments, directory, input, CancellationToken.None), token);
 
     private static void Append(StringBuilder text, string line)
     {

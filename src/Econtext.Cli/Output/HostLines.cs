@@ -8,14 +8,14 @@ namespace Econtext.Cli.Output;
 /// cost one write, not a console call and a lock each. Not through Spectre: its markup would be parsed and
 /// escaped line by line and wrapped at the console's width, where a pipe wants each line whole.
 /// </summary>
-internal sealed class HostLines(TextWriter output, TextWriter error, string host, int width, bool colour)
+internal sealed class HostLines(TextWriter output, TextWriter error, string host, int width, bool colour, bool errorColour)
 {
     private const string Cyan = "\e[36m";
     private const string Red = "\e[31m";
     private const string Reset = "\e[0m";
 
     private readonly string _outPrefix = Prefix(host, width, colour, error: false);
-    private readonly string _errPrefix = Prefix(host, width, colour, error: true);
+    private readonly string _errPrefix = Prefix(host, width, errorColour, error: true);
     private readonly StringBuilder _block = new();
 
     /// <summary>Writes <paramref name="lines"/> (LF-separated, no final LF) to stdout, or to stderr when <paramref name="isError"/>.</summary>

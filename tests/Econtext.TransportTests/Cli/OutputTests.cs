@@ -191,6 +191,73 @@ public sealed class OutputTests(TestHosts hosts, ITestOutputHelper output) : Tra
         Assert.DoesNotContain("set Password", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stdin_from_a_file_reaches_the_program_on_every_host(bool agent)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"econtext-stdin-{Environment.ProcessId}-{agent}.txt");
+        await File.WriteAllTextAsync(file, "first\nsecond\n");
+        try
+        {
+            CliResult result = await RunAsync(agent, ["exec", .. Ssh, "ect-k,local", "--stdin", file, "--", "cat"]);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            string[] lines = result.Stdout.Split('\n');
+            foreach (string host in (string[])["ect-k", "local"])
+            {
+                Assert.Equal([$"{host} | first", $"{host} | second"], lines.Where(l => l.StartsWith(host + " | ", StringComparison.Ordinal) && !l.Contains(" | OK | ", StringComparison.Ordinal)));
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Stdin_dash_forwards_what_is_piped_into_the_tool()
+    {
+        CliResult result = await CliProcess.RunFileAsync(Output, "dotnet", [CliProcess.Tool, "exec", .. Ssh, "ect-k", "--stdin", "-", "--", "wc", "-l"], stdin: "a\nb\nc\n");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("ect-k | 3", result.Stdout.Split('\n'));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Facts_tell_distribution_network_mounts_uptime_and_date()
+    {
+        CliResult result = await CliProcess.RunAsync(Output, ["facts", .. Ssh, "ect-k", "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        System.Text.Json.Nodes.JsonObject facts = result.Host("ect-k");
+        string[] osRelease = await File.ReadAllLinesAsync("/etc/os-release");
+        string versionId = osRelease.Single(l => l.StartsWith("VERSION_ID=", StringComparison.Ordinal))["VERSION_ID=".Length..].Trim('"');
+        Assert.Equal(versionId, (string?)facts["distributionVersion"]);
+        Assert.Equal("Debian", (string?)facts["distributionFamily"]);
+        Assert.Contains(facts["interfaces"]!.AsArray(), n => (string?)n!["name"] == "lo" && n["addresses"]!.AsArray().Any(a => (string?)a == "127.0.0.1/8"));
+        Assert.Contains(facts["mounts"]!.AsArray(), m => (string?)m!["mountPoint"] == "/" && (long?)m["sizeBytes"] > 0);
+        Assert.True((double?)facts["uptimeSeconds"] > 0, result.ToString());
+        Assert.True(DateTimeOffset.TryParse((string?)facts["date"], CultureInfo.InvariantCulture, out _), result.ToString());
+        Assert.False(string.IsNullOrEmpty((string?)facts["fqdn"]));
+        Assert.False(string.IsNullOrEmpty((string?)facts["virtualization"]));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Facts_filter_keeps_the_facts_whose_names_match()
+    {
+        CliResult json = await CliProcess.RunAsync(Output, ["facts", .. Ssh, "ect-k", "--json", "--filter", "distribution*,MOUNTS"]);
+        CliResult text = await CliProcess.RunAsync(Output, ["facts", .. Ssh, "ect-k,local", "--filter", "mounts"]);
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal(
+            ["distribution", "distributionFamily", "distributionVersion", "elapsedMs", "host", "mounts", "status"],
+            json.Host("ect-k").Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Equal(2, text.Stdout.Split('\n').Count(l => l.StartsWith("│ Mount / ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Hostname", text.Stdout, StringComparison.Ordinal);
+    }
+
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -42,6 +42,11 @@ internal static class AgentCommandLine
             {
                 persistText = arg["--persist=".Length..];
             }
+            else if ((arg == "--stdin" && i + 1 < args.Count && args[i + 1] == "-") || arg == "--stdin=-")
+            {
+                // exec's input from this terminal or pipe: the agent cannot read it, so the command runs here.
+                noAgent = true;
+            }
             else if (arg is "-h" or "-?" or "--help" or "--version")
             {
                 help = true;
