@@ -22,6 +22,19 @@ internal sealed class HostCommandOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string[]> _extraVars = new("--extra-vars", "-e")
+    {
+        Description = "Variables for the inventory's hosts over all others, as Ansible's -e: name=value words, a YAML or JSON mapping, or @FILE. May be repeated; the later wins.",
+        HelpName = "vars",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _connection = new("--connection", "-c")
+    {
+        Description = "How to reach inventory hosts that set no ansible_connection (Ansible's -c): ssh, local, podman, docker, buildah, chroot, nsenter.",
+        HelpName = "connection",
+    };
+
     private readonly Option<string?> _limit = new("--limit", "-l")
     {
         Description = "Narrow the targets further with another pattern over the inventory (Ansible's --limit), e.g. -l 'web*:!web3'.",
@@ -162,7 +175,7 @@ internal sealed class HostCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeMethod,
+        foreach (Option option in (Option[])[_inventory, _extraVars, _connection, _limit, _listHosts, _timeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeMethod,
                      _becomePasswordFile, _askBecomePassword, _forks, _connectTimeout, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
@@ -174,7 +187,14 @@ internal sealed class HostCommandOptions
     {
         string[] sources = parseResult.GetValue(_inventory) ?? [];
         // Read once: the targets, --limit and --via may all look into it.
-        Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath);
+        Dictionary<string, string> extraVars = InventorySources.ExtraVariables(parseResult.GetValue(_extraVars) ?? [], CliSession.Current.FullPath);
+        Dictionary<string, string> defaults = parseResult.GetValue(_connection) is string connection ? new() { ["ansible_connection"] = connection } : [];
+        if (sources.Length == 0 && (extraVars.Count > 0 || defaults.Count > 0))
+        {
+            throw new UsageException("-e and -c apply to an inventory's hosts; give one with -i (a host list works too: -i 'web1,web2,').");
+        }
+
+        Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath, extraVars, defaults);
         var warnings = new List<string>(inventory?.Warnings ?? []);
         IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory, warnings);
         if (parseResult.GetValue(_limit) is string limit)
