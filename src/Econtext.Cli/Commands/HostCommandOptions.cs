@@ -185,7 +185,9 @@ internal sealed class HostCommandOptions
     /// <summary>Resolves the targets (command line or inventory pattern) and every option; throws <see cref="UsageException"/> on bad input.</summary>
     public RunSettings Read(ParseResult parseResult, string? targets)
     {
-        string[] sources = parseResult.GetValue(_inventory) ?? [];
+        // What an Ansible user configured (ANSIBLE_* over ansible.cfg's [defaults]) fills in what the command line leaves out.
+        AnsibleDefaults ansible = AnsibleDefaults.Load(CliSession.Current.Variable, CliSession.Current.WorkingDirectory);
+        string[] sources = parseResult.GetValue(_inventory) is { Length: > 0 } given ? given : [.. ansible.Inventory];
         // Read once: the targets, --limit and --via may all look into it.
         Dictionary<string, string> extraVars = InventorySources.ExtraVariables(parseResult.GetValue(_extraVars) ?? [], CliSession.Current.FullPath);
         Dictionary<string, string> defaults = parseResult.GetValue(_connection) is string connection ? new() { ["ansible_connection"] = connection } : [];
@@ -245,8 +247,8 @@ internal sealed class HostCommandOptions
             Hosts = hosts,
             Via = via,
             Become = ReadBecome(parseResult),
-            User = parseResult.GetValue(_user),
-            IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : null,
+            User = parseResult.GetValue(_user) ?? ansible.RemoteUser,
+            IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : ansible.PrivateKeyFile,
             SshConfigFile = parseResult.GetValue(_sshConfig) is string config ? CliSession.Current.FullPath(config) : null,
             SshOptions = parseResult.GetValue(_sshOption) ?? [],
             ControlPersist = TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(_controlPersist))),
@@ -255,9 +257,9 @@ internal sealed class HostCommandOptions
                 "yes" => HostKeyPolicy.Enforce,
                 "accept-new" => HostKeyPolicy.AcceptNew,
                 "no" => HostKeyPolicy.Ignore,
-                _ => null,
+                _ => ansible.HostKeyChecking == false ? HostKeyPolicy.Ignore : null,
             },
-            Forks = parseResult.GetValue(_forks),
+            Forks = parseResult.GetResult(_forks) is { Implicit: false } ? parseResult.GetValue(_forks) : ansible.Forks ?? parseResult.GetValue(_forks),
             ConnectTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_connectTimeout)),
             DotnetPath = parseResult.GetValue(_dotnet) is string dotnet && dotnet.Contains('/', StringComparison.Ordinal) ? CliSession.Current.FullPath(dotnet) : parseResult.GetValue(_dotnet),
             Json = parseResult.GetValue(_json),

@@ -28,7 +28,6 @@ internal static class InventoryCommand
             Description = "An Ansible inventory (INI or YAML file, a directory of them, or hosts with a comma), with group_vars/ and host_vars/ beside it; may be repeated.",
             HelpName = "source",
             AllowMultipleArgumentsPerToken = false,
-            Required = true,
         };
         var extraVars = new Option<string[]>("--extra-vars", "-e")
         {
@@ -54,7 +53,14 @@ internal static class InventoryCommand
                 }
 
                 Dictionary<string, string> extra = InventorySources.ExtraVariables(parseResult.GetValue(extraVars) ?? [], CliSession.Current.FullPath);
-                Inventory read = InventorySources.Load(parseResult.GetValue(inventory)!, CliSession.Current.FullPath, extra);
+                string[] sources = parseResult.GetValue(inventory) is { Length: > 0 } given ? given
+                    : [.. AnsibleDefaults.Load(CliSession.Current.Variable, CliSession.Current.WorkingDirectory).Inventory];
+                if (sources.Length == 0)
+                {
+                    throw new UsageException("give an inventory with -i (or set ANSIBLE_INVENTORY, or inventory in ansible.cfg's [defaults])");
+                }
+
+                Inventory read = InventorySources.Load(sources, CliSession.Current.FullPath, extra);
                 foreach (string warning in read.Warnings)
                 {
                     CliSession.Current.Error.WriteLine($"[WARNING]: {warning}");
