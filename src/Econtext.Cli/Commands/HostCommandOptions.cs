@@ -198,7 +198,19 @@ internal sealed class HostCommandOptions
 
         Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath, extraVars, defaults);
         var warnings = new List<string>(inventory?.Warnings ?? []);
-        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory, warnings);
+        IReadOnlyList<TargetHost> hosts;
+        try
+        {
+            hosts = TargetList.Resolve(targets, inventory, warnings);
+        }
+        catch (InventoryException) when (targets is not null && parseResult.GetValue(_inventory) is not { Length: > 0 } && extraVars.Count == 0 && defaults.Count == 0)
+        {
+            // The inventory only came from ANSIBLE_INVENTORY or ansible.cfg and TARGETS names none of it: a target
+            // list typed as before (deploy@web1:2222) keeps working.
+            (hosts, inventory) = (TargetList.Parse(targets), null);
+            warnings.Clear();
+        }
+
         if (parseResult.GetValue(_limit) is string limit)
         {
             if (inventory is null)
