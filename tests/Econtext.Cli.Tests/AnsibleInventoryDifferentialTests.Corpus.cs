@@ -367,6 +367,36 @@ json.dump(out, sys.stdout, cls=AnsibleJSONEncoder)
         }
     }
 
+    [CorpusFact]
+    public async Task Econtext_inventory_graph_and_list_show_each_corpus_inventory_as_ansible_inventory_does()
+    {
+        string corpus = CorpusFactAttribute.Find()!;
+        string tool = Path.Combine(AppContext.BaseDirectory, "Econtext.Cli");
+        var disagreements = new List<string>();
+        foreach (string file in Directory.GetFiles(corpus).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(file);
+            Task<string>[] graphs = [CommandAsync("ansible-inventory", "-i", file, "--graph"), CommandAsync(tool, "inventory", "-i", file, "--graph")];
+            Task<string>[] lists = [CommandAsync("ansible-inventory", "-i", file, "--list"), CommandAsync(tool, "inventory", "-i", file, "--list")];
+            (string theirs, string mine) = (await graphs[0], await graphs[1]);
+            if (theirs != mine)
+            {
+                disagreements.Add($"{name} --graph: Ansible\n{theirs}\necontext\n{mine}");
+            }
+
+            // The groups exactly; the variables are compared as text by the test above (econtext keeps no types).
+            (JsonObject theirList, JsonObject myList) = (JsonNode.Parse(await lists[0])!.AsObject(), JsonNode.Parse(await lists[1])!.AsObject());
+            theirList.Remove("_meta");
+            myList.Remove("_meta");
+            if (!JsonNode.DeepEquals(theirList, myList))
+            {
+                disagreements.Add($"{name} --list: Ansible {theirList.ToJsonString()}, econtext {myList.ToJsonString()}");
+            }
+        }
+
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
+    }
+
     private static async Task<string> CommandAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)

@@ -188,4 +188,31 @@ public sealed class AnsibleParityTests
         Assert.Equal("""{"root":"HDD","n":2}""", vars["loc"]);
         Assert.Equal(("abc", "text", "", """{"LANG":"C.UTF-8"}"""), (vars["plain"], vars["quoted"], vars["nothing"], vars["env"]));
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task Extra_vars_win_over_every_inventory_variable_and_connection_is_a_default()
+    {
+        // As ansible -i hosts h -e ansible_user=cli prints "cli" over host_vars, and -c local leaves h's own ssh.
+        string root = Path.Combine(Path.GetTempPath(), $"econtext-extra-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(root, "host_vars"));
+        await File.WriteAllTextAsync(Path.Combine(root, "hosts"), "h ansible_connection=ssh ansible_user=inline\nk\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "host_vars", "h.yml"), "ansible_user: host-file\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "vars.yml"), "ansible_port: 2201\n");
+        try
+        {
+            Dictionary<string, string> extra = InventorySources.ExtraVariables(["ansible_user=first 'x=a b'", "ansible_user=cli", "@" + Path.Combine(root, "vars.yml"), """{"y": [1, 2]}"""], Path.GetFullPath);
+            Assert.Equal(("cli", "a b", "2201", "[\"1\",\"2\"]"), (extra["ansible_user"], extra["x"], extra["ansible_port"], extra["y"]));
+
+            Inventory inventory = InventorySources.Load([Path.Combine(root, "hosts")], Path.GetFullPath, extra, new Dictionary<string, string> { ["ansible_connection"] = "local" });
+            TargetHost h = inventory.FindHost("h")!;
+            Assert.Equal((TargetConnection.Ssh, "cli", (int?)2201), (h.Connection, h.User, h.Port));
+            Assert.Equal(TargetConnection.Local, inventory.FindHost("k")!.Connection);
+
+            Assert.Throws<InventoryException>(() => InventorySources.ExtraVariables(["justaword"], Path.GetFullPath));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -249,10 +249,28 @@ public sealed class InventoryIniTests
     [Fact]
     public void RefusesJinjaInAVariableItUses()
     {
-        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_host=\"{{ inventory_hostname }}.lan\"\n"));
+        var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("h ansible_host=\"{{ inventory_hostname | upper }}.lan\"\n"));
 
-        Assert.Contains("host h: ansible_host is \"{{ inventory_hostname }}.lan\"", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("econtext does not evaluate Jinja templates", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("host h: ansible_host is \"{{ inventory_hostname | upper }}.lan\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("econtext evaluates only {{ variable }}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RendersTheSimpleTemplatesPeoplePutInInventories()
+    {
+        var inventory = Parse("""
+            web1.example.com ansible_host="{{ inventory_hostname_short }}.lan" ansible_user="{{ deploy_user }}"
+            [all:vars]
+            deploy_user="{{ team }}-deploy"
+            team=ops
+            ansible_ssh_common_args='-o ProxyJump={{ inventory_hostname }}'
+            """);
+        var host = inventory.FindHost("web1.example.com")!;
+
+        Assert.Equal(("web1.lan", "ops-deploy"), (host.Address, host.User));
+        Assert.Equal(["-o", "ProxyJump=web1.example.com"], host.SshArgs);
+        // Shown as written, as ansible-inventory shows it.
+        Assert.Equal("{{ inventory_hostname_short }}.lan", host.Vars["ansible_host"]);
     }
 
     [Fact]

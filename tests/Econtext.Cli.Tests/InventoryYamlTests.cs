@@ -135,7 +135,7 @@ public sealed class InventoryYamlTests
     {
         var ex = Assert.Throws<InventoryException>(() => ParseOrRefuse("all:\n  vars:\n    ansible_become_password: \"{{ vault_pw }}\"\n  hosts:\n    h:\n"));
 
-        Assert.Equal("hosts.yml: host h: ansible_become_password is \"{{ vault_pw }}\", a Jinja template; econtext does not evaluate Jinja templates, so give the value itself", ex.Message);
+        Assert.Equal("hosts.yml: host h: ansible_become_password is \"{{ vault_pw }}\", a Jinja template econtext cannot evaluate: vault_pw is not a variable of this host; give the value itself", ex.Message);
     }
 
     [Fact]

@@ -55,6 +55,7 @@ internal static class EcontextCli
         Add(root, examples, CopyCommand.Create(), CopyCommand.Examples);
         Add(root, examples, FetchCommand.Create(), FetchCommand.Examples);
         Add(root, examples, AgentCommand.Create(), AgentCommand.Examples);
+        Add(root, examples, InventoryCommand.Create(), InventoryCommand.Examples);
 
         // Every command's help ends with its examples, so the help option of each gets the same action.
         foreach (Command command in examples.Keys)

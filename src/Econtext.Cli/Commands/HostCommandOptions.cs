@@ -22,6 +22,19 @@ internal sealed class HostCommandOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string[]> _extraVars = new("--extra-vars", "-e")
+    {
+        Description = "Variables for the inventory's hosts over all others, as Ansible's -e: name=value words, a YAML or JSON mapping, or @FILE. May be repeated; the later wins.",
+        HelpName = "vars",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _connection = new("--connection", "-c")
+    {
+        Description = "How to reach inventory hosts that set no ansible_connection (Ansible's -c): ssh, local, podman, docker, buildah, chroot, nsenter.",
+        HelpName = "connection",
+    };
+
     private readonly Option<string?> _limit = new("--limit", "-l")
     {
         Description = "Narrow the targets further with another pattern over the inventory (Ansible's --limit), e.g. -l 'web*:!web3'.",
@@ -176,7 +189,7 @@ internal sealed class HostCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_inventory, _limit, _listHosts, _timeout, _hostTimeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeUser, _becomeMethod,
+        foreach (Option option in (Option[])[_inventory, _extraVars, _connection, _limit, _listHosts, _timeout, _hostTimeout, _user, _privateKey, _sshConfig, _sshOption, _controlPersist, _via, _become, _becomeUser, _becomeMethod,
                      _becomePasswordFile, _askBecomePassword, _askPassword, _verbose, _forks, _hostKeys, _dotnet, _json])
         {
             command.Options.Add(option);
@@ -186,11 +199,32 @@ internal sealed class HostCommandOptions
     /// <summary>Resolves the targets (command line or inventory pattern) and every option; throws <see cref="UsageException"/> on bad input.</summary>
     public RunSettings Read(ParseResult parseResult, string? targets)
     {
-        string[] sources = parseResult.GetValue(_inventory) ?? [];
+        // What an Ansible user configured (ANSIBLE_* over ansible.cfg's [defaults]) fills in what the command line leaves out.
+        AnsibleDefaults ansible = AnsibleDefaults.Load(CliSession.Current.Variable, CliSession.Current.WorkingDirectory);
+        string[] sources = parseResult.GetValue(_inventory) is { Length: > 0 } given ? given : [.. ansible.Inventory];
         // Read once: the targets, --limit and --via may all look into it.
-        Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath);
+        Dictionary<string, string> extraVars = InventorySources.ExtraVariables(parseResult.GetValue(_extraVars) ?? [], CliSession.Current.FullPath);
+        Dictionary<string, string> defaults = parseResult.GetValue(_connection) is string connection ? new() { ["ansible_connection"] = connection } : [];
+        if (sources.Length == 0 && (extraVars.Count > 0 || defaults.Count > 0))
+        {
+            throw new UsageException("-e and -c apply to an inventory's hosts; give one with -i (a host list works too: -i 'web1,web2,').");
+        }
+
+        Inventory? inventory = sources.Length == 0 ? null : InventorySources.Load(sources, CliSession.Current.FullPath, extraVars, defaults);
         var warnings = new List<string>(inventory?.Warnings ?? []);
-        IReadOnlyList<TargetHost> hosts = TargetList.Resolve(targets, inventory, warnings);
+        IReadOnlyList<TargetHost> hosts;
+        try
+        {
+            hosts = TargetList.Resolve(targets, inventory, warnings);
+        }
+        catch (InventoryException) when (targets is not null && parseResult.GetValue(_inventory) is not { Length: > 0 } && extraVars.Count == 0 && defaults.Count == 0)
+        {
+            // The inventory only came from ANSIBLE_INVENTORY or ansible.cfg and TARGETS names none of it: a target
+            // list typed as before (deploy@web1:2222) keeps working.
+            (hosts, inventory) = (TargetList.Parse(targets), null);
+            warnings.Clear();
+        }
+
         if (parseResult.GetValue(_limit) is string limit)
         {
             if (inventory is null)
@@ -241,8 +275,8 @@ internal sealed class HostCommandOptions
             SshPassword = parseResult.GetValue(_askPassword) ? CliSession.Current.ReadPassword("SSH password: ") : null,
             Become = ReadBecome(parseResult),
             Verbose = parseResult.GetValue(_verbose),
-            User = parseResult.GetValue(_user),
-            IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : null,
+            User = parseResult.GetValue(_user) ?? ansible.RemoteUser,
+            IdentityFile = parseResult.GetValue(_privateKey) is string key ? CliSession.Current.FullPath(key) : ansible.PrivateKeyFile,
             SshConfigFile = parseResult.GetValue(_sshConfig) is string config ? CliSession.Current.FullPath(config) : null,
             SshOptions = parseResult.GetValue(_sshOption) ?? [],
             ControlPersist = TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(_controlPersist))),
@@ -251,11 +285,13 @@ internal sealed class HostCommandOptions
                 "yes" => HostKeyPolicy.Enforce,
                 "accept-new" => HostKeyPolicy.AcceptNew,
                 "no" => HostKeyPolicy.Ignore,
-                _ => null,
+                _ => ansible.HostKeyChecking == false ? HostKeyPolicy.Ignore : null,
             },
-            Forks = parseResult.GetValue(_forks),
-            ConnectTimeout = parseResult.GetValue(_timeout) is double connect ? TimeSpan.FromSeconds(connect) : RunSettings.DefaultConnectTimeout,
-            SshConnectTimeoutFromConfig = parseResult.GetValue(_timeout) is null,
+            Forks = parseResult.GetResult(_forks) is { Implicit: false } ? parseResult.GetValue(_forks) : ansible.Forks ?? parseResult.GetValue(_forks),
+
+            // -T, else ansible.cfg's timeout; with neither, ssh's own configuration decides (ConnectTimeout is not passed).
+            ConnectTimeout = (parseResult.GetValue(_timeout) ?? ansible.Timeout) is double connect ? TimeSpan.FromSeconds(connect) : RunSettings.DefaultConnectTimeout,
+            SshConnectTimeoutFromConfig = parseResult.GetValue(_timeout) is null && ansible.Timeout is null,
             DotnetPath = parseResult.GetValue(_dotnet) is string dotnet && dotnet.Contains('/', StringComparison.Ordinal) ? CliSession.Current.FullPath(dotnet) : parseResult.GetValue(_dotnet),
             Json = parseResult.GetValue(_json),
             ListHostsOnly = parseResult.GetValue(_listHosts),

@@ -20,12 +20,16 @@ internal static class HostVariables
 
     public static TargetHost ToTargetHost(string name, IReadOnlyDictionary<string, string> vars, string file)
     {
-        var reader = new VariableReader(name, vars, file);
+        // The simple templates ({{ inventory_hostname }}, another variable) are rendered in what econtext reads; the
+        // variables shown stay as written, as ansible-inventory shows them.
+        var rendered = new Dictionary<string, string>(vars, StringComparer.Ordinal);
+        var reader = new VariableReader(name, rendered, file);
         foreach (var key in Used)
         {
-            if (vars.TryGetValue(key, out var value) && (value.Contains("{{", StringComparison.Ordinal) || value.Contains("{%", StringComparison.Ordinal)))
+            if (vars.TryGetValue(key, out var value) && SimpleTemplates.IsTemplate(value))
             {
-                throw reader.Error($"{key} is \"{value}\", a Jinja template; econtext does not evaluate Jinja templates, so give the value itself");
+                rendered[key] = SimpleTemplates.Render(value, name, vars, out var problem)
+                    ?? throw reader.Error($"{key} is \"{value}\", a Jinja template econtext cannot evaluate: {problem}; give the value itself");
             }
         }
 

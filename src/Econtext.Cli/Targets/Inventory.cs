@@ -41,6 +41,12 @@ internal sealed partial class Inventory
     /// <summary>Where group_vars/ and host_vars/ are looked for: each source's directory, in source order.</summary>
     internal List<string> VariableDirectories { get; } = [];
 
+    /// <summary>Variables under every other (the command line's -c as ansible_connection): any inventory variable overrides them.</summary>
+    internal Dictionary<string, string> Defaults { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ansible's extra variables (-e): over every other, inventory, group_vars and host_vars alike.</summary>
+    internal Dictionary<string, string> ExtraVars { get; } = new(StringComparer.Ordinal);
+
     /// <summary>What Ansible would warn about while reading (a file in an inventory directory that is no inventory).</summary>
     public List<string> Warnings { get; } = [];
 
@@ -151,8 +157,8 @@ internal sealed partial class Inventory
         }
         if (_implicitLocalhost is null)
         {
+            // Ansible gives it ansible_connection=local as a host variable: -e may still override it, -c not.
             var vars = Variables(name, [AllGroup], new Dictionary<string, string>(StringComparer.Ordinal) { ["ansible_connection"] = "local" });
-            vars["ansible_connection"] = "local";
             _implicitLocalhost = Resolve(name, vars);
         }
         return _implicitLocalhost;
@@ -264,7 +270,7 @@ internal sealed partial class Inventory
     /// </summary>
     private Dictionary<string, string> Variables(string host, IEnumerable<string> memberships, IReadOnlyDictionary<string, string> own)
     {
-        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        var vars = new Dictionary<string, string>(Defaults, StringComparer.Ordinal);
         void Merge(IEnumerable<(string Name, string Value)> more)
         {
             foreach (var (key, value) in more)
@@ -297,6 +303,7 @@ internal sealed partial class Inventory
         {
             Merge(VariableFile(directory, "host_vars", host));
         }
+        Merge(ExtraVars.Select(p => (p.Key, p.Value)));
         return vars;
     }
 

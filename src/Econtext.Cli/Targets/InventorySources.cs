@@ -11,9 +11,21 @@ namespace Econtext.Cli.Targets;
 internal static partial class InventorySources
 {
     /// <summary>Reads every source into one inventory. Files a directory holds that parse as neither format are skipped with a warning, as Ansible does.</summary>
-    public static Inventory Load(IReadOnlyList<string> sources, Func<string, string> fullPath)
+    public static Inventory Load(
+        IReadOnlyList<string> sources,
+        Func<string, string> fullPath,
+        IReadOnlyDictionary<string, string>? extraVars = null,
+        IReadOnlyDictionary<string, string>? defaults = null)
     {
         var inventory = new Inventory(string.Join(", ", sources));
+        foreach (var (key, value) in extraVars ?? new Dictionary<string, string>())
+        {
+            inventory.ExtraVars[key] = value;
+        }
+        foreach (var (key, value) in defaults ?? new Dictionary<string, string>())
+        {
+            inventory.Defaults[key] = value;
+        }
         foreach (var source in sources)
         {
             var full = fullPath(source);
@@ -95,6 +107,66 @@ internal static partial class InventorySources
                 inventory.SetHostVar(name, "ansible_port", port);
             }
         }
+    }
+
+    /// <summary>
+    /// Ansible's <c>-e</c> values merged in order, the later winning: <c>@FILE</c> (YAML or JSON), an inline YAML or JSON
+    /// mapping (<c>{"a": 1}</c>), or <c>key=value</c> words (quote a value with spaces).
+    /// </summary>
+    public static Dictionary<string, string> ExtraVariables(IEnumerable<string> values, Func<string, string> fullPath)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var text = value.Trim();
+            IEnumerable<(string Name, string Value)> pairs;
+            if (text.StartsWith('@'))
+            {
+                var file = text[1..];
+                string content;
+                try
+                {
+                    content = File.ReadAllText(fullPath(file));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new InventoryException($"-e {text}: cannot read {file} ({e.Message}); -e @FILE takes a YAML or JSON file of variables");
+                }
+                pairs = YamlInventoryParser.ReadVariables(content, file);
+            }
+            else if (text.StartsWith('{') || text.StartsWith('['))
+            {
+                pairs = YamlInventoryParser.ReadVariables(text, $"-e '{text}'");
+            }
+            else
+            {
+                var words = new List<(string, string)>();
+                IReadOnlyList<string> split;
+                try
+                {
+                    split = ShellWords.Split(text);
+                }
+                catch (FormatException e)
+                {
+                    throw new InventoryException($"-e '{text}': {e.Message}", e);
+                }
+                foreach (var word in split)
+                {
+                    var equals = word.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        throw new InventoryException($"-e '{text}': \"{word}\" is not name=value; -e takes name=value words, a YAML or JSON mapping, or @FILE");
+                    }
+                    words.Add((word[..equals], word[(equals + 1)..]));
+                }
+                pairs = words;
+            }
+            foreach (var (name, variable) in pairs)
+            {
+                result[name] = variable;
+            }
+        }
+        return result;
     }
 
     /// <summary>
