@@ -172,7 +172,7 @@ public sealed class OutputTests(TestHosts hosts, ITestOutputHelper output) : Tra
     [InlineData(false)]
     public async Task Ssh_words_are_quoted_apart_from_the_hint(bool agent)
     {
-        int closed = ClosedPort();
+        int closed = CliTests.ClosedPort();
         CliResult result = await RunAsync(agent, ["exec", .. Ssh, $"{Hosts.Key.Name}@127.0.0.1:{closed}", "--", "true"]);
 
         Assert.Equal(4, result.ExitCode);
@@ -256,14 +256,5 @@ public sealed class OutputTests(TestHosts hosts, ITestOutputHelper output) : Tra
         Assert.True(text.ExitCode == 0, text.ToString());
         Assert.Equal(2, text.Stdout.Split('\n').Count(l => l.StartsWith("│ Mount / ", StringComparison.Ordinal)));
         Assert.DoesNotContain("Hostname", text.Stdout, StringComparison.Ordinal);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
