@@ -37,11 +37,7 @@ public sealed class ContextPool : IAsyncDisposable
         _options = options ?? new ContextPoolOptions();
         // Past int.MaxValue ms the idle timer and the health check's deadline cannot be set: the failure would
         // come from every returned lease, or every reuse, instead of from here.
-        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan && (_options.IdleTimeout < TimeSpan.Zero || _options.IdleTimeout.TotalMilliseconds > int.MaxValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.IdleTimeout, "IdleTimeout must be between zero and 24 days, or Timeout.InfiniteTimeSpan (zero and infinite keep contexts until they disconnect)");
-        }
-
+        CheckIdleTimeout(_options.IdleTimeout, nameof(options));
         if (_options.HealthCheckTimeout < TimeSpan.Zero || _options.HealthCheckTimeout.TotalMilliseconds > int.MaxValue)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.HealthCheckTimeout, "HealthCheckTimeout must be between zero (no check) and 24 days");
@@ -63,11 +59,7 @@ public sealed class ContextPool : IAsyncDisposable
         get => _idleTimeout;
         set
         {
-            if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "IdleTimeout must be between zero and 24 days, or Timeout.InfiniteTimeSpan (zero and infinite keep contexts until they disconnect)");
-            }
-
+            CheckIdleTimeout(value, nameof(value));
             lock (_lock)
             {
                 _idleTimeout = value;
@@ -261,6 +253,14 @@ public sealed class ContextPool : IAsyncDisposable
         if (shutDown)
         {
             CloseInBackground(entry.Context);
+        }
+    }
+
+    private static void CheckIdleTimeout(TimeSpan value, string parameterName)
+    {
+        if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, "IdleTimeout must be between zero and 24 days, or Timeout.InfiniteTimeSpan (zero and infinite keep contexts until they disconnect)");
         }
     }
 

@@ -145,25 +145,9 @@ public static class CliProcess
         System.Text.RegularExpressions.Match pid = System.Text.RegularExpressions.Regex.Match(said, @"agent pid (\d+) stopping");
         if (pid.Success)
         {
-            WaitGone(int.Parse(pid.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(30));
+            // Synchronous: this also runs from the ProcessExit handler.
+            Processes.WaitGoneAsync([int.Parse(pid.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         }
-    }
-
-    /// <summary>Waits (bounded) until process <paramref name="pid"/> has ended; false if it is still there.</summary>
-    public static bool WaitGone(int pid, TimeSpan bound)
-    {
-        long started = Stopwatch.GetTimestamp();
-        while (Directory.Exists("/proc/" + pid))
-        {
-            if (Stopwatch.GetElapsedTime(started) > bound)
-            {
-                return false;
-            }
-
-            Thread.Sleep(10);
-        }
-
-        return true;
     }
 
     private static string FindTool()

@@ -19,7 +19,6 @@ internal static class AgentCommandLine
     {
         string? command = null;
         string? verb = null;
-        string? persistText = null;
         bool noAgent = false;
         bool help = false;
         for (int i = 0; i < args.Count; i++)
@@ -36,11 +35,8 @@ internal static class AgentCommandLine
             }
             else if (arg == "--persist" && i + 1 < args.Count)
             {
-                persistText = args[++i];
-            }
-            else if (arg.StartsWith("--persist=", StringComparison.Ordinal))
-            {
-                persistText = arg["--persist=".Length..];
+                // Its value is not the command (PersistText reads it).
+                i++;
             }
             else if ((arg == "--stdin" && i + 1 < args.Count && args[i + 1] == "-") || arg == "--stdin=-")
             {
@@ -61,7 +57,7 @@ internal static class AgentCommandLine
             }
         }
 
-        persistText ??= variable(PersistVariable);
+        string? persistText = PersistText(args, variable);
         TimeSpan? persist = persistText is null ? DefaultPersist : ParseDuration(persistText);
         if (help || persist is null)
         {
@@ -84,7 +80,11 @@ internal static class AgentCommandLine
     }
 
     /// <summary>The --persist the command line (or $ECONTEXT_PERSIST) gives, if any and if readable.</summary>
-    public static TimeSpan? ExplicitPersist(IReadOnlyList<string> args, Func<string, string?> variable)
+    public static TimeSpan? ExplicitPersist(IReadOnlyList<string> args, Func<string, string?> variable) =>
+        PersistText(args, variable) is string text ? ParseDuration(text) : null;
+
+    /// <summary>The last --persist before <c>--</c>, else <c>$ECONTEXT_PERSIST</c>, as written; null for neither.</summary>
+    private static string? PersistText(IReadOnlyList<string> args, Func<string, string?> variable)
     {
         string? text = null;
         for (int i = 0; i < args.Count && args[i] != "--"; i++)
@@ -99,8 +99,7 @@ internal static class AgentCommandLine
             }
         }
 
-        text ??= variable(PersistVariable);
-        return text is null ? null : ParseDuration(text);
+        return text ?? variable(PersistVariable);
     }
 
     /// <summary>A duration as a person writes it: <c>0</c>, <c>90</c> (seconds), <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>; null for anything else.</summary>

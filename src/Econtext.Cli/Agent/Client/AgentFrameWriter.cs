@@ -24,14 +24,14 @@ internal sealed class AgentFrameWriter(Stream stream)
     /// </summary>
     public void Write(AgentFrameKind kind, ReadOnlySpan<byte> payload)
     {
-        byte[] frame = System.Buffers.ArrayPool<byte>.Shared.Rent(payload.Length + 5);
+        int length = AgentFrames.HeaderSize + payload.Length;
+        byte[] frame = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         _gate.Wait();
         try
         {
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
-            frame[4] = (byte)kind;
-            payload.CopyTo(frame.AsSpan(5));
-            stream.Write(frame, 0, payload.Length + 5);
+            AgentFrames.WriteHeader(frame, kind, payload.Length);
+            payload.CopyTo(frame.AsSpan(AgentFrames.HeaderSize));
+            stream.Write(frame, 0, length);
             stream.Flush();
         }
         finally

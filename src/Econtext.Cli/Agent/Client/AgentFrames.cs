@@ -11,11 +11,20 @@ internal static class AgentFrames
     /// <summary>Larger frames are refused: no honest request or output chunk comes near it.</summary>
     public const int MaxPayload = 16 * 1024 * 1024;
 
+    /// <summary>The length (4 bytes) and the kind (1) before each payload.</summary>
+    public const int HeaderSize = 5;
+
+    /// <summary>Writes a frame's header into the first <see cref="HeaderSize"/> bytes of <paramref name="destination"/>.</summary>
+    public static void WriteHeader(Span<byte> destination, AgentFrameKind kind, int payloadLength)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(destination, payloadLength);
+        destination[4] = (byte)kind;
+    }
+
     public static async Task WriteAsync(Stream stream, AgentFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        byte[] header = new byte[5];
-        BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-        header[4] = (byte)kind;
+        byte[] header = new byte[HeaderSize];
+        WriteHeader(header, kind, payload.Length);
         await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
         if (!payload.IsEmpty)
         {
@@ -29,7 +38,7 @@ internal static class AgentFrames
     /// <exception cref="InvalidDataException">A frame over <see cref="MaxPayload"/>, or the stream ended inside one.</exception>
     public static async Task<(AgentFrameKind Kind, byte[] Payload)?> ReadAsync(Stream stream, CancellationToken cancellationToken)
     {
-        byte[] header = new byte[5];
+        byte[] header = new byte[HeaderSize];
         int got = await ReadFullyAsync(stream, header, cancellationToken).ConfigureAwait(false);
         if (got == 0)
         {
