@@ -4,7 +4,8 @@ namespace Econtext.Bench;
 
 /// <summary>
 /// The round trip of the transport alone: 64 bytes written to a `cat` at the far end of a pipe
-/// (local) or of an ssh session (same options as Econtext's), read back, repeated. No .NET on the far
+/// (local) or of an ssh session (same options as Econtext's, a session of its own as our child's:
+/// NewSession.cs), read back, repeated. No .NET on the far
 /// side and blocking reads on this one, so it is the floor a call's round trip sits on. One `cat`
 /// stays up for the whole measure, so its samples can be taken in blocks between blocks of our calls
 /// (Interleaved.cs) and both see the same state of the machine.
@@ -28,18 +29,10 @@ internal sealed class EchoFloor : IDisposable
         _output = _echo.StandardOutput.BaseStream;
     }
 
-    public static EchoFloor Local() => new(new ProcessStartInfo("cat"));
+    public static EchoFloor Local() => new(NewSession.Start("cat", []));
 
-    public static EchoFloor Ssh(string config, string host)
-    {
-        var start = new ProcessStartInfo("ssh");
-        foreach (string argument in (string[])["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", "-T", host, "cat"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return new EchoFloor(start);
-    }
+    public static EchoFloor Ssh(string config, string host) =>
+        new(NewSession.Start("ssh", ["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", "-T", host, "cat"]));
 
     /// <summary><paramref name="calls"/> echoes, in µs each (blocking, on a pool thread).</summary>
     public Task<List<double>> SamplesUsAsync(int calls) => Task.Run(() =>

@@ -354,11 +354,10 @@ internal static class FileBench
     /// <summary>Runs a program with stdin and stdout on files (default /dev/null); throws with its stderr if it fails.</summary>
     private static async Task<(double Ms, int Exit, string Stderr)> RunAsync(string program, List<string> args, string stdinFrom = "/dev/null", string stdoutTo = "/dev/null")
     {
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in (string[])["-c", "in=$1; out=$2; shift 2; exec \"$@\" <\"$in\" >\"$out\"", "sh", stdinFrom, stdoutTo, program, .. args])
-        {
-            start.ArgumentList.Add(argument);
-        }
+        // In a session of its own, as Econtext's ssh child (NewSession.cs: one scheduling group each).
+        ProcessStartInfo start = NewSession.Start("/bin/sh", ["-c", "in=$1; out=$2; shift 2; exec \"$@\" <\"$in\" >\"$out\"", "sh", stdinFrom, stdoutTo, program, .. args]);
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
 
         var watch = Stopwatch.StartNew();
         using Process process = Process.Start(start)!;

@@ -35,11 +35,8 @@ internal sealed class RuntimeFloor : IDisposable
     /// <summary>One `dotnet exec` of the loader, in ms.</summary>
     public async Task<double> OnceMsAsync()
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true };
-        foreach (string argument in (string[])["exec", "--runtimeconfig", _config, _loader])
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = NewSession.Start("dotnet", ["exec", "--runtimeconfig", _config, _loader]);
+        start.RedirectStandardInput = true;
 
         var watch = Stopwatch.StartNew();
         using Process process = Process.Start(start)!;

@@ -153,6 +153,8 @@ internal static class SshBench
             ["kex_default"] = kex,
             ["kex_fast"] = FastKex,
             ["kex_how"] = "kex_default is what `ssh -v` reports with the bench's config; the *_curve25519 rows add -o KexAlgorithms=" + FastKex,
+            ["own_session"] = NewSession.Available,
+            ["own_session_how"] = "every floor process started by setsid, as Econtext starts its ssh child (one autogroup each, so a loaded machine shares its CPU alike); false: setsid missing",
             ["loadavg_before"] = loadBefore,
             ["loadavg_after"] = Stats.LoadAverage(),
         };
@@ -320,14 +322,8 @@ internal static class SshBench
                         continue;
                     }
 
-                    var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-                    start.ArgumentList.Add("-c");
-                    start.ArgumentList.Add("exec ssh -F \"$1\" -o BatchMode=yes -o Compression=no -T \"$2\" \"$4\" < \"$3\"");
-                    start.ArgumentList.Add("sh");
-                    start.ArgumentList.Add(config);
-                    start.ArgumentList.Add(host);
-                    start.ArgumentList.Add(file);
-                    start.ArgumentList.Add(remoteCommands[reader]);
+                    ProcessStartInfo start = NewSession.Start("/bin/sh", [
+                        "-c", "exec ssh -F \"$1\" -o BatchMode=yes -o Compression=no -T \"$2\" \"$4\" < \"$3\"", "sh", config, host, file, remoteCommands[reader]]);
                     var watch = Stopwatch.StartNew();
                     using Process ssh = Process.Start(start)!;
                     await ssh.WaitForExitAsync();
@@ -345,19 +341,10 @@ internal static class SshBench
 
     private static Process Start(string config, string host, string command, bool redirectInput, string[] extra)
     {
-        var start = new ProcessStartInfo("ssh")
-        {
-            RedirectStandardInput = redirectInput,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-
         // The same options Econtext passes, so both sides pay for the same cipher and no compression.
-        foreach (string argument in (string[])["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", .. extra, "-T", host, command])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        ProcessStartInfo start = NewSession.Start("ssh", ["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", .. extra, "-T", host, command]);
+        start.RedirectStandardInput = redirectInput;
+        start.RedirectStandardOutput = true;
         return Process.Start(start)!;
     }
 }
