@@ -7,14 +7,15 @@ namespace Econtext.Bench;
 /// A child's memory once it is idle, measured as the peers' are (bench/mitogen-bench.py): resident
 /// (VmRSS), peak (VmHWM) and private (USS: Private_Clean + Private_Dirty of /proc/PID/smaps_rollup).
 /// "Idle": one cheap call first (everything before it has been answered), then the reading is taken
-/// again every 200 ms until three in a row no longer fall (by more than 1 % or 64 KiB), at most
-/// <see cref="Bound"/>. The child's /proc is read from here when it is on this machine (the loopback
+/// again every 250 ms until it has not fallen (by more than 1 % or 64 KiB) for <see cref="Quiet"/>,
+/// at most <see cref="Bound"/>: long enough for a trim the child makes a moment after its last call. The child's /proc is read from here when it is on this machine (the loopback
 /// bench), so the polling does not itself call into the child; through a call otherwise.
 /// </summary>
 internal static class ChildMemory
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
 
     public static async Task<JsonObject> IdleAsync(Context ctx)
     {
@@ -25,7 +26,7 @@ internal static class ChildMemory
         long[] last = first;
         var watch = Stopwatch.StartNew();
         int steady = 0;
-        while (steady < 3 && watch.Elapsed < Bound)
+        while (steady * Every < Quiet && watch.Elapsed < Bound)
         {
             await Task.Delay(Every);
             long[] now = await read();

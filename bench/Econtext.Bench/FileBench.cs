@@ -79,6 +79,7 @@ internal static class FileBench
                         ["how"] = "the files context's child, idle (readings stopped falling) after connect and before any copy; after the 4 MiB warm-up copies; after every push and fetch of the big file",
                         ["rss_after_over_before"] = Stats.Round(after["rss"]!.GetValue<long>() / (double)idleBefore["rss"]!.GetValue<long>(), 2),
                         ["private_after_over_before"] = Stats.Round(after["private"]!.GetValue<long>() / (double)idleBefore["private"]!.GetValue<long>(), 2),
+                        ["private_after_over_after_warmup"] = Stats.Round(after["private"]!.GetValue<long>() / (double)afterWarm["private"]!.GetValue<long>(), 2),
                     };
                 }
             }
