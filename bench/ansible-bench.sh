@@ -24,6 +24,14 @@
 #   child_peak_rss_kib       VmHWM of the remote python3 that runs the module: a `shell` task (the
 #                            command module with a shell) reads /proc/$PPID/status, $PPID of its
 #                            /bin/sh being that python3; pipe mode; max of 3 runs
+#   child_idle_rss_kib, child_idle_private_kib
+#                            the module's python3 at its exit (atexit in a sitecustomize put on its
+#                            PYTHONPATH by an interpreter wrapper, ansible_python_interpreter=<work>/py-mem):
+#                            VmHWM from /proc/self/status and Private_Clean + Private_Dirty from
+#                            /proc/self/smaps_rollup, for `-m command -a true`; pipe mode; max of 3 runs
+#   child_after_files_rss_kib, child_after_files_private_kib
+#                            the same for `-m copy` of the ANSIBLE_FILE_MIB file (largest of the run's
+#                            module processes: stat, then copy; the bytes themselves go by sftp); max of 3
 #   local_connect_first_call `ansible all -i <localhost> -c local -m command -a true`
 #   local.call_rtt           per task as above with connection=local
 # stdout: one JSON line; stderr: progress; ansible's own output goes to <work dir>/ansible.log.
@@ -169,12 +177,61 @@ for _ in 1 2 3; do
 done
 [ ${#child_rss[@]} -gt 0 ] || echo "ansible-bench: child RSS not read (parent of the task's shell was not python3?), see $log" >&2
 
+# The module's python3 records its own memory when it exits (the same figures as the Mitogen and
+# Econtext children: VmHWM, and the USS from smaps_rollup); the wrapper is the interpreter only for
+# these runs, so every timed run above and below uses /usr/bin/python3 itself.
+mkdir -p "$work/memhook"
+cat > "$work/memhook/sitecustomize.py" <<'EOF'
+import atexit, json, os
+
+
+def _record():
+    found = {}
+    for path in ('/proc/self/status', '/proc/self/smaps_rollup'):
+        try:
+            with open(path) as f:
+                for line in f:
+                    name, _, value = line.partition(':')
+                    if value.strip().endswith('kB'):
+                        found[name] = int(value.split()[0])
+        except OSError:
+            pass
+    private = found['Private_Clean'] + found['Private_Dirty'] if 'Private_Clean' in found and 'Private_Dirty' in found else None
+    with open(os.environ['ECONTEXT_BENCH_MEM_OUT'], 'a') as f:
+        f.write(json.dumps({'pid': os.getpid(), 'VmHWM': found.get('VmHWM'), 'private': private}) + '\n')
+
+
+atexit.register(_record)
+EOF
+printf '#!/bin/sh\nPYTHONPATH=%s ECONTEXT_BENCH_MEM_OUT=%s exec %s "$@"\n' "$work/memhook" "$work/mem.jsonl" "$PY" > "$work/py-mem"
+chmod +x "$work/py-mem"
+# module_memory NAME ANSIBLE-ARGS...: three runs; appends "NAME VmHWM private" of the largest module
+# process of each run to $work/mem.txt.
+: > "$work/mem.txt"
+module_memory() {
+    local name=$1 i; shift
+    for i in 1 2 3; do
+        : > "$work/mem.jsonl"
+        "${pipe[@]}" ansible all -i "$work/inv-1.ini" -e "ansible_python_interpreter=$work/py-mem" "$@" >>"$log" 2>&1 \
+            || { echo "ansible-bench: $name memory run failed, see $log" >&2; continue; }
+        "$PY" -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [r for r in rows if r["VmHWM"]]
+if rows:
+    r = max(rows, key=lambda r: r["VmHWM"])
+    print(sys.argv[2], r["VmHWM"], r["private"])' "$work/mem.jsonl" "$name" >> "$work/mem.txt"
+    done
+}
+module_memory idle -m command -a true
+
 # ---- ssh file push: ansible -m copy, warm (pipe) then cold ---------------------------------------
 echo "ansible-bench: ssh file push, $FILE_MIB MiB" >&2
 head -c "${FILE_MIB}M" /dev/urandom > "$work/push-src.bin"
 dest=$work/push-dest-$$.bin
 copy_args="src=$work/push-src.bin dest=$dest force=yes"
 for _ in $(seq 1 "$FILE_RUNS"); do timed push_warm 1 "rm -f $dest" "${pipe[@]}" ansible all -i "$work/inv-1.ini" -m copy -a "$copy_args"; done
+rm -f "$dest"
+module_memory after_files -m copy -a "$copy_args"
 close_masters
 for _ in $(seq 1 "$FILE_RUNS"); do timed push_cold 1 "rm -f $dest" "${cold[@]}" ansible all -i "$work/inv-1.ini" -m copy -a "$copy_args"; done
 cmp -s "$work/push-src.bin" "$dest" || { echo "ansible-bench: pushed file differs from its source" >&2; exit 1; }
@@ -188,6 +245,11 @@ for _ in $(seq 1 "$FANOUT_RUNS"); do timed fanout 1 '' "${cold[@]}" ansible all 
 "$PY" - "$runs" "$K" "$N" "$FILE_MIB" "$work" "${child_rss[@]}" <<'EOF'
 import json, statistics, subprocess, sys
 runs_path, k, n, mib, work, child = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:]
+memory = {}
+for line in open(work + '/mem.txt'):
+    name, hwm, private = line.split()
+    memory.setdefault(name, []).append((int(hwm), None if private == 'None' else int(private)))
+peak = lambda name, i: max((m[i] for m in memory.get(name, []) if m[i] is not None), default=None)
 runs = {}
 for line in open(runs_path):
     r = json.loads(line)
@@ -223,6 +285,11 @@ out = {
     'master_peak_rss_how': 'largest ru_maxrss (wait4) of the fan-out runs: biggest single process of the controller tree',
     'child_peak_rss_kib': max(int(v) for v in child) if child else None,
     'child_peak_rss_how': 'VmHWM of the remote python3 running the module (shell task reading /proc/$PPID/status), pipelining, max of %d' % len(child),
+    'child_idle_rss_kib': peak('idle', 0), 'child_idle_private_kib': peak('idle', 1),
+    'child_after_files_rss_kib': peak('after_files', 0), 'child_after_files_private_kib': peak('after_files', 1),
+    'child_mem_how': 'the module\'s python3 at its exit (atexit hook), VmHWM and smaps_rollup Private_Clean + Private_Dirty, '
+                     'pipelining; idle: -m command -a true; after files: -m copy of the %d MiB file (largest module process '
+                     'of the run); max of %d and %d runs' % (mib, len(memory.get('idle', [])), len(memory.get('after_files', []))),
 }
 print(json.dumps(out))
 EOF

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 # compare.py - merge Econtext's bench JSON with the peers' (mitogen-bench.py, ansible-bench.sh) into
 # one JSON line with the keys of issue 7 (econtext at the top level, peers under "mitogen." and
-# "ansible."), and print a side-by-side table to stderr.
+# "ansible."), and print a side-by-side table to stderr. The newest Mitogen (bench/run's MITOGEN_SRC)
+# goes under "mitogen_new." with the same keys as "mitogen." (Debian's 0.3.3), and the ratios the
+# issue-22 targets take against it under "vs_mitogen_new." (econtext) and "mitogen.vs_mitogen_new.".
 # usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON (from bench/ansible-bench.sh)] [WHY_NO_ANSIBLE]
+#                   [--peer mitogen_new=JSON] [--note mitogen_new=WHY_EMPTY]
 import json
 import sys
 
@@ -26,34 +29,80 @@ def get(d, dotted):
     return d
 
 
-# The child's memory, idle and after transfers: Private_Clean + Private_Dirty of smaps_rollup and VmRSS.
-CHILD_MEMORY_KEYS = ['child_idle_rss_kib', 'child_idle_private_kib', 'child_after_files_rss_kib', 'child_after_files_private_kib',
-                     'child_idle_after_1gib_rss_kib', 'child_idle_after_1gib_private_kib']
-
-econtext = load(sys.argv[1])
-mitogen = load(sys.argv[2] if len(sys.argv) > 2 else None)
-ansible = load(sys.argv[3] if len(sys.argv) > 3 else None)
+# Positional arguments as before; --peer NAME=JSON and --note NAME=WHY for the peers added since.
+positional, peer_paths, peer_notes = [], {}, {}
+argv = sys.argv[1:]
+while argv:
+    a = argv.pop(0)
+    if a in ('--peer', '--note') and argv:
+        name, _, value = argv.pop(0).partition('=')
+        (peer_paths if a == '--peer' else peer_notes)[name] = value
+    else:
+        positional.append(a)
+positional += [''] * (4 - len(positional))
+econtext = load(positional[0])
+mitogen = load(positional[1])
+ansible = load(positional[2])
+mitogen_new = load(peer_paths.get('mitogen_new'))
 # why the ansible column is empty (bench/run passes it as the 4th argument), printed under the table
-ansible_note = sys.argv[4] if len(sys.argv) > 4 else ''
+ansible_note = positional[3]
 out = dict(econtext)
-if mitogen:
-    out['mitogen'] = {
-        'local_connect_first_call': {'median_ms': get(mitogen, 'local_connect_first_call.median_ms')},
-        'local': {'call_rtt': get(mitogen, 'local.call_rtt'), 'send_1mib_msgs': get(mitogen, 'local.send_1mib_msgs')},
-        'ssh_connect_first_call': {'median_ms': get(mitogen, 'ssh_connect_first_call.median_ms')},
-        'ssh': {'call_rtt': get(mitogen, 'ssh_compression_off.call_rtt') or get(mitogen, 'ssh.call_rtt'),
-                'send_1mib_msgs': get(mitogen, 'ssh_compression_off.send_1mib_msgs') or get(mitogen, 'ssh.send_1mib_msgs'),
-                'file_push': get(mitogen, 'ssh_compression_off.file_service') or get(mitogen, 'ssh.file_service')},
-        'ssh_fanout': get(mitogen, 'ssh_fanout'),
-        'child_peak_rss_kib': get(mitogen, 'local.child_mem_after_boot_kib.VmHWM'),
-        'master_peak_rss_kib': get(mitogen, 'parent_mem_kib.VmHWM'),
-        'rounds': mitogen.get('rounds', 1),
+
+
+def mitogen_figures(raw):
+    """The figures of one mitogen-bench.py run under the keys of issue 7 (the same for either version).
+    Memory: the local context's child, as Econtext's child_peak_rss_kib; *_rss_kib is VmRSS (resident at
+    that moment, as Econtext's), *_private_kib the USS (smaps_rollup Private_Clean + Private_Dirty) at that moment."""
+    ssh = lambda key: get(raw, 'ssh_compression_off.' + key) or get(raw, 'ssh.' + key)
+    return {
+        'version': raw.get('mitogen_version'),
+        'commit': raw.get('mitogen_commit'),
+        'local_connect_first_call': {'median_ms': get(raw, 'local_connect_first_call.median_ms')},
+        'local': {'call_rtt': get(raw, 'local.call_rtt'), 'send_1mib_msgs': get(raw, 'local.send_1mib_msgs')},
+        'ssh_connect_first_call': {'median_ms': get(raw, 'ssh_connect_first_call.median_ms')},
+        'ssh': {'call_rtt': ssh('call_rtt'), 'send_1mib_msgs': ssh('send_1mib_msgs'),
+                'file_push': ssh('file_service'), 'file_fetch': ssh('file_fetch')},
+        'big_file': get(raw, 'big_file'),
+        'ssh_fanout': get(raw, 'ssh_fanout'),
+        'child_peak_rss_kib': get(raw, 'local.child_mem_after_boot_kib.VmHWM'),
+        'child_idle_rss_kib': get(raw, 'local.child_mem_idle_kib.VmRSS'),
+        'child_idle_private_kib': get(raw, 'local.child_mem_idle_kib.private'),
+        'child_after_files_rss_kib': get(raw, 'local.child_mem_after_files_kib.VmRSS'),
+        'child_after_files_private_kib': get(raw, 'local.child_mem_after_files_kib.private'),
+        'master_peak_rss_kib': get(raw, 'parent_mem_kib.VmHWM'),
+        'rounds': raw.get('rounds', 1),
     }
-    # The child's memory as bench/Econtext.Bench measures ours (same key names in mitogen-bench.py).
-    for k in CHILD_MEMORY_KEYS:
-        out['mitogen'][k] = get(mitogen, k)
+
+
+if mitogen:
+    out['mitogen'] = mitogen_figures(mitogen)
+if mitogen_new:
+    out['mitogen_new'] = mitogen_figures(mitogen_new)
 if ansible:
     out['ansible'] = ansible
+
+
+def ratio(a, b):
+    return round(a / b, 2) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
+
+
+# The issue-22 targets that take the newest Mitogen as reference, for econtext and for 0.3.3:
+# (name, key in econtext's JSON, key in a mitogen_figures() dict). Speeds: > 1 is ahead; memory and
+# time: < 1 is ahead.
+VS_MITOGEN_NEW = [
+    ('ssh_file_push', 'ssh.file_push.mib_per_s', 'ssh.file_push.mib_per_s'),
+    ('ssh_file_fetch', 'ssh.file_fetch.mib_per_s', 'ssh.file_fetch.mib_per_s'),
+    ('big_file_push', 'files.big_file.econtext_push_mib_per_s', 'big_file.push_mib_per_s'),
+    ('big_file_fetch', 'files.big_file.econtext_fetch_mib_per_s', 'big_file.fetch_mib_per_s'),
+    ('child_idle_private', 'child_idle_private_kib', 'child_idle_private_kib'),
+    ('child_after_files_private', 'child_after_files_private_kib', 'child_after_files_private_kib'),
+    ('ssh_fanout', 'ssh_fanout.connect_and_call_median_ms', 'ssh_fanout.connect_and_call_median_ms'),
+]
+if mitogen_new:
+    reference = out['mitogen_new']
+    out['vs_mitogen_new'] = {n: ratio(get(out, e), get(reference, m)) for n, e, m in VS_MITOGEN_NEW}
+    if mitogen:
+        out['mitogen']['vs_mitogen_new'] = {n: ratio(get(out['mitogen'], m), get(reference, m)) for n, e, m in VS_MITOGEN_NEW}
 print(json.dumps(out))
 
 # (label, econtext key, mitogen key, ansible key, floor key[, format or (formats per column)])
@@ -71,8 +120,8 @@ rows = [
     ('ssh call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat over ssh)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', 'floor.ssh_echo_rtt_us'),
     ('  econtext: ssh RTT / ssh echo, per block', 'ssh_rtt_over_echo', None, None, None, '%.2f'),
     ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', None, 'floor.ssh_pipe_mib_per_s'),
-    ('ssh file push (MiB/s) (ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
-    ('ssh file fetch (MiB/s) (the --mib file back, FetchFileAsync)', 'ssh.file_fetch.mib_per_s', None, None, None),
+    ('ssh file push (MiB/s) (mitogen: FileService; ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('ssh file fetch (MiB/s) (mitogen: FileService served by the child)', 'ssh.file_fetch.mib_per_s', 'mitogen.ssh.file_fetch.mib_per_s', None, None),
     ('  floor: the same ssh pipe into a reader that enlarges its pipe to 1 MiB as our child does, not cat (MiB/s)', None, None, None, 'floor.ssh_pipe_big_reader_mib_per_s'),
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
     ('  econtext: fan-out / parallel ssh true, per rep', 'ssh_fanout_over_parallel_ssh_true', None, None, None, '%.2f'),
@@ -104,10 +153,14 @@ if mib is not None and get(out, big + 'skipped') is None:
          big + 'econtext_push_mib_per_s', big + 'scp_push_mib_per_s', big + 'ssh_pipe_mib_per_s'),
         ('  push / ssh pipe (econtext; scp)', big + 'ratio_push_to_pipe', big + 'ratio_scp_push_to_pipe', None, '%.2f'),
         ('  ssh cat >file, and push / that (econtext; -; ssh cat >file MiB/s)', big + 'ratio_push_to_pipe_to_file', None, big + 'ssh_pipe_to_file_mib_per_s', ('%.2f', '%.2f', '%.1f')),
+        ('  push beside Mitogen\'s FileService, %s MiB file to file (econtext; mitogen)' % (get(out, 'mitogen_new.big_file.mib') or get(out, 'mitogen.big_file.mib')),
+         big + 'econtext_push_mib_per_s', 'mitogen.big_file.push_mib_per_s', None),
         ('ssh file fetch %s MiB (MiB/s) (FetchFileAsync; scp; ssh cat file >/dev/null)' % mib,
          big + 'econtext_fetch_mib_per_s', big + 'scp_fetch_mib_per_s', big + 'ssh_pipe_back_mib_per_s'),
         ('  fetch / ssh pipe back (econtext; scp)', big + 'ratio_fetch_to_pipe_back', big + 'ratio_scp_fetch_to_pipe_back', None, '%.2f'),
         ('  ssh cat file >file, and fetch / that (econtext; -; ssh cat file >file MiB/s)', big + 'ratio_fetch_to_pipe_back_to_file', None, big + 'ssh_pipe_back_to_file_mib_per_s', ('%.2f', '%.2f', '%.1f')),
+        ('  fetch beside Mitogen\'s FileService served by the child, file to file (econtext; mitogen)',
+         big + 'econtext_fetch_mib_per_s', 'mitogen.big_file.fetch_mib_per_s', None),
         ('child peak RSS during the push (KiB) (peak; -; before the push)', big + 'push_memory_kib.child_peak', None, big + 'push_memory_kib.child_before'),
         ('master peak RSS during the push (KiB) (peak; -; before the push)', big + 'push_memory_kib.master_peak', None, big + 'push_memory_kib.master_before'),
     ]
@@ -145,6 +198,20 @@ for label, e, m, f, *fmt in tool_rows:
         fmt = [(fmt[0][0], fmt[0][1], '%.1f', fmt[0][2])]
     rows.append((label, e, m, None, f, *fmt))
 
+# The issue-22 targets against the newest Mitogen: econtext / newest and 0.3.3 / newest.
+if mitogen_new:
+    rows += [
+        ('vs the newest Mitogen (econtext; 0.3.3): ssh file push %s MiB, speed ratio (target >= 1)' % get(out, 'ssh.file_push.mib'),
+         'vs_mitogen_new.ssh_file_push', 'mitogen.vs_mitogen_new.ssh_file_push', None, None, '%.2f'),
+        ('  ssh file fetch, speed ratio', 'vs_mitogen_new.ssh_file_fetch', 'mitogen.vs_mitogen_new.ssh_file_fetch', None, None, '%.2f'),
+        ('  big file push, file to file, speed ratio (target >= 1)', 'vs_mitogen_new.big_file_push', 'mitogen.vs_mitogen_new.big_file_push', None, None, '%.2f'),
+        ('  big file fetch, file to file, speed ratio', 'vs_mitogen_new.big_file_fetch', 'mitogen.vs_mitogen_new.big_file_fetch', None, None, '%.2f'),
+        ('  child private memory idle, ratio (target <= 1)', 'vs_mitogen_new.child_idle_private', 'mitogen.vs_mitogen_new.child_idle_private', None, None, '%.2f'),
+        ('  child private memory after files, ratio', 'vs_mitogen_new.child_after_files_private', 'mitogen.vs_mitogen_new.child_after_files_private', None, None, '%.2f'),
+        ('  ssh fan-out %s hosts, time ratio (target < 1)' % get(out, 'ssh_fanout.contexts'),
+         'vs_mitogen_new.ssh_fanout', 'mitogen.vs_mitogen_new.ssh_fanout', None, None, '%.2f'),
+    ]
+
 
 def cell(v, fmt='%.1f', spread=None):
     """A figure, and its spread where the bench gave one: "162.6 (150.0–180.0)" (p10–p90 of the
@@ -159,19 +226,51 @@ def cell(v, fmt='%.1f', spread=None):
     return text
 
 
-sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | ansible | floor (files: the tool named) |\n|---|---|---|---|---|\n')
-for label, e, m, a, f, *fmt in rows:
-    fmt = fmt[0] if fmt else '%.1f'
+def version_of(figures, fallback):
+    return 'Mitogen %s' % figures['version'] if figures and figures.get('version') else fallback
+
+
+# The table's columns, left to right: (header, the cell's key for a row (label, e, m, a, f[, fmt]),
+# which of the row's four formats (e, m, a, f) it takes). The newest Mitogen's JSON has Mitogen's keys
+# under "mitogen_new.", so its column derives each key from the Mitogen column's. A peer of its own
+# adds an entry here (deriving its key from another column's, or from a dict of econtext key -> its
+# key), plus its JSON under its own prefix above; the rows stay as they are.
+def under(prefix, key, new_prefix):
+    return new_prefix + key[len(prefix):] if key and key.startswith(prefix) else None
+
+
+columns = [
+    ('econtext', lambda row: row[1], 0),
+    ('%s (files: the tool named)' % version_of(out.get('mitogen'), 'Mitogen 0.3.3'), lambda row: row[2], 1),
+    (version_of(out.get('mitogen_new'), 'Mitogen, newest (MITOGEN_SRC)'), lambda row: under('mitogen.', row[2], 'mitogen_new.'), 1),
+    ('ansible', lambda row: row[3], 2),
+    ('floor (files: the tool named)', lambda row: row[4], 3),
+]
+sys.stderr.write('| metric | %s |\n|---|%s\n' % (' | '.join(c[0] for c in columns), '---|' * len(columns)))
+for row in rows:
+    fmt = row[5] if len(row) > 5 else '%.1f'
     fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt, fmt)
-    sys.stderr.write('| %s | %s | %s | %s | %s |\n' % (
-        label, *(cell(get(out, k) if k else None, fmt[i], get(out, k + '_spread') if k else None) for i, k in enumerate((e, m, a, f)))))
+    keys = [key(row) for _, key, _ in columns]
+    sys.stderr.write('| %s | %s |\n' % (row[0], ' | '.join(
+        cell(get(out, k) if k else None, fmt[c[2]], get(out, k + '_spread') if k else None) for k, c in zip(keys, columns))))
+
 
 # What the ansible column is, and why some of its cells stay '-'.
-notes = ['rounds (each figure the median of its rounds, run interleaved): econtext %s, mitogen %s, ansible %s.' % (
-    out.get('rounds', 1), get(out, 'mitogen.rounds') if mitogen else '-', ansible.get('rounds', 1) if ansible else '-')]
+notes = ['rounds (each figure the median of its rounds, run interleaved): econtext %s, mitogen %s, newest mitogen %s, ansible %s.' % (
+    out.get('rounds', 1), get(out, 'mitogen.rounds') if mitogen else '-', get(out, 'mitogen_new.rounds') if mitogen_new else '-',
+    ansible.get('rounds', 1) if ansible else '-')]
 notes.append('spread: "median (p10–p90)" of all samples; for a ratio, "median (min–max)" of the ratios taken pair by pair or block by block, '
              'ours and the floor back to back (load average %s before the ssh part, %s after; kex: %s by default).' % (
                  get(out, 'floor.loadavg_before'), get(out, 'floor.loadavg_after'), get(out, 'floor.kex_default')))
+if mitogen_new:
+    notes.append('newest Mitogen: %s, commit %s, from %s; the children load its modules from this master.' % (
+        get(out, 'mitogen_new.version'), get(out, 'mitogen_new.commit'), mitogen_new.get('mitogen_source')))
+elif peer_notes.get('mitogen_new'):
+    notes.append('newest Mitogen column empty: %s' % peer_notes['mitogen_new'])
+if mitogen or mitogen_new:
+    notes.append('mitogen child memory: the local context\'s python child, /proc/PID/status VmRSS and '
+                 'smaps_rollup Private_Clean + Private_Dirty, after the timed calls (idle) and after the --mib raw '
+                 'messages, FileService push and fetch (after files); file rows: FileService, fetch served by the child.')
 if out.get('master_peak_rss_how'):
     notes.append('econtext master peak RSS: %s.' % out['master_peak_rss_how'])
 if ansible:

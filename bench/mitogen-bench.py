@@ -8,16 +8,39 @@
 #   local_connect_first_call  router.local() + first call of a trivial function, then shutdown
 #   ssh_connect_first_call    the same with router.ssh(compression=False)
 #   local                     on one local context: call round trips, 1 MiB raw messages into a
-#                             Receiver of the child, a file streamed by mitogen.service.FileService,
-#                             and the child's VmHWM/VmRSS after boot and after those transfers
-#   ssh_compression_off       the same over ssh with compression=False
+#                             Receiver of the child, a --mib file pushed and one fetched through
+#                             mitogen.service.FileService (see "Files" below), and the child's
+#                             memory after boot, idle (after the calls) and after the files
+#   ssh_compression_off       the same over ssh with compression=False, then (--file-mib N) an N MiB
+#                             file pushed and fetched between real files on disk (big_file)
 #   ssh                       the same over ssh with Mitogen's default compression=True
 #   ssh_fanout                --fanout ssh contexts started at once from as many threads
 #   parent_mem_kib            VmHWM/VmRSS of this process at the very end
 #
+# Files: Mitogen's own streaming file transfer is FileService (windowed, 128 KiB chunks; since 0.3.39
+# the chunks go raw, before that pickled). It always streams from the context that runs the service
+# to the one that calls FileService.get(). So
+#   push  = the child calls FileService.get(parent, path, sink): the parent's service pool serves a
+#           registered file, as ansible_mitogen does for every file it copies to a target;
+#   fetch = the parent calls FileService.get(child, path, sink): the child's Dispatcher starts a
+#           service pool on the first service call (mitogen.service.get_or_create_pool, 2 threads)
+#           and serves the file; the parent holds parent authority in the child, so no register().
+# The fetch is the same mechanism turned around, the honest equivalent of Econtext's FetchFileAsync;
+# ansible_mitogen's own fetch_file reads the whole file into one message instead. The --mib rows
+# write into a sink that keeps nothing (both directions); the --file-mib rows write real files.
+#
+# Memory of a child (idle, after_files): VmHWM and VmRSS from /proc/<pid>/status, and from
+# /proc/<pid>/smaps_rollup Rss, private (Private_Clean + Private_Dirty, the USS: what the child
+# alone costs) and shared (Shared_Clean + Shared_Dirty: the interpreter's files, shared with any
+# other python). "idle" is after connect + the round-trip calls; "after_files" after the --mib raw
+# messages, file push and file fetch (the child's VmHWM then is its peak over all of them).
+#
+# version names mitogen.__version__, where it was imported from, and the source's git commit:
+# $MITOGEN_COMMIT if set, else `git rev-parse HEAD` in that directory, else 'unknown'.
+#
 # All timings are wall clock (time.perf_counter) taken in this process. The children run on this
-# host (loopback), so their memory is read here from /proc/<pid>/status, with the pid the child's
-# own os.getpid(): nothing is loaded into a child to measure it.
+# host (loopback), so their memory is read here from /proc, with the pid the child's own
+# os.getpid(): nothing is loaded into a child to measure it.
 #
 # Progress goes to stderr, and exactly one JSON line to stdout.
 #
@@ -77,6 +100,18 @@ def pull_file(server, path):
     return ok, sink.total, metadata['size'], time.perf_counter() - began
 
 
+def pull_file_to(server, path, destination):
+    """In the child: FileService.get() of `path` from `server` into the file
+    `destination` (made or truncated). Answers (ok, bytes written, size the
+    service announced)."""
+    import mitogen.service
+
+    with open(destination, 'wb') as sink:
+        ok, metadata = mitogen.service.FileService.get(server, path, sink)
+        written = sink.tell()
+    return ok, written, metadata['size']
+
+
 if __name__ == '__main__':
     import argparse
     import json
@@ -127,7 +162,10 @@ if __name__ == '__main__':
         return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
     def memory_kib(pid):
-        """VmHWM (peak resident set) and VmRSS of a process of this host, in KiB."""
+        """VmHWM (peak resident set) and VmRSS of a process of this host from /proc/PID/status, and
+        from /proc/PID/smaps_rollup its Rss, private (Private_Clean + Private_Dirty) and shared
+        (Shared_Clean + Shared_Dirty) pages, in KiB. smaps_rollup needs Linux 4.14; without it the
+        last three are None."""
         found = {}
         try:
             with open('/proc/%d/status' % pid) as status:
@@ -137,7 +175,37 @@ if __name__ == '__main__':
                         found[name] = int(value.split()[0])
         except OSError as e:
             raise BenchFailure('cannot read the memory of pid %d (%s); is the "remote" really this host?' % (pid, e))
-        return {'VmHWM': found.get('VmHWM'), 'VmRSS': found.get('VmRSS')}
+        rollup = {}
+        try:
+            with open('/proc/%d/smaps_rollup' % pid) as smaps:
+                for line in smaps:
+                    name, _, value = line.partition(':')
+                    if value.strip().endswith('kB'):
+                        rollup[name] = int(value.split()[0])
+        except OSError:
+            pass
+
+        def total(*names):
+            return sum(rollup[n] for n in names) if all(n in rollup for n in names) else None
+
+        return {'VmHWM': found.get('VmHWM'), 'VmRSS': found.get('VmRSS'), 'Rss': rollup.get('Rss'),
+                'private': total('Private_Clean', 'Private_Dirty'), 'shared': total('Shared_Clean', 'Shared_Dirty')}
+
+    def source_commit(directory):
+        """The git commit of the Mitogen source in use: $MITOGEN_COMMIT, else git's, else 'unknown'."""
+        if os.environ.get('MITOGEN_COMMIT'):
+            return os.environ['MITOGEN_COMMIT']
+        try:
+            done = subprocess.run(['git', '-C', directory, 'rev-parse', '--show-toplevel', 'HEAD'],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return 'unknown'
+        lines = done.stdout.split()
+        # Only a repository whose top is that directory: not one that merely contains it.
+        if done.returncode != 0 or len(lines) != 2 or os.path.realpath(lines[0]) != os.path.realpath(directory):
+            return 'unknown'
+        return lines[1]
 
     def describe(ctx):
         return getattr(ctx, 'name', None) or 'context %s' % (ctx.context_id,)
@@ -203,6 +271,9 @@ if __name__ == '__main__':
                                  '$PEERS_HOST-1 .. $PEERS_HOST-N (default 20)')
         parser.add_argument('--fanout-reps', type=count, default=1, metavar='N',
                             help='times the fan-out is repeated; its figures are medians (default 1)')
+        parser.add_argument('--file-mib', type=int, default=0, metavar='N',
+                            help='over ssh (compression=False): an N MiB file pushed and fetched through '
+                                 'FileService between real files, as Econtext.Bench --file-mib (default 0: skipped)')
         parser.add_argument('--python', default='/usr/bin/python3', metavar='PATH',
                             help="interpreter of the children, Mitogen's python_path= (default /usr/bin/python3)")
         parser.add_argument('--skip-compression-on', action='store_true',
@@ -270,7 +341,7 @@ if __name__ == '__main__':
         return {'median_ms': ms(statistics.median(runs)), 'runs_ms': [ms(r) for r in runs],
                 'min_ms': ms(min(runs)), 'warmup_ms': ms(warmup), 'n': n}
 
-    def measure_established(label, router, ctx, args, blob, payload):
+    def measure_established(label, router, ctx, args, blob, payload, warm):
         """Round trips, raw messages, FileService and the child's memory, on one context."""
         out = {}
         # The first call answered: the context is up; its pid is the child's own os.getpid().
@@ -291,6 +362,7 @@ if __name__ == '__main__':
         out['call_rtt'] = {'median_us': us(statistics.median(samples)), 'p90_us': us(percentile(samples, 90)),
                            'p99_us': us(percentile(samples, 99)), 'min_us': us(min(samples)), 'n': len(samples)}
         say('%s call RTT: median %.1f us, p99 %.1f us' % (label, out['call_rtt']['median_us'], out['call_rtt']['p99_us']))
+        out['child_mem_idle_kib'] = memory_kib(pid)
 
         # Raw messages: the child's Receiver handle comes back through a Sender, then --mib messages
         # of 1 MiB each are sent to it without waiting; the clock stops when the child has counted
@@ -312,7 +384,11 @@ if __name__ == '__main__':
         out['send_1mib_msgs'] = {'mib': args.mib, 'seconds': round(took, 3), 'mib_per_s': round(args.mib / took, 1)}
         say('%s 1 MiB raw messages: %.1f MiB/s' % (label, args.mib / took))
 
-        # FileService: the child pulls the registered file from the parent's service pool.
+        # FileService: the child pulls the registered file from the parent's service pool. One small
+        # untimed transfer each way first, so that neither timed one includes the child importing
+        # mitogen.service or starting its service pool (Econtext's file rows warm up the same way).
+        call(ctx, pull_file, router.myself(), warm)
+        get_with_timeout(ctx, warm, ByteCounter(), CALL_TIMEOUT_S)
         began = time.perf_counter()
         ok, got, size, child_seconds = call(ctx, pull_file, router.myself(), payload, timeout=limit)
         took = time.perf_counter() - began
@@ -320,10 +396,76 @@ if __name__ == '__main__':
             raise BenchFailure('%s: FileService transfer incomplete (ok=%r, %d of %d bytes)' % (label, ok, got, size))
         out['file_service'] = {'mib': args.mib, 'seconds': round(took, 3), 'mib_per_s': round(args.mib / took, 1),
                                'child_seconds': round(child_seconds, 3)}
-        say('%s FileService: %.1f MiB/s' % (label, args.mib / took))
+        say('%s FileService push: %.1f MiB/s' % (label, args.mib / took))
+
+        # The same the other way: this process pulls the file from the child's FileService (the
+        # child is on this host, so it reads the same payload file), into a sink that keeps nothing.
+        sink = ByteCounter()
+        began = time.perf_counter()
+        ok, metadata = get_with_timeout(ctx, payload, sink, limit)
+        took = time.perf_counter() - began
+        if not ok or sink.total != args.mib * MIB or metadata['size'] != args.mib * MIB:
+            raise BenchFailure('%s: FileService fetch incomplete (ok=%r, %d of %d bytes)' % (label, ok, sink.total, metadata['size']))
+        out['file_fetch'] = {'mib': args.mib, 'seconds': round(took, 3), 'mib_per_s': round(args.mib / took, 1)}
+        say('%s FileService fetch: %.1f MiB/s' % (label, args.mib / took))
 
         out['child_mem_after_boot_kib'] = boot_mem
-        out['child_mem_after_transfers_kib'] = memory_kib(pid)
+        out['child_mem_after_files_kib'] = memory_kib(pid)
+        return out
+
+    def get_with_timeout(ctx, path, sink, timeout):
+        """FileService.get(ctx, path, sink) in this process, ended by BenchFailure after `timeout`
+        seconds: get() itself waits for ever, so it runs in a thread and a stuck one is abandoned."""
+        box = {}
+
+        def fetch():
+            try:
+                box['answer'] = mitogen.service.FileService.get(ctx, path, sink)
+            except BaseException as e:
+                box['error'] = e
+
+        worker = threading.Thread(target=fetch, name='fetch', daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise BenchFailure('FileService.get(%s, %s): not done within %d s (hung context?)' % (describe(ctx), path, timeout))
+        if 'error' in box:
+            raise box['error']
+        return box['answer']
+
+    def measure_big_file(label, router, ctx, source, mib, workdir):
+        """An `mib` MiB file pushed to the child and fetched back, real files on disk both ways."""
+        limit = transfer_timeout_s(mib)
+        out = {'mib': mib}
+        pid = call(ctx, os.getpid)
+        pushed = os.path.join(workdir, 'pushed.bin')
+        began = time.perf_counter()
+        ok, written, size = call(ctx, pull_file_to, router.myself(), source, pushed, timeout=limit)
+        took = time.perf_counter() - began
+        if not ok or written != mib * MIB or size != mib * MIB or os.path.getsize(pushed) != mib * MIB:
+            raise BenchFailure('%s: %d MiB push incomplete (ok=%r, %d of %d bytes)' % (label, mib, ok, written, mib * MIB))
+        os.unlink(pushed)
+        out['push_mib_per_s'] = round(mib / took, 1)
+        out['push_seconds'] = round(took, 3)
+        say('%s %d MiB file push: %.1f MiB/s' % (label, mib, mib / took))
+
+        fetched = os.path.join(workdir, 'fetched.bin')
+        began = time.perf_counter()
+        with open(fetched, 'wb') as sink:
+            ok, metadata = get_with_timeout(ctx, source, sink, limit)
+            written = sink.tell()
+        took = time.perf_counter() - began
+        if not ok or written != mib * MIB or metadata['size'] != mib * MIB:
+            raise BenchFailure('%s: %d MiB fetch incomplete (ok=%r, %d of %d bytes)' % (label, mib, ok, written, mib * MIB))
+        os.unlink(fetched)
+        out['fetch_mib_per_s'] = round(mib / took, 1)
+        out['fetch_seconds'] = round(took, 3)
+        say('%s %d MiB file fetch: %.1f MiB/s' % (label, mib, mib / took))
+        out['child_mem_after_kib'] = memory_kib(pid)
+        out['how'] = ('push: the child runs FileService.get(parent, path, open(dest, "wb")) on a registered urandom '
+                      'file; fetch: this process runs FileService.get(child, path, open(dest, "wb")) against the '
+                      "child's service pool; each timed around the whole transfer, destinations on this host's "
+                      '%s, removed after' % (workdir,))
         return out
 
     def measure_fanout(router, ssh_options, host, n):
@@ -386,14 +528,20 @@ if __name__ == '__main__':
         def connect_ssh(compression):
             return router.ssh(**ssh_options(host, compression))
 
+        version = '.'.join(str(p) for p in mitogen.__version__)
+        source = os.path.dirname(os.path.dirname(os.path.abspath(mitogen.__file__)))
+        commit = source_commit(source)
         result = {
             'tool': 'mitogen',
-            'version': 'mitogen %s, python %s' % ('.'.join(str(p) for p in mitogen.__version__),
-                                                  platform.python_version()),
+            'version': 'mitogen %s, python %s' % (version, platform.python_version()),
+            'mitogen_version': version,
+            'mitogen_source': source,
+            'mitogen_commit': commit,
             'machine': '%d cpu, %s %s' % (os.cpu_count() or 0, platform.system(), platform.release()),
             'params': {'connects': args.connects, 'calls': args.calls, 'mib': args.mib, 'fanout': args.fanout,
                        'fanout_reps': args.fanout_reps, 'python': args.python,
-                       'skip_compression_on': args.skip_compression_on, 'check_host_keys': mode},
+                       'skip_compression_on': args.skip_compression_on, 'check_host_keys': mode,
+                       'file_mib': args.file_mib},
         }
         workdir = tempfile.mkdtemp(prefix='mitogen-bench.')
         broker = mitogen.master.Broker()
@@ -417,8 +565,19 @@ if __name__ == '__main__':
                 for _ in range(args.mib):
                     f.write(os.urandom(MIB))
             blob = os.urandom(MIB)
+            warm = os.path.join(workdir, 'warm.bin')
+            with open(warm, 'wb') as f:
+                f.write(os.urandom(MIB))
+            big = None
+            if args.file_mib > 0:
+                big = os.path.join(workdir, 'big.bin')
+                with open(big, 'wb') as f:
+                    for _ in range(args.file_mib):
+                        f.write(os.urandom(MIB))
             service = mitogen.service.FileService(router)
-            service.register(payload)
+            for path in (payload, warm, big):
+                if path:
+                    service.register(path)
             # Two worker threads, Mitogen's own default for its service pool.
             pool = mitogen.service.Pool(router, services=[service], size=2)
 
@@ -426,10 +585,13 @@ if __name__ == '__main__':
                 'one context: call RTT of context.call_async(noop).get(timeout) (what call() does, plus a '
                 'timeout) after %d untimed calls, percentiles interpolated; send_1mib_msgs: --mib raw '
                 'mitogen.core.Message of 1 MiB (os.urandom) sent without waiting to a Receiver in the child, '
-                'timed until the child answers that it counted every byte; file_service: the child runs '
+                'timed until the child answers that it counted every byte; file_service (push): the child runs '
                 'FileService.get(parent, path, sink that discards) on a --mib MiB urandom file registered with '
-                'the parent\'s service pool, timed around the call; child memory from /proc/<child pid>/status '
-                'after the first call, and after the transfers' % (RTT_WARMUP_CALLS,))
+                'the parent\'s service pool, timed around the call; file_fetch: this process runs '
+                'FileService.get(child, path, sink that discards) against the child\'s service pool; one untimed '
+                '1 MiB transfer each way before them; child memory from /proc/<child pid>/status and '
+                'smaps_rollup after the first call (after_boot), after the timed calls (idle) and after the '
+                'raw messages and both files (after_files)' % (RTT_WARMUP_CALLS,))
             runs = [('local', 'local', 'router.local()', connect_local),
                     ('ssh_compression_off', 'ssh(compression=False)', 'router.ssh(compression=False)',
                      lambda: connect_ssh(False)),
@@ -440,7 +602,10 @@ if __name__ == '__main__':
             for key, label, transport, connect in runs:
                 ctx = connect()
                 try:
-                    result[key] = measure_established(label, router, ctx, args, blob, payload)
+                    result[key] = measure_established(label, router, ctx, args, blob, payload, warm)
+                    if big and key == 'ssh_compression_off':
+                        result['big_file'] = measure_big_file(label, router, ctx, big, args.file_mib, workdir)
+                        result['big_file']['transport'] = transport
                 except BaseException:
                     abandon([ctx])
                     raise
