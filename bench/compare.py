@@ -2,7 +2,9 @@
 # compare.py - merge Econtext's bench JSON with the peers' (mitogen-bench.py, ansible-bench.sh) into
 # one JSON line with the keys of issue 7 (econtext at the top level, peers under "mitogen." and
 # "ansible."), and print a side-by-side table to stderr.
+# PowerShell remoting over ssh (bench/pwsh-bench.ps1) goes under "pwsh." and gets the last column.
 # usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON (from bench/ansible-bench.sh)] [WHY_NO_ANSIBLE]
+#                   [--peer pwsh=JSON] [--note pwsh=WHY_EMPTY]
 import json
 import sys
 
@@ -26,11 +28,23 @@ def get(d, dotted):
     return d
 
 
-econtext = load(sys.argv[1])
-mitogen = load(sys.argv[2] if len(sys.argv) > 2 else None)
-ansible = load(sys.argv[3] if len(sys.argv) > 3 else None)
+# Positional arguments as before; --peer NAME=JSON and --note NAME=WHY for the peers added since.
+positional, peer_paths, peer_notes = [], {}, {}
+argv = sys.argv[1:]
+while argv:
+    a = argv.pop(0)
+    if a in ('--peer', '--note') and argv:
+        name, _, value = argv.pop(0).partition('=')
+        (peer_paths if a == '--peer' else peer_notes)[name] = value
+    else:
+        positional.append(a)
+positional += [''] * (4 - len(positional))
+econtext = load(positional[0])
+mitogen = load(positional[1])
+ansible = load(positional[2])
+pwsh = load(peer_paths.get('pwsh'))
 # why the ansible column is empty (bench/run passes it as the 4th argument), printed under the table
-ansible_note = sys.argv[4] if len(sys.argv) > 4 else ''
+ansible_note = positional[3]
 out = dict(econtext)
 if mitogen:
     out['mitogen'] = {
@@ -47,7 +61,25 @@ if mitogen:
     }
 if ansible:
     out['ansible'] = ansible
+if pwsh:
+    out['pwsh'] = pwsh
 print(json.dumps(out))
+
+# The PowerShell column: econtext key of a row -> pwsh key (bench/pwsh-bench.ps1); other rows get '-'.
+PWSH_KEYS = {
+    'ssh_connect_first_call.median_ms': 'pwsh.ssh_connect_first_call.median_ms',
+    'ssh.call_rtt.median_us': 'pwsh.ssh.call_rtt.median_us',
+    'ssh.file_push.mib_per_s': 'pwsh.ssh.file_push.mib_per_s',
+    'ssh.file_fetch.mib_per_s': 'pwsh.ssh.file_fetch.mib_per_s',
+    'ssh_fanout.connect_and_call_median_ms': 'pwsh.ssh_fanout.connect_and_call_median_ms',
+    'ssh_fanout.contexts': 'pwsh.ssh_fanout.contexts',
+    'child_peak_rss_kib': 'pwsh.child_peak_rss_kib',
+    'child_mem_local_kib.makeup_after_calls.private': 'pwsh.child_private_kib',
+    'child_idle_rss_kib': 'pwsh.child_mem_kib.after_calls.VmHWM',
+    'child_idle_private_kib': 'pwsh.child_private_kib',
+    'child_after_files_rss_kib': 'pwsh.child_mem_kib.after_transfers.VmHWM',
+    'child_after_files_private_kib': 'pwsh.child_mem_kib.after_transfers.private',
+}
 
 # (label, econtext key, mitogen key, ansible key, floor key[, format or (formats per column)])
 rows = [
@@ -63,7 +95,7 @@ rows = [
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
-    ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
+    ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared; PowerShell: private)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
     ('master peak RSS (KiB) (ansible: largest controller process, fan-out)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', 'ansible.master_peak_rss_kib', None),
     ('  econtext: peak at the end (1 GiB file, 100 local contexts, bare host... too)', 'master_peak_rss_all_kib', None, None, None),
 ]
@@ -125,12 +157,14 @@ def cell(v, fmt='%.1f'):
     return '-' if v is None else (fmt % v if isinstance(v, float) else str(v))
 
 
-sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | ansible | floor (files: the tool named) |\n|---|---|---|---|---|\n')
+pwsh_header = 'PowerShell %s remoting' % (pwsh.get('pwsh_version') if pwsh else '7.6.10')
+sys.stderr.write('| metric | econtext | mitogen (files: the tool named) | ansible | floor (files: the tool named) | %s |\n|---|---|---|---|---|---|\n' % pwsh_header)
 for label, e, m, a, f, *fmt in rows:
     fmt = fmt[0] if fmt else '%.1f'
     fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt, fmt)
-    sys.stderr.write('| %s | %s | %s | %s | %s |\n' % (
-        label, *(cell(get(out, k) if k else None, fmt[i]) for i, k in enumerate((e, m, a, f)))))
+    sys.stderr.write('| %s | %s | %s | %s | %s | %s |\n' % (
+        label, *(cell(get(out, k) if k else None, fmt[i]) for i, k in enumerate((e, m, a, f))),
+        cell(get(out, PWSH_KEYS[e]) if e in PWSH_KEYS else None, fmt[0])))
 
 # What the ansible column is, and why some of its cells stay '-'.
 notes = ['rounds (each figure the median of its rounds, run interleaved): econtext %s, mitogen %s, ansible %s.' % (
@@ -155,5 +189,27 @@ if ansible:
     ]
 elif ansible_note:
     notes.append('ansible column empty: %s' % ansible_note)
+if pwsh:
+    ic = get(pwsh, 'ssh.invoke_command_rtt') or {}
+    notes += [
+        'PowerShell column: %s, %s round(s), same sshd (Subsystem powershell: pwsh -sshs -nologo), ssh_config and host aliases; '
+        'ssh found by PowerShell is a shim running ssh -F with that config. connect + first call: %s.' % (
+            pwsh.get('version'), pwsh.get('rounds', 1), get(pwsh, 'ssh_connect_first_call.how')),
+        'PowerShell call RTT: the cheaper of two ways (%s): [powershell].Invoke() on the session\'s runspace %s us median, '
+        'Invoke-Command -Session %s us median (p99 %s us), alternating call by call.' % (
+            get(pwsh, 'ssh.call_rtt.used'), get(pwsh, 'ssh.powershell_invoke_rtt.median_us'), ic.get('median_us'), ic.get('p99_us')),
+        'PowerShell fan-out: the better (%s) of runspaces opened at once and called (%s ms) and Invoke-Command -HostName (all) { 1 } '
+        'with its close (%s ms); New-PSSession -HostName opens several hosts one by one.' % (
+            get(pwsh, 'ssh_fanout.used'), get(pwsh, 'ssh_fanout.runspaces_ms'), get(pwsh, 'ssh_fanout.invoke_command_hostname_ms')),
+        'PowerShell child: the remote pwsh -sshs of the session ($PID there), VmHWM and smaps_rollup read by a call on it after the '
+        'timed calls: peak %s KiB, private %s KiB, shared clean %s KiB; after Copy-Item: peak %s KiB, private %s KiB.' % (
+            get(pwsh, 'child_mem_kib.after_calls.VmHWM'), get(pwsh, 'child_mem_kib.after_calls.private'),
+            get(pwsh, 'child_mem_kib.after_calls.shared_clean'), get(pwsh, 'child_mem_kib.after_transfers.VmHWM'),
+            get(pwsh, 'child_mem_kib.after_transfers.private')),
+        'PowerShell files: Copy-Item -ToSession %s MiB/s, -FromSession %s MiB/s (%s MiB).' % (
+            get(pwsh, 'ssh.file_push.mib_per_s'), get(pwsh, 'ssh.file_fetch.mib_per_s'), get(pwsh, 'ssh.file_push.mib')),
+    ]
+elif peer_notes.get('pwsh'):
+    notes.append('PowerShell column empty: %s' % peer_notes['pwsh'])
 for n in notes:
     sys.stderr.write('note: %s\n' % n)

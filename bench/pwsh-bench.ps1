@@ -85,7 +85,7 @@ function Memory($session) {
     $o
 }
 
-$result = [ordered]@{ version = "PowerShell $($PSVersionTable.PSVersion) remoting over ssh" }
+$result = [ordered]@{ version = "PowerShell $($PSVersionTable.PSVersion) remoting over ssh"; pwsh_version = "$($PSVersionTable.PSVersion)" }
 try {
     Say "warm-up connect to $hostName"
     Invoke-Command -HostName $hostName -ScriptBlock { 1 } | Out-Null
