@@ -193,8 +193,11 @@ if pwsh:
     ic = get(pwsh, 'ssh.invoke_command_rtt') or {}
     notes += [
         'PowerShell column: %s, %s round(s), same sshd (Subsystem powershell: pwsh -sshs -nologo), ssh_config and host aliases; '
-        'ssh found by PowerShell is a shim running ssh -F with that config. connect + first call: %s.' % (
-            pwsh.get('version'), pwsh.get('rounds', 1), get(pwsh, 'ssh_connect_first_call.how')),
+        'ssh found by PowerShell is a shim running ssh -F with that config.' % (pwsh.get('version'), pwsh.get('rounds', 1)),
+        'PowerShell connect + first call: the better (%s) of Invoke-Command -HostName { 1 } with its close (%s ms) and '
+        'New-PSSession + Invoke-Command -Session, close not counted (%s ms), alternating run by run.' % (
+            get(pwsh, 'ssh_connect_first_call.used'), get(pwsh, 'ssh_connect_first_call.invoke_command_hostname.median_ms'),
+            get(pwsh, 'ssh_connect_first_call.new_pssession.median_ms')),
         'PowerShell call RTT: the cheaper of two ways (%s): [powershell].Invoke() on the session\'s runspace %s us median, '
         'Invoke-Command -Session %s us median (p99 %s us), alternating call by call.' % (
             get(pwsh, 'ssh.call_rtt.used'), get(pwsh, 'ssh.powershell_invoke_rtt.median_us'), ic.get('median_us'), ic.get('p99_us')),
