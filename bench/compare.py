@@ -28,6 +28,10 @@ def get(d, dotted):
     return d
 
 
+# The child's memory, idle and after transfers: Private_Clean + Private_Dirty of smaps_rollup and VmRSS.
+CHILD_MEMORY_KEYS = ['child_idle_rss_kib', 'child_idle_private_kib', 'child_after_files_rss_kib', 'child_after_files_private_kib',
+                     'child_idle_after_1gib_rss_kib', 'child_idle_after_1gib_private_kib']
+
 # Positional arguments as before; --peer NAME=JSON and --note NAME=WHY for the peers added since.
 positional, peer_paths, peer_notes = [], {}, {}
 argv = sys.argv[1:]
@@ -59,6 +63,9 @@ if mitogen:
         'master_peak_rss_kib': get(mitogen, 'parent_mem_kib.VmHWM'),
         'rounds': mitogen.get('rounds', 1),
     }
+    # The child's memory as bench/Econtext.Bench measures ours (same key names in mitogen-bench.py).
+    for k in CHILD_MEMORY_KEYS:
+        out['mitogen'][k] = get(mitogen, k)
 if ansible:
     out['ansible'] = ansible
 if pwsh:
@@ -75,9 +82,9 @@ PWSH_KEYS = {
     'ssh_fanout.contexts': 'pwsh.ssh_fanout.contexts',
     'child_peak_rss_kib': 'pwsh.child_peak_rss_kib',
     'child_mem_local_kib.makeup_after_calls.private': 'pwsh.child_private_kib',
-    'child_idle_rss_kib': 'pwsh.child_mem_kib.after_calls.VmHWM',
+    'child_idle_rss_kib': 'pwsh.child_mem_kib.after_calls.VmRSS',
     'child_idle_private_kib': 'pwsh.child_private_kib',
-    'child_after_files_rss_kib': 'pwsh.child_mem_kib.after_transfers.VmHWM',
+    'child_after_files_rss_kib': 'pwsh.child_mem_kib.after_transfers.VmRSS',
     'child_after_files_private_kib': 'pwsh.child_mem_kib.after_transfers.private',
 }
 
@@ -85,17 +92,35 @@ PWSH_KEYS = {
 rows = [
     ('local connect + first call (ms)', 'local_connect_first_call.median_ms', 'mitogen.local_connect_first_call.median_ms', 'ansible.local_connect_first_call.median_ms', 'floor_dotnet_start_ms'),
     ('local call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat)', 'local.call_rtt.median_us', 'mitogen.local.call_rtt.median_us', 'ansible.local.call_rtt.median_us', 'floor_local_echo_rtt_us'),
+    ('  econtext: local RTT / echo, per block (median (min–max))', 'local_rtt_over_echo', None, None, None, '%.2f'),
     ('local call RTT p99 (us)', 'local.call_rtt.p99_us', 'mitogen.local.call_rtt.p99_us', None, None),
     ('local 1 MiB raw messages (MiB/s)', 'local.send_1mib_msgs.mib_per_s', 'mitogen.local.send_1mib_msgs.mib_per_s', None, None),
     ('ssh connect + first call (ms)', 'ssh_connect_first_call.median_ms', 'mitogen.ssh_connect_first_call.median_ms', 'ansible.ssh_connect_first_call.median_ms', 'floor.ssh_true_ms'),
+    ('  econtext: ssh connect / ssh true, per pair', 'ssh_connect_over_ssh_true', None, None, None, '%.2f'),
+    ('ssh connect + first call, KexAlgorithms=curve25519-sha256 (ms) (floor: ssh true with it)', 'ssh_connect_first_call_curve25519.median_ms', None, None, 'floor.ssh_true_curve25519_ms'),
+    ('  econtext: the same / ssh true, both curve25519, per pair', 'ssh_connect_curve25519_over_ssh_true_curve25519', None, None, None, '%.2f'),
+    ('  floor: what the default kex costs, ssh true minus ssh true curve25519, per pair (ms)', None, None, None, 'floor.kex_cost_ms'),
     ('ssh call RTT median (us) (ansible: per task, see note; floor: 64 bytes echoed by cat over ssh)', 'ssh.call_rtt.median_us', 'mitogen.ssh.call_rtt.median_us', 'ansible.ssh.call_rtt.median_us', 'floor.ssh_echo_rtt_us'),
+    ('  econtext: ssh RTT / ssh echo, per block', 'ssh_rtt_over_echo', None, None, None, '%.2f'),
     ('ssh 1 MiB raw messages (MiB/s)', 'ssh.send_1mib_msgs.mib_per_s', 'mitogen.ssh.send_1mib_msgs.mib_per_s', None, 'floor.ssh_pipe_mib_per_s'),
     ('ssh file push (MiB/s) (ansible: whole -m copy run, connects included)', 'ssh.file_push.mib_per_s', 'mitogen.ssh.file_push.mib_per_s', 'ansible.ssh.file_push.mib_per_s', 'floor.ssh_pipe_mib_per_s'),
+    ('ssh file fetch (MiB/s) (the --mib file back, FetchFileAsync)', 'ssh.file_fetch.mib_per_s', None, None, None),
     ('  floor: the same ssh pipe into a reader that enlarges its pipe to 1 MiB as our child does, not cat (MiB/s)', None, None, None, 'floor.ssh_pipe_big_reader_mib_per_s'),
     ('ssh fan-out, connect + call (ms)', 'ssh_fanout.connect_and_call_median_ms', 'mitogen.ssh_fanout.connect_and_call_median_ms', 'ansible.ssh_fanout.connect_and_call_median_ms', 'floor.ssh_true_parallel_ms'),
+    ('  econtext: fan-out / parallel ssh true, per rep', 'ssh_fanout_over_parallel_ssh_true', None, None, None, '%.2f'),
+    ('ssh fan-out, KexAlgorithms=curve25519-sha256 (ms) (floor: parallel ssh true with it)', 'ssh_fanout_curve25519.connect_and_call_median_ms', None, None, 'floor.ssh_true_parallel_curve25519_ms'),
+    ('  econtext: the same / parallel ssh true, both curve25519, per rep', 'ssh_fanout_curve25519_over_parallel_ssh_true_curve25519', None, None, None, '%.2f'),
+    ('  floor: what the default kex costs the parallel ssh true (ms)', None, None, None, 'floor.kex_cost_parallel_ms'),
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
     ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared; PowerShell: private)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
+    ('child idle RSS (KiB) (ssh child after connect + calls, readings settled)', 'child_idle_rss_kib', 'mitogen.child_idle_rss_kib', 'ansible.child_idle_rss_kib', None, '%d'),
+    ('child idle private (USS, KiB)', 'child_idle_private_kib', 'mitogen.child_idle_private_kib', 'ansible.child_idle_private_kib', None, '%d'),
+    ('child RSS after the --mib file push + fetch (KiB)', 'child_after_files_rss_kib', 'mitogen.child_after_files_rss_kib', 'ansible.child_after_files_rss_kib', None, '%d'),
+    ('child private after the --mib file push + fetch (KiB)', 'child_after_files_private_kib', 'mitogen.child_after_files_private_kib', 'ansible.child_after_files_private_kib', None, '%d'),
+    ('child idle RSS after the big file (KiB) (econtext; mitogen; ansible; econtext before it)', 'child_idle_after_1gib_rss_kib', 'mitogen.child_idle_after_1gib_rss_kib', 'ansible.child_idle_after_1gib_rss_kib', 'child_idle_before_1gib_rss_kib', '%d'),
+    ('child idle private after the big file (KiB) (econtext; mitogen; ansible; econtext before it)', 'child_idle_after_1gib_private_kib', 'mitogen.child_idle_after_1gib_private_kib', 'ansible.child_idle_after_1gib_private_kib', 'child_idle_before_1gib_private_kib', '%d'),
+    ('  econtext: idle after / idle before the big file, private (target <= 1.2); MiB moved', 'child_idle_after_1gib_over_before_private', None, None, 'child_idle_after_1gib_transferred_mib', ('%.2f', '%.2f', '%.2f', '%d')),
     ('master peak RSS (KiB) (ansible: largest controller process, fan-out)', 'master_peak_rss_kib', 'mitogen.master_peak_rss_kib', 'ansible.master_peak_rss_kib', None),
     ('  econtext: peak at the end (1 GiB file, 100 local contexts, bare host... too)', 'master_peak_rss_all_kib', None, None, None),
 ]
@@ -153,8 +178,17 @@ for label, e, m, f, *fmt in tool_rows:
     rows.append((label, e, m, None, f, *fmt))
 
 
-def cell(v, fmt='%.1f'):
-    return '-' if v is None else (fmt % v if isinstance(v, float) else str(v))
+def cell(v, fmt='%.1f', spread=None):
+    """A figure, and its spread where the bench gave one: "162.6 (150.0–180.0)" (p10–p90 of the
+    samples, or min–max of a ratio taken pair by pair)."""
+    if v is None:
+        return '-'
+    text = fmt % v if isinstance(v, float) or (isinstance(v, int) and fmt != '%.1f') else str(v)
+    if isinstance(spread, dict):
+        low, high = spread.get('p10', spread.get('min')), spread.get('p90', spread.get('max'))
+        if low is not None and high is not None:
+            text += ' (%s–%s)' % (fmt % low, fmt % high)
+    return text
 
 
 pwsh_header = 'PowerShell %s remoting' % (pwsh.get('pwsh_version') if pwsh else '7.6.10')
@@ -163,12 +197,15 @@ for label, e, m, a, f, *fmt in rows:
     fmt = fmt[0] if fmt else '%.1f'
     fmt = fmt if isinstance(fmt, tuple) else (fmt, fmt, fmt, fmt)
     sys.stderr.write('| %s | %s | %s | %s | %s | %s |\n' % (
-        label, *(cell(get(out, k) if k else None, fmt[i]) for i, k in enumerate((e, m, a, f))),
+        label, *(cell(get(out, k) if k else None, fmt[i], get(out, k + '_spread') if k else None) for i, k in enumerate((e, m, a, f))),
         cell(get(out, PWSH_KEYS[e]) if e in PWSH_KEYS else None, fmt[0])))
 
 # What the ansible column is, and why some of its cells stay '-'.
 notes = ['rounds (each figure the median of its rounds, run interleaved): econtext %s, mitogen %s, ansible %s.' % (
     out.get('rounds', 1), get(out, 'mitogen.rounds') if mitogen else '-', ansible.get('rounds', 1) if ansible else '-')]
+notes.append('spread: "median (p10–p90)" of all samples; for a ratio, "median (min–max)" of the ratios taken pair by pair or block by block, '
+             'ours and the floor back to back (load average %s before the ssh part, %s after; kex: %s by default).' % (
+                 get(out, 'floor.loadavg_before'), get(out, 'floor.loadavg_after'), get(out, 'floor.kex_default')))
 if out.get('master_peak_rss_how'):
     notes.append('econtext master peak RSS: %s.' % out['master_peak_rss_how'])
 if ansible:

@@ -3,59 +3,57 @@ using System.Diagnostics;
 namespace Econtext.Bench;
 
 /// <summary>
-/// The round trip of the transport alone: 64 bytes written to a `cat` at the far end of the same
-/// pipe (local) or ssh session (same options as Econtext's), read back, repeated. No .NET on the far
-/// side and blocking reads on this one, so it is the floor a call's round trip sits on.
+/// The round trip of the transport alone: 64 bytes written to a `cat` at the far end of a pipe
+/// (local) or of an ssh session (same options as Econtext's, a session of its own as our child's:
+/// NewSession.cs), read back, repeated. No .NET on the far
+/// side and blocking reads on this one, so it is the floor a call's round trip sits on. One `cat`
+/// stays up for the whole measure, so its samples can be taken in blocks between blocks of our calls
+/// (Interleaved.cs) and both see the same state of the machine.
 /// </summary>
-internal static class EchoFloor
+internal sealed class EchoFloor : IDisposable
 {
     private const int MessageBytes = 64;
+    private readonly Process _echo;
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly byte[] _message = new byte[MessageBytes];
+    private readonly byte[] _back = new byte[MessageBytes];
 
-    public static Task<List<double>> LocalSamplesUsAsync(int calls, int warmup) =>
-        SamplesUsAsync(new ProcessStartInfo("cat"), calls, warmup);
-
-    public static Task<List<double>> SshSamplesUsAsync(string config, string host, int calls, int warmup)
-    {
-        var start = new ProcessStartInfo("ssh");
-        foreach (string argument in (string[])["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", "-T", host, "cat"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return SamplesUsAsync(start, calls, warmup);
-    }
-
-    private static Task<List<double>> SamplesUsAsync(ProcessStartInfo start, int calls, int warmup) => Task.Run(() =>
+    private EchoFloor(ProcessStartInfo start)
     {
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
         start.UseShellExecute = false;
-        using Process echo = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
-        Stream input = echo.StandardInput.BaseStream;
-        Stream output = echo.StandardOutput.BaseStream;
-        byte[] message = new byte[MessageBytes];
-        byte[] back = new byte[MessageBytes];
+        _echo = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
+        _input = _echo.StandardInput.BaseStream;
+        _output = _echo.StandardOutput.BaseStream;
+    }
+
+    public static EchoFloor Local() => new(NewSession.Start("cat", []));
+
+    public static EchoFloor Ssh(string config, string host) =>
+        new(NewSession.Start("ssh", ["-F", config, "-o", "BatchMode=yes", "-o", "Compression=no", "-T", host, "cat"]));
+
+    /// <summary><paramref name="calls"/> echoes, in µs each (blocking, on a pool thread).</summary>
+    public Task<List<double>> SamplesUsAsync(int calls) => Task.Run(() =>
+    {
         var samples = new List<double>(calls);
-        try
+        for (int i = 0; i < calls; i++)
         {
-            for (int i = 0; i < warmup + calls; i++)
-            {
-                long begin = Stopwatch.GetTimestamp();
-                input.Write(message);
-                input.Flush();
-                output.ReadExactly(back);
-                if (i >= warmup)
-                {
-                    samples.Add(Stopwatch.GetElapsedTime(begin).TotalMicroseconds);
-                }
-            }
-        }
-        finally
-        {
-            input.Close();
-            echo.WaitForExit();
+            long begin = Stopwatch.GetTimestamp();
+            _input.Write(_message);
+            _input.Flush();
+            _output.ReadExactly(_back);
+            samples.Add(Stopwatch.GetElapsedTime(begin).TotalMicroseconds);
         }
 
         return samples;
     });
+
+    public void Dispose()
+    {
+        _input.Close();
+        _echo.WaitForExit();
+        _echo.Dispose();
+    }
 }

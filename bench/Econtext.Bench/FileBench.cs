@@ -31,7 +31,7 @@ internal static class FileBench
         {
             ["cipher"] = cipher,
             ["ssh_args"] = string.Join(' ', ssh),
-            ["loadavg_before"] = LoadAverage(),
+            ["loadavg_before"] = Stats.LoadAverage(),
         };
 
         await using var router = new Router();
@@ -50,6 +50,9 @@ internal static class FileBench
             double connectMs = Stats.Median(trueMs);
             files["ssh_true_ms"] = Stats.Round(connectMs);
 
+            // The child idle before any copy ran (issue 22: idle after the big file at most 1.2 times this).
+            JsonObject idleBefore = await ChildMemory.IdleAsync(ctx);
+
             // Warm the copy code in both processes (JIT, assembly push) before timing anything.
             string warm = Path.Combine(local, "warm.bin");
             WriteRandom(warm, 4L << 20, Seed - 1);
@@ -59,7 +62,26 @@ internal static class FileBench
 
             if (fileMib > 0)
             {
-                files["big_file"] = await BigFileAsync(ctx, ssh, host, local, remote, fileMib, Math.Max(1, fileReps), connectMs);
+                // Idle again after the 4 MiB warm-up copies (the copy code loaded) and after the big
+                // file's pushes and fetches, the same process as idleBefore.
+                JsonObject afterWarm = await ChildMemory.IdleAsync(ctx);
+                JsonObject big = await BigFileAsync(ctx, ssh, host, local, remote, fileMib, Math.Max(1, fileReps), connectMs);
+                files["big_file"] = big;
+                if (big["skipped"] is null)
+                {
+                    JsonObject after = await ChildMemory.IdleAsync(ctx);
+                    files["child_idle_big_file_kib"] = new JsonObject
+                    {
+                        ["before"] = idleBefore,
+                        ["after_warmup"] = afterWarm,
+                        ["after"] = after,
+                        ["transferred_mib"] = 2L * fileMib * Math.Max(1, fileReps),
+                        ["how"] = "the files context's child, idle (readings stopped falling) after connect and before any copy; after the 4 MiB warm-up copies; after every push and fetch of the big file",
+                        ["rss_after_over_before"] = Stats.Round(after["rss"]!.GetValue<long>() / (double)idleBefore["rss"]!.GetValue<long>(), 2),
+                        ["private_after_over_before"] = Stats.Round(after["private"]!.GetValue<long>() / (double)idleBefore["private"]!.GetValue<long>(), 2),
+                        ["private_after_over_after_warmup"] = Stats.Round(after["private"]!.GetValue<long>() / (double)afterWarm["private"]!.GetValue<long>(), 2),
+                    };
+                }
             }
 
             if (treeFiles > 0)
@@ -69,7 +91,7 @@ internal static class FileBench
         }
         finally
         {
-            files["loadavg_after"] = LoadAverage();
+            files["loadavg_after"] = Stats.LoadAverage();
             await ctx.CallAsync(() => Workloads.DeleteTree(remote));
             Directory.Delete(local, recursive: true);
             await ctx.ShutdownAsync();
@@ -333,11 +355,10 @@ internal static class FileBench
     /// <summary>Runs a program with stdin and stdout on files (default /dev/null); throws with its stderr if it fails.</summary>
     private static async Task<(double Ms, int Exit, string Stderr)> RunAsync(string program, List<string> args, string stdinFrom = "/dev/null", string stdoutTo = "/dev/null")
     {
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in (string[])["-c", "in=$1; out=$2; shift 2; exec \"$@\" <\"$in\" >\"$out\"", "sh", stdinFrom, stdoutTo, program, .. args])
-        {
-            start.ArgumentList.Add(argument);
-        }
+        // In a session of its own, as Econtext's ssh child (NewSession.cs: one scheduling group each).
+        ProcessStartInfo start = NewSession.Start("/bin/sh", ["-c", "in=$1; out=$2; shift 2; exec \"$@\" <\"$in\" >\"$out\"", "sh", stdinFrom, stdoutTo, program, .. args]);
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
 
         var watch = Stopwatch.StartNew();
         using Process process = Process.Start(start)!;
@@ -388,10 +409,6 @@ internal static class FileBench
 
         return total;
     }
-
-    /// <summary>The 1-minute load average here (the machine may be shared; a busy one drags every column).</summary>
-    private static double? LoadAverage() =>
-        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
 
     private static double MibS(int mib, double ms) => mib / Math.Max(0.001, ms / 1000);
 

@@ -44,32 +44,64 @@ Context warm = await router.LocalAsync();
 await warm.CallAsync(() => Workloads.Ping());
 await warm.ShutdownAsync();
 
+// Our local connects and the runtime's bare start (`dotnet exec` of an empty program), taken in
+// pairs, in turn first, so both see the same state of the machine; ratio per pair.
+int blocks = ArgInt("--blocks", 10);
 var connectMs = new List<double>();
-for (int i = 0; i < connects; i++)
+var runtimeMs = new List<double>();
+using (RuntimeFloor? runtime = RuntimeFloor.Create())
 {
-    var watch = Stopwatch.StartNew();
-    Context context = await router.LocalAsync();
-    await context.CallAsync(() => Workloads.Ping());
-    connectMs.Add(watch.Elapsed.TotalMilliseconds);
-    await context.ShutdownAsync();
+    for (int i = 0; i < connects; i++)
+    {
+        if (runtime is not null && i % 2 == 1)
+        {
+            runtimeMs.Add(await runtime.OnceMsAsync());
+        }
+
+        var watch = Stopwatch.StartNew();
+        Context context = await router.LocalAsync();
+        await context.CallAsync(() => Workloads.Ping());
+        connectMs.Add(watch.Elapsed.TotalMilliseconds);
+        await context.ShutdownAsync();
+        if (runtime is not null && i % 2 == 0)
+        {
+            runtimeMs.Add(await runtime.OnceMsAsync());
+        }
+    }
 }
 
-result["floor_dotnet_start_ms"] = await RuntimeFloor.MedianMsAsync(connects) is { } floorMs ? Stats.Round(floorMs) : null;
-result["local_connect_first_call"] = new JsonObject
+if (runtimeMs.Count > 0)
 {
-    ["median_ms"] = Stats.Round(Stats.Median(connectMs)),
+    Stats.Figure(result, "floor_dotnet_start_ms", runtimeMs);
+    Stats.Ratio(result, "local_connect_over_dotnet_start", connectMs, runtimeMs);
+}
+else
+{
+    result["floor_dotnet_start_ms"] = null;
+}
+
+var localConnect = new JsonObject
+{
     ["min_ms"] = Stats.Round(connectMs.Min()),
     ["runs_ms"] = new JsonArray(connectMs.Select(v => (JsonNode)Stats.Round(v)).ToArray()),
 };
+Stats.Figure(localConnect, "median_ms", connectMs);
+result["local_connect_first_call"] = localConnect;
 
-// The pipe alone (a local `cat` echoing 64 bytes), what a local call's round trip sits on.
-List<double> localEcho = await EchoFloor.LocalSamplesUsAsync(rttCalls, warmup: 2000);
-result["floor_local_echo_rtt_us"] = Stats.Round(Stats.Median(localEcho));
-
+// The pipe alone (a local `cat` echoing 64 bytes), what a local call's round trip sits on, in blocks
+// between blocks of our round trips.
 Context ctx = await router.LocalAsync();
-List<double> rtt = await RoundTrip.SamplesUsAsync(ctx, rttCalls, warmup: 2000);
+Interleaved.RttBlocks rtt;
+using (EchoFloor localEcho = EchoFloor.Local())
+{
+    rtt = await Interleaved.RoundTripsAsync(ctx, localEcho, rttCalls, blocks, warmup: 2000);
+}
+
+Stats.Figure(result, "floor_local_echo_rtt_us", rtt.Echo);
+Stats.Ratio(result, "local_rtt_over_echo", rtt.OursBlockMedians, rtt.EchoBlockMedians);
 long childRssAfterCalls = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId);
 JsonObject childMakeup = Workloads.MemoryMakeup(ctx.RemoteProcessId);
+JsonObject localIdle = await ChildMemory.IdleAsync(ctx);
 
 byte[] chunk = new byte[1024 * 1024];
 Random.Shared.NextBytes(chunk);
@@ -77,7 +109,7 @@ double streamMibS = await Throughput.StreamAsync(ctx, chunk, mib);
 
 if (sshConfig is not null)
 {
-    await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, mib, ArgInt("--fanout", 20));
+    await SshBench.RunAsync(result, sshConfig, sshHost, connects, rttCalls, blocks, mib, ArgInt("--fanout", 20), ArgInt("--fanout-reps", 3));
 }
 
 result["master_peak_rss_kib"] = Workloads.ReadStatus("VmHWM:");
@@ -107,13 +139,7 @@ for (int i = 0; i < mib; i++)
 double pullMibS = mib / pull.Elapsed.TotalSeconds;
 result["local"] = new JsonObject
 {
-    ["call_rtt"] = new JsonObject
-    {
-        ["median_us"] = Stats.Round(Stats.Median(rtt)),
-        ["p90_us"] = Stats.Round(Stats.Percentile(rtt, 90)),
-        ["p99_us"] = Stats.Round(Stats.Percentile(rtt, 99)),
-        ["n"] = rttCalls,
-    },
+    ["call_rtt"] = Interleaved.CallRtt(rtt, rttCalls, blocks),
     ["call_rtt_via_1"] = new JsonObject { ["median_us"] = Stats.Round(hopRtt[0]) },
     ["call_rtt_via_2"] = new JsonObject { ["median_us"] = Stats.Round(hopRtt[1]) },
     ["send_1mib_msgs"] = new JsonObject { ["mib_per_s"] = Stats.Round(streamMibS), ["mib"] = mib, ["how"] = "CallNoReply per MiB, then one call that waits for the total (Mitogen's measure sends raw messages the same way)" },
@@ -125,7 +151,9 @@ result["child_mem_local_kib"] = new JsonObject
 {
     ["peak_after_calls"] = childRssAfterCalls,
     ["makeup_after_calls"] = childMakeup,
+    ["idle_after_calls"] = localIdle,
     ["peak_after_transfers"] = Workloads.ReadStatus("VmHWM:", ctx.RemoteProcessId),
+    ["idle_after_transfers"] = await ChildMemory.IdleAsync(ctx),
 };
 result["child_peak_rss_kib"] = childRssAfterCalls;
 await ctx.ShutdownAsync();
@@ -138,6 +166,17 @@ if (sshConfig is not null)
     {
         result["files"] = await FileBench.RunAsync(
             sshConfig, sshHost, ArgInt("--file-mib", 1024), ArgInt("--file-reps", 1), ArgInt("--tree-files", 1000), ArgInt("--tree-reps", 3), ArgString("--cipher", null));
+        if (result["files"]?["child_idle_big_file_kib"] is JsonObject idle)
+        {
+            // The peers' key names (bench/mitogen-bench.py); "1gib" is the default --file-mib, the JSON says what moved.
+            result["child_idle_after_1gib_rss_kib"] = idle["after"]!["rss"]!.DeepClone();
+            result["child_idle_after_1gib_private_kib"] = idle["after"]!["private"]!.DeepClone();
+            result["child_idle_before_1gib_rss_kib"] = idle["before"]!["rss"]!.DeepClone();
+            result["child_idle_before_1gib_private_kib"] = idle["before"]!["private"]!.DeepClone();
+            result["child_idle_after_1gib_transferred_mib"] = idle["transferred_mib"]!.DeepClone();
+            result["child_idle_after_1gib_over_before_private"] = idle["private_after_over_before"]!.DeepClone();
+            result["child_idle_after_1gib_over_before_rss"] = idle["rss_after_over_before"]!.DeepClone();
+        }
     }
     catch (Exception ex)
     {

@@ -129,6 +129,20 @@ public static class Workloads
         return makeup;
     }
 
+    /// <summary>
+    /// A process's memory now, KiB: [VmRSS, VmHWM, private (Private_Clean + Private_Dirty of
+    /// smaps_rollup, what <see cref="MemoryMakeup"/> reads)]; 0 is this process. -1 where unreadable.
+    /// </summary>
+    public static long[] MemoryKib(int pid = 0)
+    {
+        System.Text.Json.Nodes.JsonObject makeup = MemoryMakeup(pid == 0 ? Environment.ProcessId : pid);
+        return [ReadStatus("VmRSS:", pid), ReadStatus("VmHWM:", pid), makeup["private"]?.GetValue<long>() ?? -1];
+    }
+
+    /// <summary>Which kernel and pid namespace this process sees, so the master knows whether it can read a child's /proc itself.</summary>
+    public static string ProcView() =>
+        File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() + " " + new FileInfo("/proc/self/ns/pid").LinkTarget;
+
     /// <summary>The folder of the runtime this process runs on.</summary>
     public static string RuntimeDirectory() => System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
 }
