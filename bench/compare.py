@@ -5,7 +5,8 @@
 # goes under "mitogen_new." with the same keys as "mitogen." (Debian's 0.3.3), and the ratios the
 # issue-22 targets take against it under "vs_mitogen_new." (econtext) and "mitogen.vs_mitogen_new.".
 # usage: compare.py ECONTEXT_JSON [MITOGEN_JSON] [ANSIBLE_JSON (from bench/ansible-bench.sh)] [WHY_NO_ANSIBLE]
-#                   [--peer mitogen_new=JSON] [--note mitogen_new=WHY_EMPTY]
+# PowerShell remoting over ssh (bench/pwsh-bench.ps1) goes under "pwsh." and gets the last column.
+#                   [--peer mitogen_new=JSON] [--note mitogen_new=WHY_EMPTY] [--peer pwsh=JSON] [--note pwsh=WHY_EMPTY]
 import json
 import sys
 
@@ -44,6 +45,7 @@ econtext = load(positional[0])
 mitogen = load(positional[1])
 ansible = load(positional[2])
 mitogen_new = load(peer_paths.get('mitogen_new'))
+pwsh = load(peer_paths.get('pwsh'))
 # why the ansible column is empty (bench/run passes it as the 4th argument), printed under the table
 ansible_note = positional[3]
 out = dict(econtext)
@@ -103,7 +105,25 @@ if mitogen_new:
     out['vs_mitogen_new'] = {n: ratio(get(out, e), get(reference, m)) for n, e, m in VS_MITOGEN_NEW}
     if mitogen:
         out['mitogen']['vs_mitogen_new'] = {n: ratio(get(out['mitogen'], m), get(reference, m)) for n, e, m in VS_MITOGEN_NEW}
+if pwsh:
+    out['pwsh'] = pwsh
 print(json.dumps(out))
+
+# The PowerShell column: econtext key of a row -> pwsh key (bench/pwsh-bench.ps1); other rows get '-'.
+PWSH_KEYS = {
+    'ssh_connect_first_call.median_ms': 'pwsh.ssh_connect_first_call.median_ms',
+    'ssh.call_rtt.median_us': 'pwsh.ssh.call_rtt.median_us',
+    'ssh.file_push.mib_per_s': 'pwsh.ssh.file_push.mib_per_s',
+    'ssh.file_fetch.mib_per_s': 'pwsh.ssh.file_fetch.mib_per_s',
+    'ssh_fanout.connect_and_call_median_ms': 'pwsh.ssh_fanout.connect_and_call_median_ms',
+    'ssh_fanout.contexts': 'pwsh.ssh_fanout.contexts',
+    'child_peak_rss_kib': 'pwsh.child_peak_rss_kib',
+    'child_mem_local_kib.makeup_after_calls.private': 'pwsh.child_private_kib',
+    'child_idle_rss_kib': 'pwsh.child_mem_kib.after_calls.VmRSS',
+    'child_idle_private_kib': 'pwsh.child_private_kib',
+    'child_after_files_rss_kib': 'pwsh.child_mem_kib.after_transfers.VmRSS',
+    'child_after_files_private_kib': 'pwsh.child_mem_kib.after_transfers.private',
+}
 
 # (label, econtext key, mitogen key, ansible key, floor key[, format or (formats per column)])
 rows = [
@@ -130,7 +150,7 @@ rows = [
     ('  floor: what the default kex costs the parallel ssh true (ms)', None, None, None, 'floor.kex_cost_parallel_ms'),
     ('  contexts (hosts) in the fan-out', 'ssh_fanout.contexts', 'mitogen.ssh_fanout.contexts', 'ansible.ssh_fanout.contexts', None),
     ('child peak RSS (KiB)', 'child_peak_rss_kib', 'mitogen.child_peak_rss_kib', 'ansible.child_peak_rss_kib', None),
-    ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
+    ('  econtext child now: private; shared with other processes (KiB) (econtext; -; -; shared; PowerShell: private)', 'child_mem_local_kib.makeup_after_calls.private', None, None, 'child_mem_local_kib.makeup_after_calls.shared_clean', '%d'),
     ('child idle RSS (KiB) (ssh child after connect + calls, readings settled)', 'child_idle_rss_kib', 'mitogen.child_idle_rss_kib', 'ansible.child_idle_rss_kib', None, '%d'),
     ('child idle private (USS, KiB)', 'child_idle_private_kib', 'mitogen.child_idle_private_kib', 'ansible.child_idle_private_kib', None, '%d'),
     ('child RSS after the --mib file push + fetch (KiB)', 'child_after_files_rss_kib', 'mitogen.child_after_files_rss_kib', 'ansible.child_after_files_rss_kib', None, '%d'),
@@ -245,6 +265,7 @@ columns = [
     (version_of(out.get('mitogen_new'), 'Mitogen, newest (MITOGEN_SRC)'), lambda row: under('mitogen.', row[2], 'mitogen_new.'), 1),
     ('ansible', lambda row: row[3], 2),
     ('floor (files: the tool named)', lambda row: row[4], 3),
+    ('PowerShell %s remoting' % (pwsh.get('pwsh_version') if pwsh else '7.6.10'), lambda row: PWSH_KEYS.get(row[1]), 0),
 ]
 sys.stderr.write('| metric | %s |\n|---|%s\n' % (' | '.join(c[0] for c in columns), '---|' * len(columns)))
 for row in rows:
@@ -291,5 +312,30 @@ if ansible:
     ]
 elif ansible_note:
     notes.append('ansible column empty: %s' % ansible_note)
+if pwsh:
+    ic = get(pwsh, 'ssh.invoke_command_rtt') or {}
+    notes += [
+        'PowerShell column: %s, %s round(s), same sshd (Subsystem powershell: pwsh -sshs -nologo), ssh_config and host aliases; '
+        'ssh found by PowerShell is a shim running ssh -F with that config.' % (pwsh.get('version'), pwsh.get('rounds', 1)),
+        'PowerShell connect + first call: the better (%s) of Invoke-Command -HostName { 1 } with its close (%s ms) and '
+        'New-PSSession + Invoke-Command -Session, close not counted (%s ms), alternating run by run.' % (
+            get(pwsh, 'ssh_connect_first_call.used'), get(pwsh, 'ssh_connect_first_call.invoke_command_hostname.median_ms'),
+            get(pwsh, 'ssh_connect_first_call.new_pssession.median_ms')),
+        'PowerShell call RTT: the cheaper of two ways (%s): [powershell].Invoke() on the session\'s runspace %s us median, '
+        'Invoke-Command -Session %s us median (p99 %s us), alternating call by call.' % (
+            get(pwsh, 'ssh.call_rtt.used'), get(pwsh, 'ssh.powershell_invoke_rtt.median_us'), ic.get('median_us'), ic.get('p99_us')),
+        'PowerShell fan-out: the better (%s) of runspaces opened at once and called (%s ms) and Invoke-Command -HostName (all) { 1 } '
+        'with its close (%s ms); New-PSSession -HostName opens several hosts one by one.' % (
+            get(pwsh, 'ssh_fanout.used'), get(pwsh, 'ssh_fanout.runspaces_ms'), get(pwsh, 'ssh_fanout.invoke_command_hostname_ms')),
+        'PowerShell child: the remote pwsh -sshs of the session ($PID there), VmHWM and smaps_rollup read by a call on it after the '
+        'timed calls: peak %s KiB, private %s KiB, shared clean %s KiB; after Copy-Item: peak %s KiB, private %s KiB.' % (
+            get(pwsh, 'child_mem_kib.after_calls.VmHWM'), get(pwsh, 'child_mem_kib.after_calls.private'),
+            get(pwsh, 'child_mem_kib.after_calls.shared_clean'), get(pwsh, 'child_mem_kib.after_transfers.VmHWM'),
+            get(pwsh, 'child_mem_kib.after_transfers.private')),
+        'PowerShell files: Copy-Item -ToSession %s MiB/s, -FromSession %s MiB/s (%s MiB).' % (
+            get(pwsh, 'ssh.file_push.mib_per_s'), get(pwsh, 'ssh.file_fetch.mib_per_s'), get(pwsh, 'ssh.file_push.mib')),
+    ]
+elif peer_notes.get('pwsh'):
+    notes.append('PowerShell column empty: %s' % peer_notes['pwsh'])
 for n in notes:
     sys.stderr.write('note: %s\n' % n)
