@@ -40,6 +40,33 @@ public class CallCodecTests
         Assert.Equal(blob, (byte[])CallCodec.ReadValue(payload, payload.Length, typeof(byte[]))!);
     }
 
+    /// <summary>
+    /// A pooled file chunk (rented for sending) ends its item's frame as it is, not copied in; the
+    /// bytes on the wire are the same, and the chunk goes back to the pool only when the frame is done.
+    /// A caller's own array is still copied: the caller may change it once the send returns.
+    /// </summary>
+    [Fact]
+    public void A_pooled_chunk_ends_its_frame_uncopied_and_returns_when_the_frame_is_done()
+    {
+        byte[] chunk = ChunkPool.RentForSend(256 * 1024);
+        new Random(7).NextBytes(chunk);
+        byte[] copy = [.. chunk];
+        FrameBuilder frame = CallCodec.EncodeItem(chunk);
+        Assert.True(frame.Holds(chunk));
+        Assert.True(ChunkPool.IsSentOnce(chunk));
+        byte[] payload = [.. frame.Written.Span[MessageHeader.Size..], .. frame.Tail.Span];
+        Assert.Equal(payload.Length, frame.PayloadLength);
+        Assert.Equal(copy, (byte[])CallCodec.ReadValue(payload, payload.Length, typeof(byte[]))!);
+        frame.Dispose();
+        Assert.False(ChunkPool.IsSentOnce(chunk));
+
+        byte[] own = new byte[256 * 1024];
+        using FrameBuilder copied = CallCodec.EncodeItem(own);
+        Assert.False(copied.Holds(own));
+        Assert.True(copied.Tail.IsEmpty);
+        Assert.True(copied.PayloadLength > own.Length);
+    }
+
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]

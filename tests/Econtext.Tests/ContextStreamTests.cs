@@ -309,6 +309,89 @@ public class ContextStreamTests
         child.Break("done");
     }
 
+    /// <summary>
+    /// Frames that end with a tail (a file chunk sent without copying it into the frame), between
+    /// small ones, over OS pipes (partial non-blocking writes cross the boundary between a frame's
+    /// buffer and its tail) and over in-memory streams: every payload arrives whole and in order,
+    /// and each tail goes back to its owner exactly once, after it was written.
+    /// </summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Frames_with_tails_arrive_whole_and_release_each_tail_once(bool osPipes)
+    {
+        (ContextStream a, ContextStream b) = osPipes ? PipePair() : InMemoryPair();
+        const int Frames = 60;
+        var random = new Random(22);
+        var expected = new List<byte[]>();
+        var received = new List<byte[]>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Start((_, m) =>
+        {
+            lock (received)
+            {
+                received.Add(m.Span.ToArray());
+                if (received.Count == Frames)
+                {
+                    all.TrySetResult();
+                }
+            }
+        }, (_, reason) => all.TrySetException(new InvalidOperationException(reason)));
+        a.Start((_, _) => { }, (_, _) => { });
+
+        var released = new System.Collections.Concurrent.ConcurrentDictionary<byte[], int>(ReferenceEqualityComparer.Instance);
+        var tails = new List<byte[]>();
+        const int Tails = Frames - (Frames / 3);
+        int releases = 0;
+        var allReleased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (int i = 0; i < Frames; i++)
+        {
+            var frame = new FrameBuilder();
+            frame.WriteInt32(i);
+            if (i % 3 != 2)
+            {
+                // Sizes around the pipe's buffer and the chunk size, odd ones included.
+                byte[] tail = new byte[random.Next(1, 700_000)];
+                random.NextBytes(tail);
+                tails.Add(tail);
+                frame.EndWith(tail, t =>
+                {
+                    released.AddOrUpdate(t, 1, (_, n) => n + 1);
+                    if (Interlocked.Increment(ref releases) == Tails)
+                    {
+                        allReleased.TrySetResult();
+                    }
+                });
+                Assert.Throws<InvalidOperationException>(() => frame.WriteInt32(0));
+                expected.Add([.. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(i)), .. tail]);
+            }
+            else
+            {
+                expected.Add(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(i)));
+            }
+
+            Assert.Equal(expected[^1].Length, frame.PayloadLength);
+            frame.Complete(1, 0, 0, Handles.Call, 0, MessageFlags.None);
+            a.Send(frame);
+        }
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(expected.Count, received.Count);
+        for (int i = 0; i < Frames; i++)
+        {
+            Assert.True(expected[i].AsSpan().SequenceEqual(received[i]), $"frame {i} arrived changed");
+        }
+
+        // Every tail goes back once its frame is written: all are released, each once, and nothing stays queued.
+        await allReleased.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await a.WhenQueuedBelowAsync(1).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(Tails, tails.Count);
+        Assert.Equal(tails.Count, released.Count);
+        Assert.All(tails, t => Assert.Equal(1, released[t]));
+        a.Break("done");
+        b.Break("done");
+    }
+
     /// <summary>Two streams over two OS pipes, writing through the non-blocking descriptor path.</summary>
     private static (ContextStream A, ContextStream B) PipePair()
     {

@@ -86,7 +86,11 @@ internal static class CallCodec
             throw;
         }
 
-        ChunkPool.ReturnSent(item);
+        if (!frame.Holds(item))
+        {
+            ChunkPool.ReturnSent(item);
+        }
+
         return frame;
     }
 
@@ -239,13 +243,26 @@ internal static class CallCodec
 
     private static void WriteAttachments(FrameBuilder frame, AttachmentScope scope)
     {
-        frame.WriteInt32(scope.Outgoing.Count);
-        foreach (byte[] attachment in scope.Outgoing)
+        IReadOnlyList<byte[]> outgoing = scope.Outgoing;
+        frame.WriteInt32(outgoing.Count);
+        for (int i = 0; i < outgoing.Count; i++)
         {
+            byte[] attachment = outgoing[i];
             frame.WriteInt32(attachment.Length);
-            frame.WriteBytes(attachment);
+            if (i == outgoing.Count - 1 && ChunkPool.IsSentOnce(attachment))
+            {
+                // A file chunk nobody touches once it is handed over: the frame ends with it
+                // instead of a copy, and gives it back to the pool once it is written.
+                frame.EndWith(attachment, s_returnSent);
+            }
+            else
+            {
+                frame.WriteBytes(attachment);
+            }
         }
     }
+
+    private static readonly Action<byte[]> s_returnSent = ChunkPool.ReturnSent;
 
     private static (int, int)[] ReadAttachments(ref PayloadReader reader)
     {

@@ -49,7 +49,10 @@ internal static class ChunkPool
         return array;
     }
 
-    /// <summary>Called by a sender once <paramref name="item"/> is in a frame.</summary>
+    /// <summary>Whether <paramref name="array"/> was rented by <see cref="RentForSend"/> and not yet returned: its owner will not touch it again, so a frame may send it as it is.</summary>
+    public static bool IsSentOnce(byte[] array) => array.Length >= MinimumLength && s_sendOnce.TryGetValue(array, out _);
+
+    /// <summary>Called by a sender once <paramref name="item"/> is in a frame (or, for a frame's tail, written).</summary>
     public static void ReturnSent(object? item)
     {
         if (item is byte[] array && s_sendOnce.Remove(array))

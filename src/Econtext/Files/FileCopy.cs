@@ -66,7 +66,8 @@ internal static class FileCopy
             long written = 0;
             await foreach (byte[] chunk in chunks.ReadAllAsync().ConfigureAwait(false))
             {
-                await file.WriteAsync(chunk).ConfigureAwait(false);
+                // Our own temporary regular file: written on this thread (see OnThisThread).
+                file.Write(chunk);
                 written += chunk.Length;
                 ChunkPool.ReturnConsumed(chunk);
             }
@@ -258,10 +259,13 @@ internal static class FileCopy
     /// <summary>The stream's bytes, read to its end, in chunks of <paramref name="chunkSize"/> from the chunk pool.</summary>
     public static async Task SendChunksAsync(Stream source, int chunkSize, ChannelWriter<byte[]> chunks, CancellationToken cancellationToken)
     {
+        bool direct = OnThisThread(source);
         while (true)
         {
             byte[] chunk = ChunkPool.RentForSend(chunkSize);
-            int n = await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            int n = direct
+                ? source.ReadAtLeast(chunk, chunkSize, throwOnEndOfStream: false)
+                : await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 return;
@@ -269,6 +273,31 @@ internal static class FileCopy
 
             await chunks.WriteAsync(n == chunkSize ? chunk : chunk[..n], cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="stream"/> is a regular file, whose reads and writes the copy loops do
+    /// on their own thread. A <see cref="FileStream"/> opened without <see cref="FileOptions.Asynchronous"/>
+    /// (ours are) runs each ReadAsync or WriteAsync as a work item of the thread pool: one more thread
+    /// hand-off per chunk, on each side, and another idle worker spinning for work afterwards, for an
+    /// operation that only copies to or from the page cache. A pipe, socket or device (a user's
+    /// stream, a FIFO named as a source) may wait on its peer for ever: those keep the async calls.
+    /// </summary>
+    public static bool OnThisThread(Stream stream) =>
+        stream is FileStream { SafeFileHandle: { IsInvalid: false, IsClosed: false } handle }
+        && Native.Libc.FileType((int)handle.DangerousGetHandle()) == Native.Libc.TypeRegular;
+
+    /// <summary>Writes one chunk, on this thread when <paramref name="direct"/> (<see cref="OnThisThread"/>).</summary>
+    public static ValueTask WriteChunkAsync(Stream destination, bool direct, byte[] chunk, CancellationToken cancellationToken)
+    {
+        if (!direct)
+        {
+            return destination.WriteAsync(chunk, cancellationToken);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        destination.Write(chunk);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>

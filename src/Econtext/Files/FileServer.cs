@@ -276,7 +276,8 @@ internal sealed class FileServer
             byte[] buffer = ArrayPool<byte>.Shared.Rent(want);
             try
             {
-                int read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
+                // A regular file (checked above): read on this thread, not as one more pool work item (FileCopy.OnThisThread).
+                int read = RandomAccess.Read(file, buffer.AsSpan(0, want), offset);
                 if (read == 0)
                 {
                     Reply(asker, handle, MessageFlags.Error, Encoding.UTF8.GetBytes($"{path} on the master shrank during the copy: it had {length} bytes, only {offset} could be read"));

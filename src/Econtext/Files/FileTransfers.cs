@@ -109,11 +109,12 @@ internal static class FileTransfers
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<FileFacts> call = context.CallAsync(() => FileCopy.ReadAsync(remotePath, chunkSize, writer, CancellationToken.None), abandon.Token);
         long written = 0;
+        bool direct = FileCopy.OnThisThread(destination);
         try
         {
             await foreach (byte[] chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                await FileCopy.WriteChunkAsync(destination, direct, chunk, cancellationToken).ConfigureAwait(false);
                 written += chunk.Length;
                 ChunkPool.ReturnConsumed(chunk);
             }

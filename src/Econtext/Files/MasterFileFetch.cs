@@ -40,9 +40,10 @@ internal static class MasterFileFetch
         try
         {
             long written = 0;
+            bool direct = FileCopy.OnThisThread(destination);
             await foreach (byte[] chunk in pending.Chunks.TakeAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                await FileCopy.WriteChunkAsync(destination, direct, chunk, cancellationToken).ConfigureAwait(false);
                 written += chunk.Length;
             }
 

@@ -139,7 +139,7 @@ internal sealed class ContextStream
             throw new StreamBrokenException(reason);
         }
 
-        _backlog.Add(frame.Written.Length);
+        _backlog.Add(frame.Length);
         _outbound.Enqueue(frame);
         Drain(mayBlock: !ReceiveLoop.OnReceiveThread);
     }
@@ -178,7 +178,7 @@ internal sealed class ContextStream
     /// <summary>A queued frame was written or thrown away: it leaves the backlog and goes back to its pool.</summary>
     private void Unqueued(FrameBuilder frame)
     {
-        _backlog.Remove(frame.Written.Length);
+        _backlog.Remove(frame.Length);
         frame.Dispose();
     }
 
@@ -271,79 +271,98 @@ internal sealed class ContextStream
                 continue;
             }
 
-            ReadOnlyMemory<byte> bytes = _current.Written;
+            ReadOnlyMemory<byte> head = _current.Written;
+            ReadOnlyMemory<byte> tail = _current.Tail;
             if (_outFd < 0)
             {
-                _output.Write(bytes.Span);
-                _currentOffset = bytes.Length;
+                _output.Write(head.Span);
+                _output.Write(tail.Span);
+                _currentOffset = head.Length + tail.Length;
             }
-            else
+            else if (!WritePart(head, 0, mayBlock) || !WritePart(tail, head.Length, mayBlock))
             {
-                // Hold the handle so a concurrent Break cannot close the descriptor (and let its
-                // number be reused) in the middle of a write.
-                bool added = false;
-                _outHandle!.DangerousAddRef(ref added);
-                try
-                {
-                fixed (byte* start = bytes.Span)
-                {
-                    while (_currentOffset < bytes.Length)
-                    {
-                        nint n = Libc.Write(_outFd, start + _currentOffset, (nuint)(bytes.Length - _currentOffset));
-                        if (n > 0)
-                        {
-                            _currentOffset += (int)n;
-                            if (_sendBlocked)
-                            {
-                                _sendBlocked = false;
-                                Volatile.Write(ref _lastDrained, Environment.TickCount64);
-                            }
-
-                            continue;
-                        }
-
-                        int errno = Marshal.GetLastPInvokeError();
-                        if (n < 0 && errno == Libc.Eintr)
-                        {
-                            continue;
-                        }
-
-                        if (n < 0 && errno == Libc.Eagain)
-                        {
-                            _sendBlocked = true;
-                            if (!mayBlock)
-                            {
-                                return false;
-                            }
-
-                            if (_brokenReason is not null)
-                            {
-                                break;
-                            }
-
-                            // A loop this thread lent must not wait on the pipe with it.
-                            ReceiveLoop.HandOverIfLent();
-                            var poll = new PollFd { Fd = _outFd, Events = Libc.PollOut };
-                            _ = Libc.Poll(&poll, 1, 1000);
-                            continue;
-                        }
-
-                        throw new IOException($"write failed: {Marshal.GetPInvokeErrorMessage(errno)}");
-                    }
-                }
-                }
-                finally
-                {
-                    if (added)
-                    {
-                        _outHandle.DangerousRelease();
-                    }
-                }
+                return false;
             }
 
             Unqueued(_current);
             _current = null;
         }
+    }
+
+    /// <summary>
+    /// Writes what is left of one part of the current frame (its buffer, or its tail, which starts
+    /// at <paramref name="at"/> in the frame); false when the pipe is full and blocking is not allowed.
+    /// </summary>
+    private unsafe bool WritePart(ReadOnlyMemory<byte> part, int at, bool mayBlock)
+    {
+        int end = at + part.Length;
+        if (_currentOffset >= end || _brokenReason is not null)
+        {
+            return true;
+        }
+
+        // Hold the handle so a concurrent Break cannot close the descriptor (and let its
+        // number be reused) in the middle of a write.
+        bool added = false;
+        _outHandle!.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* start = part.Span)
+            {
+                while (_currentOffset < end)
+                {
+                    nint n = Libc.Write(_outFd, start + (_currentOffset - at), (nuint)(end - _currentOffset));
+                    if (n > 0)
+                    {
+                        _currentOffset += (int)n;
+                        if (_sendBlocked)
+                        {
+                            _sendBlocked = false;
+                            Volatile.Write(ref _lastDrained, Environment.TickCount64);
+                        }
+
+                        continue;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (n < 0 && errno == Libc.Eintr)
+                    {
+                        continue;
+                    }
+
+                    if (n < 0 && errno == Libc.Eagain)
+                    {
+                        _sendBlocked = true;
+                        if (!mayBlock)
+                        {
+                            return false;
+                        }
+
+                        if (_brokenReason is not null)
+                        {
+                            break;
+                        }
+
+                        // A loop this thread lent must not wait on the pipe with it.
+                        ReceiveLoop.HandOverIfLent();
+                        var poll = new PollFd { Fd = _outFd, Events = Libc.PollOut };
+                        _ = Libc.Poll(&poll, 1, 1000);
+                        continue;
+                    }
+
+                    throw new IOException($"write failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _outHandle.DangerousRelease();
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
