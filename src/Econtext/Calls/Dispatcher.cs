@@ -18,17 +18,20 @@ namespace Econtext.Calls;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Child)]
-internal sealed class Dispatcher(Router router, ILogger log)
+internal sealed class Dispatcher(Router router, ILogger log, Action? idle = null)
 {
     private readonly LockedMap<CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<MethodPlanKey, MethodPlan> _plans = new();
     private readonly LockedMap<ItemReceiver<Message>> _inbound = new();
-    private readonly CallsInFlight _inFlight = new();
+    private readonly CallsInFlight _inFlight = new(idle);
     private volatile bool _exiting;
     private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     public int Running => _running.Count;
+
+    /// <summary>Calls queued, running or unwinding.</summary>
+    public int InFlight => _inFlight.Count;
 
     public void OnCall(Message message)
     {
