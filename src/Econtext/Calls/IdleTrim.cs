@@ -10,8 +10,10 @@ namespace Econtext.Calls;
 /// transfer's rate (58 MiB RSS after 100 MiB moved, against 30 before); a context kept warm for
 /// later commands would hold that for hours. When the last running call ends, a one-shot timer is
 /// armed; if no call ended or ran by the time it fires, the pools drop what they keep and one
-/// blocking, compacting full collection (the large-object heap included) runs, after which the
-/// runtime returns the freed regions to the system. Nothing is done on a call's path but an
+/// blocking, compacting full collection (the large-object heap included) runs in the GC's
+/// "aggressive" mode, which also decommits the free regions a forced collection keeps for the next
+/// allocations (1 GiB moved: 5.0 MiB committed for a 1.0 MiB heap after a forced one, 1.0 after
+/// this). Nothing is done on a call's path but an
 /// interlocked increment (and a timer change when it was not armed), and the timer does nothing
 /// when less than <see cref="MinimumAllocated"/> was allocated since the last trim: a context
 /// answering small calls never pays for a collection it does not need.
@@ -112,7 +114,7 @@ internal sealed class IdleTrim : IDisposable
         ChunkPool.Trim();
         LargeBuffers.Trim();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         TrimNativeHeap();
         _allocatedAfterTrim = GC.GetTotalAllocatedBytes(precise: false);
         Interlocked.Increment(ref s_completed);
