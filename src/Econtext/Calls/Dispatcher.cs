@@ -135,7 +135,11 @@ internal sealed class Dispatcher(Router router, ILogger log, Action? idle = null
 
         for (int i = 0; i < arguments.Length; i++)
         {
-            if (i != plan.CancellationTokenIndex)
+            // The token and the channel are bound here, not sent (the caller writes null): reading
+            // that null through the serializer would build its metadata for ChannelReader<T> and
+            // Task (Completion), with emitted getters: ~150 methods compiled and the serializer
+            // loaded in every child that copies a file.
+            if (i != plan.CancellationTokenIndex && i != plan.ChannelIndex)
             {
                 (int offset, int length) = request.Arguments[i];
                 arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);
