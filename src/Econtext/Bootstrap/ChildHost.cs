@@ -19,13 +19,17 @@ internal sealed class ChildHost
     private readonly Router router;
     private readonly ContextStream _parent;
     private readonly Dispatcher _dispatcher;
+    private readonly IdleTrim _idleTrim;
     private readonly TaskCompletionSource<string> _childExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ChildHost(Router router, ContextStream parent)
     {
         this.router = router;
         _parent = parent;
-        _dispatcher = new Dispatcher(router, router.Log);
+        // The dispatcher calls the trim and the trim asks the dispatcher: built in that order.
+        IdleTrim? idleTrim = null;
+        _dispatcher = new Dispatcher(router, router.Log, () => idleTrim!.CallsEnded());
+        _idleTrim = idleTrim = new IdleTrim(() => _dispatcher.InFlight > 0, IdleTrim.DefaultDelay);
         MessageSwitch table = router.Switch;
         table.Add(Handles.Call, Policy.FromAncestor, (_, message) => _dispatcher.OnCall(message));
         table.Add(Handles.Cancel, Policy.FromAncestor, (_, message) => _dispatcher.OnCancel(message));
@@ -98,6 +102,7 @@ internal sealed class ChildHost
     /// <summary>In a child, at exit: the calls are unwound; close the pipe to the parent once queued output is out.</summary>
     public void StopChild()
     {
+        _idleTrim.Dispose();
         router.CancelShuttingDown();
         _parent.CloseOutput();
     }

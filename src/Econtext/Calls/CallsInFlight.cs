@@ -3,9 +3,9 @@ namespace Econtext.Calls;
 /// <summary>
 /// How many calls a context is running (queued, running, or unwinding), so that a context that is
 /// exiting can wait for them to finish. One interlocked add per call start and end; the waiter is
-/// set up only at exit.
+/// set up only at exit. The callback given hears each time the last running call ends.
 /// </summary>
-internal sealed class CallsInFlight
+internal sealed class CallsInFlight(Action? none = null)
 {
     private int _count;
     private volatile TaskCompletionSource? _none;
@@ -19,6 +19,7 @@ internal sealed class CallsInFlight
         if (Interlocked.Decrement(ref _count) == 0)
         {
             _none?.TrySetResult();
+            none?.Invoke();
         }
     }
 

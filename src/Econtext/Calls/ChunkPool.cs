@@ -73,6 +73,26 @@ internal static class ChunkPool
     /// <summary>The array will be shared (relayed to several children): nobody may return it.</summary>
     public static void Keep(byte[] array) => s_consumeOnce.Remove(array);
 
+    /// <summary>
+    /// Drops the free arrays (a context gone idle gives its memory back); arrays lent out still
+    /// come back to the pool when their holders are done. False when there was nothing to drop.
+    /// </summary>
+    public static bool Trim()
+    {
+        bool dropped = false;
+        foreach (ConcurrentBag<byte[]> bag in s_free.SnapshotValues())
+        {
+            // Emptied in place rather than removed: a bag keeps per-thread lists that would hold
+            // their arrays until the bag's own finalizer ran.
+            while (bag.TryTake(out _))
+            {
+                dropped = true;
+            }
+        }
+
+        return dropped;
+    }
+
     private static byte[] Take(int length) =>
         length >= MinimumLength && s_free.TryGetValue(length, out ConcurrentBag<byte[]>? bag) && bag.TryTake(out byte[]? array)
             ? array

@@ -18,17 +18,20 @@ namespace Econtext.Calls;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(AotNotes.Child)]
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(AotNotes.Child)]
-internal sealed class Dispatcher(Router router, ILogger log)
+internal sealed class Dispatcher(Router router, ILogger log, Action? idle = null)
 {
     private readonly LockedMap<CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<MethodPlanKey, MethodPlan> _plans = new();
     private readonly LockedMap<ItemReceiver<Message>> _inbound = new();
-    private readonly CallsInFlight _inFlight = new();
+    private readonly CallsInFlight _inFlight = new(idle);
     private volatile bool _exiting;
     private static readonly MethodInfo s_openOutbound = typeof(Dispatcher).GetMethod(nameof(OpenOutbound), BindingFlags.Instance | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_streamItems = typeof(Dispatcher).GetMethod(nameof(StreamItemsAsync), BindingFlags.Instance | BindingFlags.NonPublic)!;
 
     public int Running => _running.Count;
+
+    /// <summary>Calls queued, running or unwinding.</summary>
+    public int InFlight => _inFlight.Count;
 
     public void OnCall(Message message)
     {
@@ -132,7 +135,11 @@ internal sealed class Dispatcher(Router router, ILogger log)
 
         for (int i = 0; i < arguments.Length; i++)
         {
-            if (i != plan.CancellationTokenIndex)
+            // The token and the channel are bound here, not sent (the caller writes null): reading
+            // that null through the serializer would build its metadata for ChannelReader<T> and
+            // Task (Completion), with emitted getters: ~150 methods compiled and the serializer
+            // loaded in every child that copies a file.
+            if (i != plan.CancellationTokenIndex && i != plan.ChannelIndex)
             {
                 (int offset, int length) = request.Arguments[i];
                 arguments[i] = CallCodec.Deserialize(message.Payload, offset, length, plan.ParameterTypes[i], request.Attachments);

@@ -24,6 +24,10 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Access(string path, int mode);
 
+    /// <summary>glibc's malloc_trim(3): gives the C heap's free pages back; absent from musl (the caller catches that).</summary>
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    public static partial int MallocTrim(nuint pad);
+
     [LibraryImport("libc", EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Unlink(string path);
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Econtext.Native;
@@ -390,7 +389,7 @@ internal sealed class ContextStream
 
         _receiveStart += MessageHeader.Size;
         bool pooled = header.Length > PoolThreshold;
-        byte[] payload = header.Length == 0 ? [] : pooled ? ArrayPool<byte>.Shared.Rent(header.Length) : GC.AllocateUninitializedArray<byte>(header.Length);
+        byte[] payload = header.Length == 0 ? [] : pooled ? LargeBuffers.Rent(header.Length) : GC.AllocateUninitializedArray<byte>(header.Length);
         int have = Math.Min(_receiveEnd - _receiveStart, header.Length);
         buffer.AsSpan(_receiveStart, have).CopyTo(payload);
         _receiveStart += have;
@@ -401,7 +400,7 @@ internal sealed class ContextStream
             {
                 if (pooled)
                 {
-                    ArrayPool<byte>.Shared.Return(payload);
+                    LargeBuffers.Return(payload);
                 }
 
                 Break($"the stream closed (EOF) inside a {header.Length}-byte frame after {have} bytes");

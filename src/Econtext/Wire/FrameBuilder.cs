@@ -20,7 +20,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>, IDisposable
 
     public FrameBuilder(int capacity = 256)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 64) + MessageHeader.Size);
+        _buffer = LargeBuffers.Rent(Math.Max(capacity, 64) + MessageHeader.Size);
         _position = MessageHeader.Size;
     }
 
@@ -128,7 +128,7 @@ internal sealed class FrameBuilder : IBufferWriter<byte>, IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            LargeBuffers.Return(buffer);
         }
 
         if (Interlocked.Exchange(ref _tail, null) is { } tail)
@@ -169,9 +169,9 @@ internal sealed class FrameBuilder : IBufferWriter<byte>, IDisposable
             throw new InsufficientMemoryException($"a message cannot grow past {Array.MaxLength} bytes");
         }
 
-        byte[] bigger = ArrayPool<byte>.Shared.Rent((int)wanted);
+        byte[] bigger = LargeBuffers.Rent((int)wanted);
         _buffer.AsSpan(0, _position).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        LargeBuffers.Return(_buffer);
         _buffer = bigger;
     }
 }

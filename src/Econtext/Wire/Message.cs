@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Econtext.Wire;
 
 /// <summary>
@@ -33,7 +31,7 @@ internal sealed class Message(MessageHeader header, byte[] payload, bool pooled,
         byte[]? payload = Interlocked.Exchange(ref _payload, null);
         if (pooled && payload is not null)
         {
-            ArrayPool<byte>.Shared.Return(payload);
+            LargeBuffers.Return(payload);
         }
     }
 
