@@ -36,6 +36,17 @@ internal static class ConnectFailure
                 lines);
         }
 
+        if (marker == Stage0.NoTempMarker)
+        {
+            return new ConnectionException(
+                ConnectionFailure.TransportExited,
+                name,
+                $"{name}: stage 0 could not write the two small start files it needs in any of $XDG_RUNTIME_DIR, /dev/shm, $TMPDIR or /tmp on the target "
+                + "(full, read-only, or not writable by the target's user?). Free some room or give the target's user a writable TMPDIR, then connect again."
+                + (lines.Count == 0 ? string.Empty : " " + said),
+                lines);
+        }
+
         if (TransportFailure.Classify(lines, hints) is { } known)
         {
             return new ConnectionException(known.Kind, name, $"{name}: {transport.Description} {exit} before the context was running. {said}{Environment.NewLine}{known.Advice}", lines);

@@ -79,6 +79,15 @@ internal static class Stage0
             // name in a shared directory makes the write fail instead of being followed.
             .Append("umask 077;set -C;t=;for b in \"${XDG_RUNTIME_DIR:-}\" /dev/shm \"${TMPDIR:-/tmp}\" /tmp;do ")
             .Append("if [ -n \"$b\" ]&&[ -d \"$b\" ]&&[ -w \"$b\" ];then t=$b/econtext.$$;")
+            // The core deletes these two files first thing; a start killed before that (SIGKILL,
+            // a connect given up during the runtime's start) leaves them. Left ones whose process
+            // is gone are removed here, and so are any under this shell's own pid (this process
+            // is that pid, so they can only be left ones), which a reused pid would otherwise meet
+            // in every directory and fail to start on. A process of another user counts as alive
+            // (kill -0 fails, /proc/PID is there); rm forks only when there is something to remove.
+            .Append("for o in \"$b\"/econtext.*.dll \"$b\"/econtext.*.json;do p=${o##*/econtext.};p=${p%.*};")
+            .Append("if [ -f \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null;then if [ \"$p\" -eq $$ ];then rm -f \"$o\" 2>/dev/null;")
+            .Append("else kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -f \"$o\" 2>/dev/null;fi;fi;done;")
             .Append("{ printf \"").Append(s_loaderPrintf.Value).Append("\" >\"$t.dll\"&&printf \"").Append(s_runtimeConfigPrintf).Append("\" >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
