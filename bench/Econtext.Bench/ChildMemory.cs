@@ -8,13 +8,15 @@ namespace Econtext.Bench;
 /// (VmRSS), peak (VmHWM) and private (USS: Private_Clean + Private_Dirty of /proc/PID/smaps_rollup).
 /// "Idle": one cheap call first (everything before it has been answered), then the reading is taken
 /// again every 250 ms until it has not fallen (by more than 1 % or 64 KiB) for <see cref="Quiet"/>,
-/// at most <see cref="Bound"/>: long enough for a trim the child makes a moment after its last call. The child's /proc is read from here when it is on this machine (the loopback
-/// bench), so the polling does not itself call into the child; through a call otherwise.
+/// at most <see cref="Bound"/>. <see cref="Quiet"/> is longer than the child's idle trim delay (2 s
+/// after its last call ends, src/Econtext/Calls/IdleTrim.cs), so the reading is taken after the trim,
+/// not in a race with it. The child's /proc is read from here when it is on this machine (the
+/// loopback bench), so the polling does not itself call into the child; through a call otherwise.
 /// </summary>
 internal static class ChildMemory
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
 
     public static async Task<JsonObject> IdleAsync(Context ctx)
