@@ -37,6 +37,13 @@ internal static class Stage0
         "{\"runtimeOptions\":{\"tfm\":\"net10.0\",\"rollForward\":\"LatestMajor\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"10.0.0\"},"
         + "\"configProperties\":{\"System.Globalization.Invariant\":true,\"System.GC.Concurrent\":false,\"System.Runtime.TieredPGO\":false,\"System.Runtime.TieredCompilation.CallCountingDelayMs\":1000,\"Switch.System.Reflection.ForceInterpretedInvoke\":true}}}";
 
+    /// <summary>
+    /// Runs what follows it only when process <c>$p</c> is gone: both sweeps of what killed starts
+    /// left (the start files, a runtime half received) judge a pid the same way. A process of
+    /// another user is alive too: kill -0 fails for it, but /proc/PID is there.
+    /// </summary>
+    private const string UnlessAlive = "kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||";
+
     private static readonly string s_runtimeConfigPrintf = PrintfFormat(Encoding.UTF8.GetBytes(RuntimeConfig));
 
     private static readonly Lazy<string> s_loaderPrintf = new(() =>
@@ -83,11 +90,11 @@ internal static class Stage0
             // a connect given up during the runtime's start) leaves them. Left ones whose process
             // is gone are removed here, and so are any under this shell's own pid (this process
             // is that pid, so they can only be left ones), which a reused pid would otherwise meet
-            // in every directory and fail to start on. A process of another user counts as alive
-            // (kill -0 fails, /proc/PID is there); rm forks only when there is something to remove.
+            // in every directory and fail to start on (UnlessAlive: a process of another user
+            // counts as alive). rm forks only when there is something to remove.
             .Append("for o in \"$b\"/econtext.*.dll \"$b\"/econtext.*.json;do p=${o##*/econtext.};p=${p%.*};")
             .Append("if [ -f \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null;then if [ \"$p\" -eq $$ ];then rm -f \"$o\" 2>/dev/null;")
-            .Append("else kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -f \"$o\" 2>/dev/null;fi;fi;done;")
+            .Append("else ").Append(UnlessAlive).Append("rm -f \"$o\" 2>/dev/null;fi;fi;done;")
             .Append("{ printf \"").Append(s_loaderPrintf.Value).Append("\" >\"$t.dll\"&&printf \"").Append(s_runtimeConfigPrintf).Append("\" >\"$t.json\";} 2>/dev/null&&break;t=;fi;done;")
             .Append("if [ -z \"$t\" ];then echo ").Append(NoTempMarker).Append(";exit 1;fi;")
             .Append("echo ").Append(ReadyMarker).Append(';')
@@ -125,8 +132,8 @@ internal static class Stage0
             // A copy being received whose stage 0 was killed (OOM, reboot, SIGKILL) is left as
             // .new.PID: cleared once no process has that pid. A copy of a live connection (one being
             // written, or one it runs from because the lock was busy) is never touched. No fork
-            // unless there is something to delete; /proc covers a pid kill -0 may not signal.
-            .Append("for o in \"$b\"/.new.*;do p=${o##*.};if [ -d \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null&&[ \"$p\" -ne $$ ];then kill -0 \"$p\" 2>/dev/null||[ -d \"/proc/$p\" ]||rm -rf \"$o\";fi;done;")
+            // unless there is something to delete (UnlessAlive).
+            .Append("for o in \"$b\"/.new.*;do p=${o##*.};if [ -d \"$o\" ]&&[ \"$p\" -gt 0 ] 2>/dev/null&&[ \"$p\" -ne $$ ];then ").Append(UnlessAlive).Append("rm -rf \"$o\";fi;done;")
             .Append("k(){ ( [ -f \"$1/.complete\" ]&&cd \"$1\"&&. ./.complete&&[ \"$(cksum $f 2>/dev/null)\" = \"$e\" ] ) 2>/dev/null;};")
             .Append("if k \"$r\";then d=$r/dotnet;else ")
             .Append("mkdir -p \"$b\" 2>/dev/null;t=$b/.new.$$;rm -rf \"$t\";")
