@@ -75,22 +75,16 @@ internal static class ChunkPool
 
     /// <summary>
     /// Drops the free arrays (a context gone idle gives its memory back); arrays lent out still
-    /// come back to the pool when their holders are done. False when there was nothing to drop.
+    /// come back to the pool when their holders are done.
     /// </summary>
-    public static bool Trim()
+    public static void Trim()
     {
-        bool dropped = false;
         foreach (ConcurrentBag<byte[]> bag in s_free.SnapshotValues())
         {
             // Emptied in place rather than removed: a bag keeps per-thread lists that would hold
             // their arrays until the bag's own finalizer ran.
-            while (bag.TryTake(out _))
-            {
-                dropped = true;
-            }
+            bag.Clear();
         }
-
-        return dropped;
     }
 
     private static byte[] Take(int length) =>

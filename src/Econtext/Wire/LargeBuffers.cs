@@ -51,14 +51,11 @@ internal static class LargeBuffers
     }
 
     /// <summary>Drops every array the pool keeps; cheap (nothing happens) when none was lent since the last trim.</summary>
-    public static bool Trim()
+    public static void Trim()
     {
-        if (Interlocked.Exchange(ref s_rentedSinceTrim, 0) == 0)
+        if (Interlocked.Exchange(ref s_rentedSinceTrim, 0) != 0)
         {
-            return false;
+            Volatile.Write(ref s_pool, ArrayPool<byte>.Create(MaxLength, PerSize));
         }
-
-        Volatile.Write(ref s_pool, ArrayPool<byte>.Create(MaxLength, PerSize));
-        return true;
     }
 }
